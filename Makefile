@@ -1,0 +1,46 @@
+# Signature Explorer: `make run` opens the app on the demo model, `make test` runs every test.
+# Both create a project-local virtual environment (.venv) and install what is missing into it.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# System libraries Qt's xcb plugin needs for a real window (tests run offscreen and need none of them).
+QT_SYSTEM_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0
+
+.PHONY: install run test bench demo-model qt-system-libs screenshots clean package package-test
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@# This environment may set PYTHONDONTWRITEBYTECODE; without bytecode every start recompiles
+	@# protobuf, Qt glue and TensorFlow's Python (seconds). Compile once, here.
+	$(PY) -m compileall -q -j 0 $(VENV)/lib explorer > /dev/null 2>&1 || true
+	touch $(STAMP)
+
+run: install qt-system-libs
+	$(PY) -m explorer.ui.app explorer/resources/demo_model
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: install
+	$(PY) bench/inspect.py
+
+demo-model: install
+	$(PY) explorer/resources/make_demo_model.py
+
+# Installs the xcb libraries when they are missing and we may (root with apt-get); otherwise says what to install.
+qt-system-libs:
+	@missing=""; for lib in $(QT_SYSTEM_LIBS); do \
+	  dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; done; \
+	if [ -n "$$missing" ] && command -v dpkg >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "Qt needs these system packages for a window:$$missing (sudo apt-get install$$missing)"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

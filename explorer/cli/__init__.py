@@ -1,0 +1,51 @@
+"""`signature-explorer` commands, headless. Each command lives in its own module, imported only when run,
+so that `inspect` starts in tens of milliseconds (no numpy, protobuf or TensorFlow unless needed)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command -> one-line help; the module explorer.cli.<command> defines add_arguments(parser) and run(args) -> int
+COMMANDS = {
+    "inspect": "list every version, tag-set and signature of a model folder or server",
+}
+
+EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signature-explorer",
+        description="Inspect, run, check and compare TensorFlow SavedModels and TF Serving endpoints. "
+        "Without a command, opens the desktop app (optionally on PATH).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"explorer.cli.{name}")
+        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; ExplorerErrors become one readable line on stderr and a non-zero exit."""
+    from explorer.core.errors import ExplorerError, ServingError
+
+    args = build_parser().parse_args(argv)
+    if not args.command:
+        build_parser().print_help()
+        return EXIT_ERROR
+    module = importlib.import_module(f"explorer.cli.{args.command}")
+    try:
+        return module.run(args)
+    except ServingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DIFFERENT
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK

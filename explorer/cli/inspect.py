@@ -1,0 +1,73 @@
+"""`signature-explorer inspect PATH`: every signature as a readable tree, or the stable JSON schema."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="SavedModel folder, TF Serving base path, or saved_model.pb(txt)")
+    parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
+    parser.add_argument("--tag-set", help="comma-separated tags, e.g. serve,gpu (default: serve)")
+    parser.add_argument("--all", action="store_true", help="also list internal entries such as __saved_model_init_op")
+    parser.add_argument("--json", action="store_true", help="print the stable JSON schema instead of a tree")
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.core.savedmodel import read_model
+
+    info = read_model(args.path, version=args.version, tag_set=args.tag_set)
+    if args.json:
+        import json
+
+        json.dump(info.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_tree(info, show_internal=args.all))
+    return 0
+
+
+def render_tree(info, show_internal: bool = False) -> str:
+    """The text tree: a header of facts, then each signature with aligned inputs and outputs."""
+    lines = [info.path]
+    if info.versions:
+        listed = ", ".join(f"{v}*" if v == info.version else str(v) for v in info.versions)
+        lines.append(f"  TF Serving base path · versions {listed}  (* shown)")
+    facts = [f"tag-set {','.join(info.tag_set) or '(none)'}"]
+    if len(info.tag_sets) > 1:
+        facts.append("others: " + "; ".join(",".join(t) for t in info.tag_sets if t != info.tag_set))
+    facts.append(f"written by TensorFlow {info.tensorflow_version or 'unknown'}")
+    lines.append("  " + " · ".join(facts))
+    lines.append(f"  fingerprint {info.fingerprint} ({info.fingerprint_source}) · saved_model.pb "
+                 f"{_size(info.saved_model_bytes)} · variables {_size(info.variables_bytes)} · "
+                 f"assets {_size(info.assets_bytes)}")
+    for reason in info.skipped_versions.items():
+        lines.append(f"  skipped version folder {reason[0]}/: {reason[1]}")
+    shown = {k: s for k, s in info.signatures.items() if show_internal or not s.internal}
+    hidden = [k for k in info.signatures if k not in shown]
+    lines.append("")
+    if not shown:
+        lines.append("  (no signatures: TF Serving cannot serve this model)")
+    for key, sig in shown.items():
+        lines.append(f"{key}  ({sig.method_name or 'no method'}){'  [internal]' if sig.internal else ''}")
+        for title, specs in (("inputs", sig.inputs), ("outputs", sig.outputs)):
+            lines.append(f"  {title}" + ("" if specs else ": none"))
+            rows = [(k, s.dt.short if not s.dtype.startswith("DT_UNKNOWN") else s.dtype, s.shape_text(), s.name)
+                    for k, s in specs.items()]
+            widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
+            for row in rows:
+                lines.append("    " + "  ".join(c.ljust(w) for c, w in zip(row[:3], widths)) + "  " + row[3])
+        if sig.defaults:
+            lines.append("  defaults: " + ", ".join(f"{k}={v}" for k, v in sig.defaults.items()))
+    if hidden:
+        lines.append(f"\n({len(hidden)} internal entr{'y' if len(hidden) == 1 else 'ies'} hidden: "
+                     f"{', '.join(hidden)}; --all shows them)")
+    return "\n".join(lines) + "\n"
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"

@@ -1,0 +1,52 @@
+"""The one error hierarchy: str(exc) is the message a user reads; `details` holds the technical rest."""
+from __future__ import annotations
+
+
+class ExplorerError(Exception):
+    """Base of every error we raise on purpose; the message is written for the user."""
+
+    def __init__(self, message: str, *, details: str = "", fix: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ModelReadError(ExplorerError):
+    """A path could not be read as a SavedModel (or TF Serving base path)."""
+
+    def __init__(self, path, message: str, **kw):
+        super().__init__(message, **kw)
+        self.path = str(path)
+
+
+class InputProblem(ExplorerError):
+    """A user's input cannot become the tensor the signature asks for."""
+
+    def __init__(self, key: str | None, message: str, **kw):
+        super().__init__(message, **kw)
+        self.key = key
+
+
+class RunError(ExplorerError):
+    """TensorFlow failed to load or run a model; the message explains, `details` keeps TF's text."""
+
+    def __init__(self, message: str, *, key: str | None = None, **kw):
+        super().__init__(message, **kw)
+        self.key = key
+
+
+class ServingError(ExplorerError):
+    """A TF Serving endpoint refused or failed a request."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None, **kw):
+        super().__init__(message, **kw)
+        self.url = url
+        self.status = status
+
+
+class SessionFileError(ExplorerError):
+    """A saved workspace file could not be read or written."""

@@ -1,0 +1,417 @@
+"""read_model(path) -> ModelInfo: every version, tag-set and signature of a SavedModel, without TensorFlow.
+
+How: `saved_model.pb` is memory-mapped and its protobuf wire format walked by hand only as far as each
+MetaGraphDef's top-level fields; the fields we show (meta info, signatures, assets) are copied out and parsed
+by the protobuf library with a private schema (explorer.core.schema), while `graph_def` -- which can be hundreds
+of MB of embedded constants -- is skipped by its length prefix, never read into memory. A plain protobuf parse
+of such a file takes 60-110 ms and ~360 MB; skipping it keeps listing signatures under a millisecond at any
+graph size (design/FACTS.md). Importing TensorFlow's own protos would cost ~2 s and 500 MB and clash with TF.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import dtypes, wire
+from .errors import ModelReadError
+from .signature import Signature, TensorSpec, default_key, user_signatures
+
+PB = "saved_model.pb"
+PBTXT = "saved_model.pbtxt"
+SERVE = ("serve",)
+
+
+@dataclass(frozen=True)
+class MetaGraph:
+    """One tag-set of a SavedModel and its signatures (sorted by key)."""
+
+    tags: tuple[str, ...]
+    signatures: dict[str, Signature]
+    tensorflow_version: str = ""
+    tensorflow_git_version: str = ""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a folder holds: versions, the chosen version's tag-sets and signatures, and facts about the files."""
+
+    path: str  # what the user opened
+    model_dir: str  # the folder holding saved_model.pb(txt)
+    versions: tuple[int, ...]  # servable versions of a TF Serving base path, newest first; () for a plain folder
+    version: int | None
+    meta_graphs: tuple[MetaGraph, ...]
+    tag_set: tuple[str, ...]
+    file_format: str  # "pb" or "pbtxt"
+    fingerprint: str
+    fingerprint_source: str  # "fingerprint.pb" or "sha256 of saved_model.pb"
+    saved_model_bytes: int
+    variables_bytes: int
+    assets_bytes: int
+    skipped_versions: dict[str, str] = field(default_factory=dict)  # folder name -> why TF Serving would skip it
+
+    @property
+    def meta_graph(self) -> MetaGraph:
+        return next(m for m in self.meta_graphs if m.tags == self.tag_set)
+
+    @property
+    def signatures(self) -> dict[str, Signature]:
+        """Every signature of the chosen tag-set, internal ones included (see Signature.internal)."""
+        return self.meta_graph.signatures
+
+    @property
+    def user_signatures(self) -> dict[str, Signature]:
+        return user_signatures(self.signatures)
+
+    @property
+    def default_signature(self) -> str | None:
+        return default_key(self.signatures)
+
+    @property
+    def tensorflow_version(self) -> str:
+        return self.meta_graph.tensorflow_version
+
+    @property
+    def tag_sets(self) -> list[tuple[str, ...]]:
+        return [m.tags for m in self.meta_graphs]
+
+    @property
+    def base_path(self) -> str | None:
+        return self.path if self.versions else None
+
+    def to_dict(self) -> dict:
+        """The stable `inspect --json` schema (documented in the README)."""
+        return {
+            "path": self.path,
+            "versions": list(self.versions),
+            "version": self.version,
+            "tag_sets": [list(t) for t in self.tag_sets],
+            "tag_set": list(self.tag_set),
+            "tensorflow_version": self.tensorflow_version,
+            "fingerprint": self.fingerprint,
+            "sizes": {
+                "saved_model": self.saved_model_bytes,
+                "variables": self.variables_bytes,
+                "assets": self.assets_bytes,
+            },
+            "signatures": {k: s.to_dict() for k, s in self.signatures.items()},
+        }
+
+
+def read_model(path, version: int | None = None, tag_set=None) -> ModelInfo:
+    """Read a SavedModel folder, a TF Serving base path, or a saved_model.pb(txt) file; raise ModelReadError."""
+    given = Path(os.fspath(path)).expanduser()
+    model_dir, versions, chosen, skipped = _resolve(given, version)
+    pb_path = model_dir / PB if (model_dir / PB).is_file() else model_dir / PBTXT
+    metas, file_format = _read_meta_graphs(pb_path)
+    wanted = _parse_tag_set(tag_set)
+    tags = [m.tags for m in metas]
+    if wanted is None:
+        chosen_tags = SERVE if SERVE in tags else next((t for t in tags if set(SERVE) <= set(t)), tags[0])
+    else:
+        match = [t for t in tags if set(t) == set(wanted)]
+        if not match:
+            raise ModelReadError(
+                given,
+                f"{pb_path} has no tag-set {','.join(wanted)}; it has: {'; '.join(','.join(t) or '(none)' for t in tags)}.",
+                fix="Pick one of the listed tag-sets.",
+            )
+        chosen_tags = match[0]
+    fingerprint, source = _fingerprint(model_dir, pb_path)
+    return ModelInfo(
+        path=str(given),
+        model_dir=str(model_dir),
+        versions=versions,
+        version=chosen,
+        meta_graphs=tuple(metas),
+        tag_set=chosen_tags,
+        file_format=file_format,
+        fingerprint=fingerprint,
+        fingerprint_source=source,
+        saved_model_bytes=pb_path.stat().st_size,
+        variables_bytes=_tree_size(model_dir / "variables"),
+        assets_bytes=_tree_size(model_dir / "assets") + _tree_size(model_dir / "assets.extra"),
+        skipped_versions=skipped,
+    )
+
+
+def list_versions(base: str | os.PathLike) -> dict[int, Path]:
+    """Numbered version folders under a TF Serving base path that hold a SavedModel: version -> folder."""
+    out: dict[int, Path] = {}
+    base = Path(base)
+    try:
+        children = list(base.iterdir())
+    except OSError:
+        return out
+    for child in children:
+        if child.is_dir() and child.name.isdigit() and _has_saved_model(child):
+            out.setdefault(int(child.name), child)
+    return dict(sorted(out.items(), reverse=True))
+
+
+# --- resolving what the user pointed at -------------------------------------------------------------------------
+
+def _has_saved_model(folder: Path) -> bool:
+    return (folder / PB).is_file() or (folder / PBTXT).is_file()
+
+
+def _resolve(given: Path, version: int | None):
+    if not given.exists():
+        raise ModelReadError(given, f"{given} does not exist.", fix="Check the path; expected a SavedModel folder.")
+    if given.is_file():
+        if given.name in (PB, PBTXT):
+            if version is not None:
+                raise ModelReadError(given, f"{given} is a single SavedModel file; it has no versions to choose from.")
+            return given.parent, (), None, {}
+        raise ModelReadError(given, _not_a_saved_model(given, [given.name]))
+    if not os.access(given, os.R_OK | os.X_OK):
+        raise ModelReadError(given, f"{given} cannot be read (permission denied).", fix="Check the folder's permissions.")
+    try:
+        names = sorted(p.name for p in given.iterdir())
+    except OSError as exc:
+        raise ModelReadError(given, f"{given} cannot be read: {exc.strerror or exc}.") from exc
+    if _has_saved_model(given):
+        if version is not None:
+            raise ModelReadError(given, f"{given} is a single SavedModel, not a base path with version folders.")
+        return given, (), None, {}
+    numbered = sorted((n for n in names if n.isdigit() and (given / n).is_dir()), key=int, reverse=True)
+    if not numbered:
+        raise ModelReadError(given, _not_a_saved_model(given, names))
+    found = list_versions(given)
+    skipped = {n: _why_not_servable(given / n) for n in numbered if int(n) not in found}
+    if not found:
+        reasons = "; ".join(f"{n}/: {why}" for n, why in skipped.items())
+        raise ModelReadError(
+            given,
+            f"{given} looks like a TF Serving base path, but no version folder holds a SavedModel ({reasons}).",
+            fix="Each numbered folder must contain saved_model.pb (export with tf.saved_model.save or model.export).",
+        )
+    versions = tuple(found)
+    if version is None:
+        version = versions[0]
+    elif version not in found:
+        raise ModelReadError(
+            given,
+            f"{given} has no version {version}; available: {', '.join(map(str, versions))}.",
+            fix="Choose one of the listed versions.",
+        )
+    return found[version], versions, version, skipped
+
+
+def _why_not_servable(folder: Path) -> str:
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not names:
+        return "empty"
+    if "export.meta" in names:
+        return "a legacy SessionBundle (export.meta), not a SavedModel"
+    if any(n.endswith(".tflite") for n in names):
+        return "a TensorFlow Lite model, not a SavedModel"
+    return "no saved_model.pb"
+
+
+def _not_a_saved_model(path: Path, names: list[str]) -> str:
+    if path.is_file() and path.suffix == ".tflite" or any(n.endswith(".tflite") for n in names):
+        return (f"{path} is a TensorFlow Lite model (.tflite), not a SavedModel. "
+                "Open the SavedModel it was converted from, or run it with tf.lite.Interpreter.")
+    if path.is_file():
+        return f"{path} is not a SavedModel: expected a folder with saved_model.pb, or the saved_model.pb file itself."
+    if not names:
+        return f"{path} is empty: expected saved_model.pb, or numbered version folders (1/, 2/, ...) that hold one."
+    if "export.meta" in names:
+        return (f"{path} is a legacy SessionBundle (export.meta), not a SavedModel. "
+                "Re-export it with tf.saved_model.save or SavedModelBuilder.")
+    return (f"{path} has no saved_model.pb: expected a SavedModel folder, "
+            "or a TF Serving base path with numbered version folders (1/, 2/, ...).")
+
+
+def _parse_tag_set(tag_set) -> tuple[str, ...] | None:
+    if tag_set is None or tag_set == "":
+        return None
+    if isinstance(tag_set, str):
+        return tuple(t.strip() for t in tag_set.split(",") if t.strip())
+    return tuple(tag_set)
+
+
+# --- reading the protobuf -----------------------------------------------------------------------------------------
+
+def _read_meta_graphs(pb_path: Path) -> tuple[list[MetaGraph], str]:
+    if pb_path.name == PBTXT:
+        return _decode_saved_model(_pbtxt_bytes(pb_path), pb_path), "pbtxt"
+    try:
+        if pb_path.stat().st_size == 0:
+            raise ModelReadError(pb_path, f"{pb_path} is empty (0 bytes): the export did not finish or the copy failed.")
+        with open(pb_path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            metas = _decode_saved_model(mm, pb_path)
+    except PermissionError as exc:
+        raise ModelReadError(pb_path, f"{pb_path} cannot be read (permission denied).") from exc
+    except OSError as exc:
+        raise ModelReadError(pb_path, f"{pb_path} cannot be read: {exc.strerror or exc}.") from exc
+    return metas, "pb"
+
+
+def _pbtxt_bytes(pb_path: Path) -> bytes:
+    """A text SavedModel re-encoded as binary, so one decoder serves both (text models are small and rare)."""
+    from google.protobuf import text_format
+
+    from . import schema
+
+    try:
+        text = pb_path.read_text(encoding="utf-8")
+        model = text_format.Parse(text, schema.SavedModel(), allow_unknown_field=True, allow_unknown_extension=True)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelReadError(pb_path, f"{pb_path} cannot be read: {exc}.") from exc
+    except text_format.ParseError as exc:
+        raise ModelReadError(pb_path, f"{pb_path} is not a valid text SavedModel.", details=str(exc)) from exc
+    return model.SerializeToString()
+
+
+def _decode_saved_model(buf, pb_path: Path) -> list[MetaGraph]:
+    try:
+        metas = [_meta_graph(buf, _span(w, v)) for n, w, v, _ in wire.fields(buf) if n == 2]
+    except wire.WireError as exc:
+        raise ModelReadError(
+            pb_path,
+            f"{pb_path} is truncated or corrupted: it is not a complete SavedModel protobuf.",
+            details=str(exc),
+            fix="Copy or export the model again.",
+        ) from None
+    if not metas:
+        raise ModelReadError(pb_path, f"{pb_path} holds no MetaGraph: it is not a SavedModel, or it is corrupted.")
+    return metas
+
+
+def _span(wire_type: int, value):
+    if wire_type != wire.LEN:
+        raise wire.WireError("expected a length-delimited field")
+    return value
+
+
+def _meta_graph(buf, span) -> MetaGraph:
+    # MetaGraphDef: 1 meta_info_def, 5 signature_def; graph_def (2) and the rest are skipped by length.
+    tags, tf_version, git_version, sigs = [], "", "", {}
+    for n, w, v, _ in wire.fields(buf, *span):
+        if n == 1:
+            for n2, w2, v2, _ in wire.fields(buf, *_span(w, v)):
+                if n2 == 4:
+                    tags.append(wire.text(buf, _span(w2, v2)))
+                elif n2 == 5:
+                    tf_version = wire.text(buf, _span(w2, v2))
+                elif n2 == 6:
+                    git_version = wire.text(buf, _span(w2, v2))
+        elif n == 5:
+            key, value = _map_entry(buf, _span(w, v))
+            sigs[key] = _signature(buf, value, key)
+    return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
+                     tensorflow_git_version=git_version)
+
+
+def _map_entry(buf, span) -> tuple[str, tuple[int, int] | None]:
+    key, value = "", None
+    for n, w, v, _ in wire.fields(buf, *span):
+        if n == 1:
+            key = wire.text(buf, _span(w, v))
+        elif n == 2:
+            value = _span(w, v)
+    return key, value
+
+
+def _signature(buf, span, key: str) -> Signature:
+    # SignatureDef: 1 inputs, 2 outputs (map<string, TensorInfo>), 3 method_name, 4 defaults (map<string, TensorProto>)
+    inputs, outputs, method, defaults = {}, {}, "", {}
+    for n, w, v, _ in wire.fields(buf, *span) if span else ():
+        if n in (1, 2):
+            k, value = _map_entry(buf, _span(w, v))
+            (inputs if n == 1 else outputs)[k] = _tensor_info(buf, value, k)
+        elif n == 3:
+            method = wire.text(buf, _span(w, v))
+        elif n == 4:
+            k, value = _map_entry(buf, _span(w, v))
+            defaults[k] = _default_value(bytes(buf[value[0]:value[1]]) if value else b"")
+    return Signature(key=key, method_name=method, inputs=dict(sorted(inputs.items())),
+                     outputs=dict(sorted(outputs.items())), defaults=dict(sorted(defaults.items())))
+
+
+def _tensor_info(buf, span, key: str) -> TensorSpec:
+    # TensorInfo: oneof {1 name, 4 coo_sparse, 5 composite_tensor}, 2 dtype, 3 tensor_shape
+    name, dtype, shape, has_shape, encoding = "", 0, (), False, "dense"
+    for n, w, v, _ in wire.fields(buf, *span) if span else ():
+        if n == 1:
+            name, encoding = wire.text(buf, _span(w, v)), "dense"
+        elif n == 2:
+            dtype = v
+        elif n == 3:
+            shape, has_shape = _shape(buf, _span(w, v)), True
+        elif n == 4:
+            parts = {n2: wire.text(buf, _span(w2, v2)) for n2, w2, v2, _ in wire.fields(buf, *_span(w, v))}
+            name = (f"sparse: values={parts.get(1, '')} indices={parts.get(2, '')} "
+                    f"dense_shape={parts.get(3, '')}")
+            encoding = "coo_sparse"
+        elif n == 5:
+            count = sum(1 for n2, *_ in wire.fields(buf, *_span(w, v)) if n2 == 2)
+            name, encoding = f"composite tensor of {count} components", "composite"
+    return TensorSpec(key=key, dtype=dtypes.name_of(dtype), shape=shape, name=name, has_shape=has_shape,
+                      encoding=encoding)
+
+
+def _shape(buf, span) -> tuple[int, ...] | None:
+    # TensorShapeProto: 2 dim {1 size (int64), 2 name}, 3 unknown_rank
+    dims, unknown_rank = [], False
+    for n, w, v, _ in wire.fields(buf, *span):
+        if n == 2:
+            size = 0
+            for n2, w2, v2, _ in wire.fields(buf, *_span(w, v)):
+                if n2 == 1:
+                    size = wire.int64(v2)
+            dims.append(size)
+        elif n == 3:
+            unknown_rank = bool(v)
+    return None if unknown_rank else tuple(dims)
+
+
+def _default_value(data: bytes):
+    """A TF2 default input value as nested lists (None if its dtype cannot be decoded)."""
+    from . import schema, tensorproto  # protobuf and numpy: only TF2 exports with defaults pay for them
+
+    try:
+        array = tensorproto.to_numpy(schema.TensorProto.FromString(data))
+    except Exception:  # noqa: BLE001 - an odd default must not make the whole model unreadable
+        return None
+    if array.dtype == object:
+        return [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in array.reshape(-1)]
+    return array.tolist()
+
+
+# --- facts about the files ------------------------------------------------------------------------------------------
+
+def _fingerprint(model_dir: Path, pb_path: Path) -> tuple[str, str]:
+    fp_file = model_dir / "fingerprint.pb"
+    if fp_file.is_file():
+        try:
+            data = fp_file.read_bytes()
+            checksum = next((v for n, w, v, _ in wire.fields(data) if n == 1 and w == wire.VARINT), 0)
+            if checksum:  # FingerprintDef.saved_model_checksum
+                return f"{checksum:016x}", "fingerprint.pb"
+        except (OSError, wire.WireError):
+            pass  # an unreadable fingerprint is not worth refusing the model for; fall back to hashing
+    import hashlib  # only old exports without fingerprint.pb need it
+
+    digest = hashlib.sha256()
+    with open(pb_path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16], f"sha256 of {pb_path.name}"
+
+
+def _tree_size(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total

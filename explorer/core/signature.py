@@ -1,0 +1,87 @@
+"""Signatures as plain frozen dataclasses, the same whether read from a folder or from a server's metadata."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import dtypes
+
+PREDICT = "tensorflow/serving/predict"
+CLASSIFY = "tensorflow/serving/classify"
+REGRESS = "tensorflow/serving/regress"
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """One input or output of a signature."""
+
+    key: str
+    dtype: str  # "DT_FLOAT"
+    shape: tuple[int, ...] | None  # -1 for an unknown dim; None for unknown rank
+    name: str = ""  # graph tensor name, e.g. "x:0"; for sparse/composite tensors a description
+    has_shape: bool = True  # False when the TensorInfo records no shape at all (TF then reads it as a scalar)
+    encoding: str = "dense"  # "dense", "coo_sparse" or "composite"
+
+    @property
+    def dt(self) -> dtypes.DType:
+        return dtypes.lookup(self.dtype)
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    def shape_text(self) -> str:
+        """Shape as users read it: (-1, 224, 224, 3), "unknown rank", or "()"."""
+        if self.shape is None:
+            return "unknown rank"
+        if not self.shape:
+            return "() scalar" if self.has_shape else "() — no shape recorded"
+        inner = ", ".join(str(d) for d in self.shape)
+        return f"({inner},)" if len(self.shape) == 1 else f"({inner})"
+
+    def to_dict(self) -> dict:
+        return {"dtype": self.dtype, "shape": None if self.shape is None else list(self.shape), "name": self.name}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A SignatureDef: key, method, inputs and outputs in sorted key order."""
+
+    key: str
+    method_name: str
+    inputs: dict[str, TensorSpec] = field(default_factory=dict)
+    outputs: dict[str, TensorSpec] = field(default_factory=dict)
+    defaults: dict[str, list] = field(default_factory=dict)  # TF2 default input values, as nested lists
+
+    @property
+    def internal(self) -> bool:
+        """True for TF's own entries such as __saved_model_init_op, never a user's signature."""
+        return self.key.startswith("__")
+
+    @property
+    def method_short(self) -> str:
+        """"tensorflow/serving/predict" -> "predict"."""
+        return self.method_name.rsplit("/", 1)[-1] if self.method_name else ""
+
+    def to_dict(self) -> dict:
+        out = {
+            "method_name": self.method_name,
+            "internal": self.internal,
+            "inputs": {k: v.to_dict() for k, v in self.inputs.items()},
+            "outputs": {k: v.to_dict() for k, v in self.outputs.items()},
+        }
+        if self.defaults:
+            out["defaults"] = self.defaults
+        return out
+
+
+def user_signatures(signatures: dict[str, Signature]) -> dict[str, Signature]:
+    """The signatures a user may call: internal entries removed."""
+    return {k: s for k, s in signatures.items() if not s.internal}
+
+
+def default_key(signatures: dict[str, Signature]) -> str | None:
+    """The signature TF Serving picks when none is named: serving_default, else the only one."""
+    users = user_signatures(signatures)
+    if "serving_default" in users:
+        return "serving_default"
+    return next(iter(users), None)

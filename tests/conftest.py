@@ -1,0 +1,32 @@
+"""Test-wide setup: Qt offscreen before it loads, settings in a temp dir, and shared model paths."""
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # without a display pytest would abort (FACTS.md)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MODELS = ROOT.parent / "shared" / "models" / "tfserving"
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "tfserving_rest"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """Every test gets its own config dir: tests never touch the user's real settings."""
+    config = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("SIGNATURE_EXPLORER_CONFIG_DIR", str(config))
+    return config
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    if not SHARED_MODELS.is_dir():
+        pytest.fail(f"shared models missing at {SHARED_MODELS}: the repo must sit beside shared/")
+    return SHARED_MODELS
+
+
+@pytest.fixture(scope="session")
+def rest_fixtures() -> Path:
+    return FIXTURES
