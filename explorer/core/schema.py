@@ -68,6 +68,17 @@ _MESSAGES: dict[str, list[tuple]] = {
         ("signature_def_hash", 3, "uint64", ""), ("saved_object_graph_hash", 4, "uint64", ""),
         ("checkpoint_hash", 5, "uint64", ""),
     ],
+    # tf.Example (tensorflow/core/example/{example,feature}.proto), so inputs can be serialized without TensorFlow.
+    # Repeated scalars are packed, as in proto3 and as TF declares FloatList/Int64List.
+    "BytesList": [("value", 1, "bytes", "repeated")],
+    "FloatList": [("value", 1, "float", "repeated")],
+    "Int64List": [("value", 1, "int64", "repeated")],
+    "Feature": [
+        ("bytes_list", 1, "BytesList", "oneof:kind"), ("float_list", 2, "FloatList", "oneof:kind"),
+        ("int64_list", 3, "Int64List", "oneof:kind"),
+    ],
+    "Features": [("feature", 1, "Feature", "map:string")],
+    "Example": [("features", 1, "Features", "")],
 }
 
 # Fields we keep of each MetaGraphDef; everything else (the graph above all) is skipped unread.
@@ -143,3 +154,4 @@ SavedModel = message_class("SavedModel")
 MetaGraphDef = message_class("MetaGraphDef")
 FingerprintDef = message_class("FingerprintDef")
 TensorProto = message_class("TensorProto")
+Example = message_class("Example")
