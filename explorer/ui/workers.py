@@ -1,0 +1,253 @@
+"""The one place that starts threads: run plain core functions on a thread pool, deliver results on the GUI thread.
+
+Usage (a widget that runs predictions)::
+
+    self._worker = Worker(self)                      # create it on the GUI thread; it lives there
+    task = self._worker.submit(
+        runner.predict, request,                     # any plain function and its arguments
+        caller="predict",                            # requests are numbered per caller ...
+        on_done=self._on_predict_done,               # ... and only the latest one's result is delivered
+        on_failed=self._on_predict_failed,           # gets (task, ExplorerError): str() is the message, .details
+        on_progress=self._on_predict_progress,       # gets (task, fraction 0..1, text)
+    )
+    task.cancel()                                    # asks the function to stop (it must poll `cancelled()`)
+
+Contract:
+- `submit(fn, *args, caller=..., on_done=, on_failed=, on_progress=, on_started=, **kwargs) -> Task`. If `fn`
+  declares a parameter `progress` and/or `cancelled` (or takes **kwargs), it is passed plain callables
+  `progress(fraction, text)` and `cancelled() -> bool` -- never Qt objects, so core stays Qt-free.
+- Everything the caller sees -- the Worker signals `started(task)`, `progress(task, fraction, text)`,
+  `done(task, result)`, `failed(task, error)`, `finished(task)` and the `on_*` callbacks -- runs on the thread
+  the Worker lives in (the GUI thread). Why: a worker-thread signal connected to a plain function runs that
+  function in the worker thread (design/FACTS.md), so the pool thread only emits private signals that are
+  connected with Qt.QueuedConnection to this object's slots, and the public signals are re-emitted from there.
+- Stale results: each `caller` has its own request counter. When a newer request of the same caller was submitted,
+  an older one's done/failed/progress are dropped (TF calls cannot be interrupted, so they may still finish);
+  `finished` is still emitted for every task so busy indicators stay right. Submitting also cancels the older
+  task of that caller (cooperatively) unless `supersede=False`.
+- Failures: an ExplorerError is delivered as is (its `details` filled with the traceback when empty); any other
+  exception is wrapped in an ExplorerError whose message names the task and whose details hold the traceback.
+- Progress is throttled (at most one delivery per 40 ms, plus the final 1.0) so a chatty loop cannot flood the
+  GUI's event queue.
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+from explorer.core.errors import ExplorerError
+
+PROGRESS_INTERVAL_S = 0.04
+
+
+@dataclass(eq=False)
+class Task:
+    """One submitted call: its caller, its number among that caller's requests, and a cooperative cancel flag."""
+
+    id: int
+    caller: str
+    number: int
+    name: str
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    result: Any = None  # set once done (on the GUI thread)
+    error: ExplorerError | None = None  # set once failed (on the GUI thread)
+    finished: bool = False
+    stale: bool = False  # True when a newer request of the same caller made this one's result irrelevant
+
+    def cancel(self) -> None:
+        """Ask the function to stop; it sees `cancelled()` return True and decides what to return or raise."""
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancelled(self) -> bool:
+        """The plain callable handed to the core function."""
+        return self._cancel.is_set()
+
+
+class _Job(QRunnable):
+    """Runs one call on a pool thread; reports only through the Worker's private (queued) signals."""
+
+    def __init__(self, worker: "Worker", task: Task, fn: Callable, args: tuple, kwargs: dict):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._worker, self._task, self._fn, self._args, self._kwargs = worker, task, fn, args, kwargs
+        self._last_progress = 0.0
+
+    def _progress(self, fraction: float, text: str = "") -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_progress < PROGRESS_INTERVAL_S:
+            return
+        self._last_progress = now
+        self._emit("_progress_from_thread", self._task, float(fraction), str(text))
+
+    def _emit(self, signal: str, *args) -> None:
+        try:
+            getattr(self._worker, signal).emit(*args)
+        except RuntimeError:
+            pass  # the Worker was deleted (its window closed) while the call ran: nobody is waiting for it
+
+    def run(self) -> None:  # noqa: D401 - QRunnable API
+        task = self._task
+        self._emit("_started_from_thread", task)
+        kwargs = dict(self._kwargs)
+        wants = _wanted_callables(self._fn)
+        if "progress" in wants:
+            kwargs.setdefault("progress", self._progress)
+        if "cancelled" in wants:
+            kwargs.setdefault("cancelled", task.cancelled)
+        try:
+            result = self._fn(*self._args, **kwargs)
+        except ExplorerError as exc:
+            if not exc.details:
+                exc.details = traceback.format_exc()
+            self._emit("_failed_from_thread", task, exc)
+        except BaseException as exc:  # noqa: BLE001 - a worker must report every failure, not die silently
+            error = ExplorerError(
+                f"{task.name} failed: {type(exc).__name__}: {exc}",
+                details=traceback.format_exc(),
+            )
+            error.__cause__ = exc
+            self._emit("_failed_from_thread", task, error)
+        else:
+            self._emit("_done_from_thread", task, result)
+
+
+def _wanted_callables(fn: Callable) -> set[str]:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # builtins and some C callables have no signature
+        return set()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return {"progress", "cancelled"}
+    return {n for n in ("progress", "cancelled") if n in params}
+
+
+class Worker(QObject):
+    """Runs plain functions on a QThreadPool; results, failures and progress arrive on this object's thread."""
+
+    started = Signal(object)  # Task
+    progress = Signal(object, float, str)  # Task, fraction, text
+    done = Signal(object, object)  # Task, result
+    failed = Signal(object, object)  # Task, ExplorerError
+    finished = Signal(object)  # Task -- always, after done/failed, also for stale tasks
+
+    # Emitted on pool threads; connected with QueuedConnection so the slots below run on our thread.
+    _started_from_thread = Signal(object)
+    _progress_from_thread = Signal(object, float, str)
+    _done_from_thread = Signal(object, object)
+    _failed_from_thread = Signal(object, object)
+
+    _ids = itertools.count(1)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._latest: dict[str, Task] = {}
+        self._counters: dict[str, itertools.count] = {}
+        self._callbacks: dict[int, dict[str, Callable | None]] = {}
+        self._running: dict[int, Task] = {}
+        queued = Qt.ConnectionType.QueuedConnection
+        self._started_from_thread.connect(self._on_thread_started, queued)
+        self._progress_from_thread.connect(self._on_thread_progress, queued)
+        self._done_from_thread.connect(self._on_thread_done, queued)
+        self._failed_from_thread.connect(self._on_thread_failed, queued)
+
+    def submit(self, fn: Callable, *args, caller: str = "default", on_done: Callable | None = None,
+               on_failed: Callable | None = None, on_progress: Callable | None = None,
+               on_started: Callable | None = None, supersede: bool = True, name: str | None = None,
+               **kwargs) -> Task:
+        """Run fn(*args, **kwargs) on the pool; see the module docstring for what is delivered and when."""
+        counter = self._counters.setdefault(caller, itertools.count(1))
+        task = Task(id=next(self._ids), caller=caller, number=next(counter),
+                    name=name or getattr(fn, "__qualname__", None) or repr(fn))
+        previous = self._latest.get(caller)
+        if previous is not None and not previous.finished:
+            previous.stale = True
+            if supersede:
+                previous.cancel()
+        self._latest[caller] = task
+        self._callbacks[task.id] = {"done": on_done, "failed": on_failed, "progress": on_progress,
+                                    "started": on_started}
+        self._running[task.id] = task
+        self._pool.start(_Job(self, task, fn, args, kwargs))
+        return task
+
+    def is_latest(self, task: Task) -> bool:
+        """True when no newer request of the same caller was submitted."""
+        return self._latest.get(task.caller) is task
+
+    def busy(self, caller: str | None = None) -> bool:
+        """Whether a task (of `caller`, or any) is still running."""
+        return any(caller is None or t.caller == caller for t in self._running.values())
+
+    def cancel(self, caller: str | None = None) -> None:
+        """Cooperatively cancel the running tasks of `caller` (or all)."""
+        for t in list(self._running.values()):
+            if caller is None or t.caller == caller:
+                t.cancel()
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        """Block until this worker's tasks finished and their results were delivered (tests, shutdown)."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self._running and time.monotonic() < deadline:
+            self._pool.waitForDone(QDeadlineTimer(20))
+            QCoreApplication.processEvents()
+        return not self._running
+
+    # --- delivery on our thread --------------------------------------------------------------------------------
+
+    def _current(self, task: Task) -> bool:
+        return not task.stale and self.is_latest(task)
+
+    def _callback(self, task: Task, kind: str) -> Callable | None:
+        return self._callbacks.get(task.id, {}).get(kind)
+
+    @Slot(object)
+    def _on_thread_started(self, task: Task) -> None:
+        if not self._current(task):
+            return
+        self.started.emit(task)
+        if cb := self._callback(task, "started"):
+            cb(task)
+
+    @Slot(object, float, str)
+    def _on_thread_progress(self, task: Task, fraction: float, text: str) -> None:
+        if task.finished or not self._current(task):
+            return
+        self.progress.emit(task, fraction, text)
+        if cb := self._callback(task, "progress"):
+            cb(task, fraction, text)
+
+    @Slot(object, object)
+    def _on_thread_done(self, task: Task, result: Any) -> None:
+        task.result = result
+        self._finish(task, "done", result)
+
+    @Slot(object, object)
+    def _on_thread_failed(self, task: Task, error: ExplorerError) -> None:
+        task.error = error
+        self._finish(task, "failed", error)
+
+    def _finish(self, task: Task, kind: str, payload: Any) -> None:
+        task.finished = True
+        self._running.pop(task.id, None)
+        callbacks = self._callbacks.pop(task.id, {})
+        try:
+            if self._current(task):
+                (self.done if kind == "done" else self.failed).emit(task, payload)
+                if cb := callbacks.get(kind):
+                    cb(task, payload)
+        finally:
+            self.finished.emit(task)
