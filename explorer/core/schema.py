@@ -45,8 +45,10 @@ _MESSAGES: dict[str, list[tuple]] = {
         ("values_tensor_name", 1, "string", ""), ("indices_tensor_name", 2, "string", ""),
         ("dense_shape_tensor_name", 3, "string", ""),
     ],
-    # type_spec (a TypeSpecProto) stays opaque bytes: we only show how many components there are.
-    "TensorInfo.CompositeTensor": [("type_spec", 1, "bytes", ""), ("components", 2, "TensorInfo", "repeated")],
+    "TensorInfo.CompositeTensor": [("type_spec", 1, "TypeSpecProto", ""), ("components", 2, "TensorInfo", "repeated")],
+    # Only the class name and component count: type_spec_class (1) and type_state (2) are skipped as unknown
+    # fields (text-format exports spell them out, so type_spec must be a message here, not opaque bytes).
+    "TypeSpecProto": [("type_spec_class_name", 3, "string", ""), ("num_flat_components", 4, "int32", "")],
     "SignatureDef": [
         ("inputs", 1, "TensorInfo", "map:string"), ("outputs", 2, "TensorInfo", "map:string"),
         ("method_name", 3, "string", ""), ("defaults", 4, "TensorProto", "map:string"),
