@@ -38,7 +38,8 @@ def render_tree(info, show_internal: bool = False) -> str:
         facts.append("others: " + "; ".join(",".join(t) for t in info.tag_sets if t != info.tag_set))
     facts.append(f"written by TensorFlow {info.tensorflow_version or 'unknown'}")
     lines.append("  " + " · ".join(facts))
-    lines.append(f"  fingerprint {info.fingerprint} ({info.fingerprint_source}) · saved_model.pb "
+    pb_name = "saved_model.pbtxt" if info.file_format == "pbtxt" else "saved_model.pb"
+    lines.append(f"  fingerprint {info.fingerprint} ({info.fingerprint_source}) · {pb_name} "
                  f"{_size(info.saved_model_bytes)} · variables {_size(info.variables_bytes)} · "
                  f"assets {_size(info.assets_bytes)}")
     for reason in info.skipped_versions.items():
@@ -52,8 +53,7 @@ def render_tree(info, show_internal: bool = False) -> str:
         lines.append(f"{key}  ({sig.method_name or 'no method'}){'  [internal]' if sig.internal else ''}")
         for title, specs in (("inputs", sig.inputs), ("outputs", sig.outputs)):
             lines.append(f"  {title}" + ("" if specs else ": none"))
-            rows = [(k, s.dt.short if not s.dtype.startswith("DT_UNKNOWN") else s.dtype, s.shape_text(), s.name)
-                    for k, s in specs.items()]
+            rows = [(k, *_dtype_and_shape(s), s.name) for k, s in specs.items()]
             widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
             for row in rows:
                 lines.append("    " + "  ".join(c.ljust(w) for c, w in zip(row[:3], widths)) + "  " + row[3])
@@ -63,6 +63,15 @@ def render_tree(info, show_internal: bool = False) -> str:
         lines.append(f"\n({len(hidden)} internal entr{'y' if len(hidden) == 1 else 'ies'} hidden: "
                      f"{', '.join(hidden)}; --all shows them)")
     return "\n".join(lines) + "\n"
+
+
+def _dtype_and_shape(spec) -> tuple[str, str]:
+    """The dtype and shape columns; a composite tensor (ragged, ...) has neither, its components have them."""
+    if spec.encoding == "composite" and spec.dtype == "DT_INVALID":
+        return "composite", "-"
+    if spec.dtype.startswith("DT_UNKNOWN"):
+        return spec.dtype, spec.shape_text()
+    return spec.dt.short, spec.shape_text()
 
 
 def _size(n: int) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,12 +154,28 @@ def list_versions(base: str | os.PathLike) -> dict[int, Path]:
 # --- resolving what the user pointed at -------------------------------------------------------------------------
 
 def _has_saved_model(folder: Path) -> bool:
-    return (folder / PB).is_file() or (folder / PBTXT).is_file()
+    # os.path.isfile, not Path.is_file: on Python 3.11 the latter raises PermissionError for an unreadable folder.
+    return os.path.isfile(folder / PB) or os.path.isfile(folder / PBTXT)
+
+
+def _missing(given: Path, exc: OSError) -> ModelReadError:
+    """Why a path cannot be opened at all: absent, below a file, or below a folder we may not enter."""
+    if isinstance(exc, PermissionError):
+        return ModelReadError(given, f"{given} cannot be read (permission denied on it or a folder above it).",
+                              fix="Check the folders' permissions.")
+    if isinstance(exc, NotADirectoryError):
+        blocker = next((p for p in reversed(given.parents) if os.path.isfile(p)), None)
+        if blocker is not None:
+            return ModelReadError(given, f"{given} cannot exist: {blocker} is a file, not a folder.",
+                                  fix="Check the path; expected a SavedModel folder.")
+    return ModelReadError(given, f"{given} does not exist.", fix="Check the path; expected a SavedModel folder.")
 
 
 def _resolve(given: Path, version: int | None):
-    if not given.exists():
-        raise ModelReadError(given, f"{given} does not exist.", fix="Check the path; expected a SavedModel folder.")
+    try:
+        given.stat()
+    except OSError as exc:
+        raise _missing(given, exc) from None
     if given.is_file():
         if given.name in (PB, PBTXT):
             if version is not None:
@@ -351,10 +368,22 @@ def _tensor_info(buf, span, key: str) -> TensorSpec:
                     f"dense_shape={parts.get(3, '')}")
             encoding = "coo_sparse"
         elif n == 5:
-            count = sum(1 for n2, *_ in wire.fields(buf, *_span(w, v)) if n2 == 2)
-            name, encoding = f"composite tensor of {count} components", "composite"
+            name, encoding = _composite(buf, _span(w, v)), "composite"
     return TensorSpec(key=key, dtype=dtypes.name_of(dtype), shape=shape, name=name, has_shape=has_shape,
                       encoding=encoding)
+
+
+def _composite(buf, span) -> str:
+    """ "RaggedTensorSpec of 2 components: values:0, row_lengths:0" (CompositeTensor: 1 type_spec, 2 components)."""
+    kind, parts = "composite tensor", []
+    for n, w, v, _ in wire.fields(buf, *span):
+        if n == 1:  # TypeSpecProto: 3 type_spec_class_name
+            kind = next((wire.text(buf, _span(w2, v2)) for n2, w2, v2, _ in wire.fields(buf, *_span(w, v))
+                         if n2 == 3), "") or kind
+        elif n == 2:  # a component TensorInfo: 1 name
+            parts.append(next((wire.text(buf, _span(w2, v2)) for n2, w2, v2, _ in wire.fields(buf, *_span(w, v))
+                               if n2 == 1), "?"))
+    return f"{kind} of {len(parts)} components" + (": " + ", ".join(parts) if parts else "")
 
 
 def _shape(buf, span) -> tuple[int, ...] | None:
@@ -372,9 +401,92 @@ def _shape(buf, span) -> tuple[int, ...] | None:
     return None if unknown_rank else tuple(dims)
 
 
+# Struct codes of the dtypes a default value usually has. Hand-decoded because importing numpy (plus protobuf)
+# costs 150-200 ms, more than the whole rest of `inspect`; other dtypes fall back to core.tensorproto.
+_STRUCT = {"DT_FLOAT": "f", "DT_DOUBLE": "d", "DT_INT8": "b", "DT_UINT8": "B", "DT_INT16": "h", "DT_UINT16": "H",
+           "DT_INT32": "i", "DT_UINT32": "I", "DT_INT64": "q", "DT_UINT64": "Q", "DT_BOOL": "?"}
+# TensorProto value fields: number -> (wire type of one unpacked element, struct code for fixed-size ones)
+_VALUE_FIELDS = {5: (wire.I32, "f"), 6: (wire.I64, "d"), 7: (wire.VARINT, ""), 10: (wire.VARINT, ""),
+                 11: (wire.VARINT, ""), 16: (wire.VARINT, ""), 17: (wire.VARINT, "")}
+
+
 def _default_value(data: bytes):
-    """A TF2 default input value as nested lists (None if its dtype cannot be decoded)."""
-    from . import schema, tensorproto  # protobuf and numpy: only TF2 exports with defaults pay for them
+    """A TF2 default input value as nested lists, strings as text (None if its dtype cannot be decoded)."""
+    try:
+        decoded = _decode_tensor(data)
+    except (wire.WireError, struct.error, ValueError):
+        return None
+    if decoded is None:
+        return _default_value_numpy(data)
+    return decoded
+
+
+def _decode_tensor(data: bytes):
+    """TensorProto bytes -> nested lists without numpy; None for dtypes left to core.tensorproto."""
+    dtype, dims, content, values = 0, [], None, []
+    for n, w, v, _ in wire.fields(data):
+        if n == 1:
+            dtype = v
+        elif n == 2:
+            dims = list(_shape(data, _span(w, v)) or ())
+        elif n == 4:
+            content = data[v[0]:v[1]]
+        elif n == 8:
+            values.append(data[v[0]:v[1]].decode("utf-8", "replace"))
+        elif n in _VALUE_FIELDS:
+            element, code = _VALUE_FIELDS[n]
+            if w == wire.LEN and element != wire.LEN:  # packed (proto3's default for repeated scalars)
+                chunk = data[v[0]:v[1]]
+                if code:
+                    values.extend(struct.unpack(f"<{len(chunk) // struct.calcsize(code)}{code}", chunk))
+                else:
+                    values.extend(wire.int64(x) for _, x in _varints(chunk))
+            elif code:
+                values.append(struct.unpack("<" + code, v.to_bytes(struct.calcsize(code), "little"))[0])
+            else:
+                values.append(wire.int64(v))
+        elif n in (9, 12, 13):  # complex and half values: numpy's job
+            return None
+    name = dtypes.name_of(dtype)
+    if name not in _STRUCT and name != "DT_STRING":
+        return None
+    code = _STRUCT.get(name)
+    if content is not None and code:
+        values = list(struct.unpack(f"<{len(content) // struct.calcsize(code)}{code}", content))
+    elif name == "DT_BOOL":
+        values = [bool(x) for x in values]
+    elif name in ("DT_INT32", "DT_INT16", "DT_INT8"):  # int_val holds them sign-extended to 64 bits
+        values = [int(x) for x in values]
+    size = 1
+    for d in dims:
+        size *= d
+    if values and len(values) < size:  # TF repeats the last value to fill the shape
+        values = values + [values[-1]] * (size - len(values))
+    elif not values and size:
+        values = [("" if name == "DT_STRING" else False if name == "DT_BOOL" else 0)] * size
+    if len(values) != size:
+        raise ValueError("value count does not match the shape")
+    return _nest(values, dims)
+
+
+def _varints(chunk):
+    pos = 0
+    while pos < len(chunk):
+        value, pos = wire.varint(chunk, pos, len(chunk))
+        yield pos, value
+
+
+def _nest(flat: list, dims: list[int]):
+    if not dims:
+        return flat[0]
+    if len(dims) == 1:
+        return flat
+    step = len(flat) // dims[0] if dims[0] else 0
+    return [_nest(flat[i * step:(i + 1) * step], dims[1:]) for i in range(dims[0])]
+
+
+def _default_value_numpy(data: bytes):
+    from . import schema, tensorproto  # numpy and protobuf: only for the rare dtypes decoded above by hand
 
     try:
         array = tensorproto.to_numpy(schema.TensorProto.FromString(data))
