@@ -1,0 +1,171 @@
+"""SavedModels generated with TensorFlow for tests and benchmarks: each is a plain function(dir) -> path.
+
+Every generator imports TensorFlow inside itself (explorer.core must never need it) and writes into `out_dir`,
+returning the folder to open. Others may APPEND generators here; keep them small, deterministic and plain.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def keras_export(out_dir) -> Path:
+    """Keras 3 `model.export`: two named Input layers -> one softmax output; signatures serve and serving_default."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    features = keras.Input((4,), name="features")
+    extra = keras.Input((2,), name="extra")
+    x = keras.layers.Concatenate()([features, extra])
+    y = keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(8, activation="relu")(x))
+    model = keras.Model([features, extra], y)
+    path = Path(out_dir) / "keras_export"
+    model.export(str(path), verbose=False)
+    return path
+
+
+def tf2_signatures(out_dir) -> Path:
+    """`tf.saved_model.save` with several signatures and dtypes: string, int64, bool, uint8, float64, scalars,
+    a variable-length [None, None, 100] input and a TF2 default value; as a TF Serving base path (version 1)."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(tf.constant([[0.5], [-1.0], [2.0]]), name="w")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+        def predict(self, x):
+            return {"y": tf.matmul(x, self.w)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def strings(self, text):
+            return {"length": tf.cast(tf.strings.length(text), tf.int64), "upper": tf.strings.upper(text)}
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, 5], tf.int64, name="ids"),
+            tf.TensorSpec([None, 5], tf.bool, name="mask"),
+            tf.TensorSpec([None, 8, 8, 3], tf.uint8, name="pixels"),
+            tf.TensorSpec([], tf.float64, name="scale"),
+        ])
+        def mixed(self, ids, mask, pixels, scale):
+            kept = tf.reduce_sum(tf.where(mask, ids, tf.zeros_like(ids)), axis=1)
+            brightness = tf.reduce_mean(tf.cast(pixels, tf.float64), axis=[1, 2, 3]) * scale
+            return {"kept": kept, "brightness": brightness, "any": tf.reduce_any(mask)}
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32, name="value")])
+        def scalar(self, value):
+            return {"doubled": value * 2.0}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, 100], tf.float32, name="sequence")])
+        def sequence(self, sequence):
+            return {"mean": tf.reduce_mean(sequence, axis=1)}
+
+        @tf.function(input_signature=[
+            tf.TensorSpec([2], tf.float32, name="a"), tf.TensorSpec([2], tf.int32, name="b"),
+            tf.TensorSpec([2, 2], tf.float64, name="c"), tf.TensorSpec([], tf.bool, name="flag"),
+            tf.TensorSpec([2], tf.string, name="label"), tf.TensorSpec([3], tf.int64, name="big"),
+            tf.TensorSpec([], tf.uint8, name="small"),
+        ])
+        def with_defaults(self, a, b=tf.constant([7, -9], tf.int32), c=tf.constant([[1.5, 2.0], [-3.0, 0.25]],
+                          tf.float64), flag=tf.constant(True), label=tf.constant(["hi", "thére"]),
+                          big=tf.constant([1 << 40, -5, 0], tf.int64), small=tf.constant(200, tf.uint8)):
+            total = a + tf.cast(b, tf.float32) + tf.cast(tf.reduce_sum(c), tf.float32) + tf.cast(small, tf.float32)
+            return {"sum": tf.where(flag, total, -total), "label": label, "big": big}
+
+    model = Model()
+    path = Path(out_dir) / "tf2_signatures" / "1"
+    tf.saved_model.save(model, str(path), signatures={
+        "serving_default": model.predict, "strings": model.strings, "mixed": model.mixed,
+        "scalar": model.scalar, "sequence": model.sequence, "with_defaults": model.with_defaults,
+    })
+    return path.parent
+
+
+def _tf1_graph_model(path: Path, as_text: bool) -> Path:
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as sess:
+        # classify/regress read serialized tf.Example protos, as TF Serving's Classify and Regress APIs send them.
+        examples = v1.placeholder(tf.string, [None], name="tf_example")
+        parsed = v1.io.parse_example(examples, {"x": tf.io.FixedLenFeature([1], tf.float32)})
+        a = v1.get_variable("a", initializer=0.5)
+        b = v1.get_variable("b", initializer=2.0)
+        y = tf.identity(a * parsed["x"] + b, name="y")
+        scores = tf.concat([tf.sigmoid(y), 1 - tf.sigmoid(y)], axis=1, name="scores")
+        classes = tf.tile(tf.constant([["yes", "no"]]), [tf.shape(y)[0], 1], name="classes")
+
+        image = v1.placeholder(tf.float32, [None, 28, 28, 1], name="input_image")
+        logits = tf.reduce_mean(image, axis=[1, 2]) * a + b
+        probabilities = tf.nn.softmax(tf.concat([logits, -logits], axis=1), name="probabilities")
+
+        tokens = v1.placeholder(tf.float32, [None, None, 100], name="tokens")
+        pooled = tf.reduce_max(tokens, axis=1, name="pooled")
+
+        sparse = v1.sparse_placeholder(tf.int64, [None, 10], name="sparse_ids")
+        sparse_sum = tf.sparse.reduce_sum(sparse, axis=1, name="sparse_sum")
+        ragged = tf.RaggedTensor.from_row_lengths(
+            v1.placeholder(tf.float32, [None], name="ragged_values"),
+            v1.placeholder(tf.int64, [None], name="ragged_lengths"))
+        ragged_mean = tf.reduce_mean(ragged, axis=1, name="ragged_mean")
+
+        info = v1.saved_model.utils.build_tensor_info
+        sigs = v1.saved_model.signature_def_utils
+        signature_defs = {
+            # A key spelled like a tensor name: users copy these from old tutorials and trip over them.
+            "serving_default": sigs.predict_signature_def({"input_image:0": image}, {"probabilities": probabilities}),
+            "classify_x": sigs.classification_signature_def(examples, classes, scores),
+            "regress_x": sigs.regression_signature_def(examples, y),
+            "tokens": sigs.predict_signature_def({"tokens": tokens}, {"pooled": pooled}),
+            "sparse_and_ragged": sigs.build_signature_def(
+                inputs={"sparse_ids": info(sparse), "ragged": v1.saved_model.utils.build_tensor_info(ragged)},
+                outputs={"sparse_sum": info(sparse_sum), "ragged_mean": info(ragged_mean)},
+                method_name=v1.saved_model.signature_constants.PREDICT_METHOD_NAME),
+        }
+        sess.run(v1.global_variables_initializer())
+        builder = v1.saved_model.Builder(str(path))
+        builder.add_meta_graph_and_variables(sess, [v1.saved_model.tag_constants.SERVING],
+                                             signature_def_map=signature_defs)
+        # A second tag-set, as GPU/TPU exports have, holding only the predict signature.
+        builder.add_meta_graph(["serve", "gpu"], signature_def_map={"serving_default": signature_defs["serving_default"]})
+        builder.save(as_text=as_text)
+    return path
+
+
+def tf1_builder(out_dir) -> Path:
+    """A TF1 `SavedModelBuilder` model: classify/regress/predict, key `input_image:0`, [None, None, 100],
+    sparse and ragged inputs, and two tag-sets (serve; serve,gpu)."""
+    return _tf1_graph_model(Path(out_dir) / "tf1_builder", as_text=False)
+
+
+def tf1_builder_text(out_dir) -> Path:
+    """The same TF1 model written by TensorFlow as text (saved_model.pbtxt)."""
+    return _tf1_graph_model(Path(out_dir) / "tf1_builder_text", as_text=True)
+
+
+def big_graph(out_dir, megabytes: int = 100) -> Path:
+    """A model whose saved_model.pb is `megabytes` MB: a tf.function closing over a large constant, which
+    TensorFlow embeds in the graph (not in variables/), as frozen or constant-folded exports do."""
+    import numpy as np
+    import tensorflow as tf
+
+    # Random values: a constant of equal values is stored in a few bytes, not `megabytes` MB.
+    table = np.random.default_rng(0).standard_normal((megabytes * (1 << 20) // 4 // 256, 256)).astype(np.float32)
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = tf.constant(table)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int32, name="row")])
+        def lookup(self, row):
+            return {"values": tf.gather(self.table, row)}
+
+    model = Model()
+    path = Path(out_dir) / f"big_graph_{megabytes}mb"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.lookup})
+    return path
