@@ -1,0 +1,887 @@
+"""Build input arrays for a signature's tensor specs from what a user typed or chose: literals, fills, files, text,
+tf.Examples. Every conversion that changes the data (resize, channels, scaling, repeats) is said in Built.notes.
+
+A Source keeps what the user gave verbatim; build_input turns it into an array for one TensorSpec. Literals, CSV
+and text carry no dtype of their own, so they become the spec's dtype; .npy/.npz arrays keep theirs, so that
+validate.check can say "float64 but the signature wants float32" instead of casting behind the user's back.
+File loads are cached by (path, mtime, size): a form that rebuilds on every keystroke never re-reads a file.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import threading
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+from . import dtypes, examples as example_codec
+from .errors import InputProblem
+from .signature import Signature, TensorSpec
+
+KINDS = ("literal", "fill", "file", "text", "examples")
+FILLS = ("zeros", "ones", "constant", "range", "linspace", "uniform", "normal")
+FILL_ALIASES = {
+    "random": "uniform", "rand": "uniform", "randn": "normal", "gaussian": "normal", "arange": "range",
+    "zero": "zeros", "one": "ones", "const": "constant", "full": "constant", "value": "constant",
+}
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+_MODE_WORDS = {"L": "grayscale", "RGB": "RGB", "RGBA": "RGBA", "P": "palette", "LA": "grayscale+alpha",
+               "1": "black-and-white", "CMYK": "CMYK", "I;16": "16-bit grayscale", "I": "32-bit grayscale",
+               "F": "float grayscale"}
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one input's values come from, kept verbatim so nothing the user typed is lost."""
+
+    kind: str  # "literal" | "fill" | "file" | "text" | "examples"
+    text: str = ""  # literal JSON/scalar, text lines for strings, or JSON list of tf.Example feature dicts
+    fill: str = ""  # one of FILLS
+    params: dict = field(default_factory=dict)  # value, low, high, mean, std, start, stop, step, seed, shape, normalize, b64
+    path: str = ""
+    key: str = ""  # the array's name inside an .npz
+
+    def describe(self) -> str:
+        """A short line for tables and logs: 'fill:normal?seed=3', '@a.npz:x', 'literal [[1.0]]'."""
+        query = "&".join(f"{k}={_param_text(v)}" for k, v in self.params.items())
+        query = f"?{query}" if query else ""
+        if self.kind == "fill":
+            return f"fill:{self.fill}{query}"
+        if self.kind == "file":
+            return f"@{self.path}" + (f":{self.key}" if self.key else "") + query
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"{self.kind} {text}"
+
+    def to_dict(self) -> dict:
+        """Plain JSON form for saved sessions."""
+        return {"kind": self.kind, "text": self.text, "fill": self.fill, "params": dict(self.params),
+                "path": self.path, "key": self.key}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Source":
+        """Inverse of to_dict; unknown fields are ignored so older/newer session files still load."""
+        return cls(kind=str(data.get("kind", "literal")), text=str(data.get("text", "")),
+                   fill=str(data.get("fill", "")), params=dict(data.get("params") or {}),
+                   path=str(data.get("path", "")), key=str(data.get("key", "")))
+
+
+@dataclass(frozen=True, eq=False)
+class Built:
+    """An input array ready for a request, and what was done to get it."""
+
+    array: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- command-line parsing
+
+def parse_cli_input(text: str) -> tuple[str, Source]:
+    """'KEY=VALUE' from --input -> (key, Source). VALUE: a literal, @file[.npz:name][?params], fill:NAME[?params],
+    text:LINES or b64:BASE64 (string inputs)."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise InputProblem(
+            None, f"--input {text!r} is not of the form KEY=VALUE.",
+            fix="Write e.g. --input x=[[1.0],[2.0]], x=@batch.npy, x=@img.png or x=fill:normal?seed=3.",
+        )
+    value = value.strip()
+    if value.startswith("@"):
+        return key, _parse_file(key, value[1:])
+    if value.startswith("fill:"):
+        name, _, query = value[5:].partition("?")
+        return key, Source("fill", fill=fill_name(name, key), params=parse_params(query, key))
+    if value.startswith("text:"):
+        return key, Source("text", text=value[5:])
+    if value.startswith("b64:"):
+        return key, Source("text", text=value[4:], params={"b64": True})
+    if value.startswith("examples:"):
+        body = value[len("examples:"):]
+        example_codec.parse_examples(body, key)
+        return key, Source("examples", text=body)
+    return key, Source("literal", text=value)
+
+
+def parse_cli_example(text: str) -> tuple[str, Source]:
+    """--example 'KEY=[{"x": 2.0}]' or 'KEY={"x": 2.0}' (or no KEY: the signature's only input) -> (key, Source)."""
+    body = text.strip()
+    key = ""
+    if body[:1] not in ("[", "{"):
+        key, sep, body = body.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputProblem(
+                None, f"--example {text!r} is neither KEY=JSON nor a JSON list of feature dicts.",
+                fix='Write e.g. --example \'inputs=[{"x": 2.0}, {"x": 3.0}]\'.',
+            )
+    example_codec.parse_examples(body, key or None)  # fail now, with the CLI text in view
+    return key, Source("examples", text=body.strip())
+
+
+def _parse_file(key: str, rest: str) -> Source:
+    params: dict = {}
+    path = rest
+    # "?k=v" after the path carries options (normalize=true); only when it parses as such, since "?" may be in a name
+    if "?" in rest:
+        head, _, query = rest.rpartition("?")
+        if query and all("=" in part for part in query.split("&")):
+            path, params = head, parse_params(query, key)
+    npz_key = ""
+    lower = path.lower()
+    if ".npz:" in lower:
+        cut = lower.rindex(".npz:") + 4
+        path, npz_key = path[:cut], path[cut + 1:]
+    if not path:
+        raise InputProblem(key, f"{key}: '@' must be followed by a file path.", fix=f"Write {key}=@path/to/file.npy.")
+    return Source("file", path=path, key=npz_key, params=params)
+
+
+def fill_name(name: str, key: str | None = None) -> str:
+    """A fill's canonical name ('random' -> 'uniform'); InputProblem listing the fills for an unknown one."""
+    canon = name.strip().lower()
+    canon = FILL_ALIASES.get(canon, canon)
+    if canon not in FILLS:
+        raise InputProblem(key, f"{_who(key)}unknown fill {name!r}.",
+                           fix="Use one of: " + ", ".join(FILLS) + " (random = uniform).")
+    return canon
+
+
+def parse_params(query: str, key: str | None = None) -> dict:
+    """'seed=3&std=2&shape=2x10x100&normalize=true' -> {'seed': 3, 'std': 2.0, 'shape': [2, 10, 100], ...}."""
+    params: dict = {}
+    for name, raw in parse_qsl(query, keep_blank_values=True):
+        name = name.strip()
+        if name in ("shape",):
+            try:
+                params[name] = [int(p) for p in raw.replace("x", ",").replace("(", "").replace(")", "").split(",") if p.strip()]
+            except ValueError as exc:
+                raise InputProblem(key, f"{_who(key)}shape {raw!r} is not a list of whole numbers.",
+                                   fix="Write shape=2x10x100 or shape=2,10,100.") from exc
+        else:
+            params[name] = _scalar(raw)
+    return params
+
+
+def _scalar(raw: str):
+    low = raw.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _param_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+# ---------------------------------------------------------------- shapes
+
+def concrete_shape(spec: TensorSpec, batch: int | None = None, dims: dict[int, int] | None = None) -> tuple[int, ...]:
+    """The spec's shape with every -1 made concrete: dim 0 gets `batch` (default 1), others dims[i] (default 1).
+    Unknown rank gives a batch vector (batch,); a dim the spec fixes is kept even when batch says otherwise."""
+    dims = dims or {}
+    if spec.shape is None:
+        return (int(batch) if batch else 1,)
+    out = []
+    for i, d in enumerate(spec.shape):
+        if d is not None and d >= 0:
+            out.append(int(d))
+        elif i in dims:
+            out.append(int(dims[i]))
+        elif i == 0:
+            out.append(int(batch) if batch else 1)
+        else:
+            out.append(1)
+    if any(d < 0 for d in out):
+        raise InputProblem(spec.key, f"{spec.key}: a dimension length cannot be negative ({tuple(out)}).",
+                           fix="Give lengths of 0 or more.")
+    return tuple(out)
+
+
+def _shape_for(spec: TensorSpec, source: Source, batch: int | None, dims: dict[int, int] | None) -> tuple[int, ...]:
+    if "shape" in source.params:
+        shape = source.params["shape"]
+        if isinstance(shape, str):
+            shape = parse_params(f"shape={shape}", spec.key)["shape"]
+        shape = [int(d) for d in shape]
+        if any(d < 0 for d in shape):
+            filler = TensorSpec(spec.key, spec.dtype, tuple(shape))
+            return concrete_shape(filler, batch, dims)
+        return tuple(shape)
+    extra = source.params.get("dims")
+    if isinstance(extra, dict):
+        dims = {**{int(k): int(v) for k, v in extra.items()}, **(dims or {})}
+    return concrete_shape(spec, batch, dims)
+
+
+# ---------------------------------------------------------------- building
+
+def build_input(spec: TensorSpec, source: Source, batch: int | None = None,
+                dims: dict[int, int] | None = None) -> Built:
+    """One input array for `spec` from `source`; InputProblem(key, message, fix=...) when it cannot be built."""
+    try:
+        return _build(spec, source, batch, dims, loose=False)
+    except InputProblem:
+        raise
+    except Exception as exc:  # never let a bad input crash the form: wrap with the traceback behind details
+        raise InputProblem(spec.key, f"{spec.key}: could not build the input from {source.describe()} ({exc}).",
+                           details=traceback.format_exc(),
+                           fix="Check the value or file; the details hold the technical reason.") from exc
+
+
+def build_inputs(signature: Signature, sources: dict[str, Source],
+                 batch: int | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Arrays for every given source, keyed by input; notes say what was done. Keys the signature lacks are built
+    as given (check() then names them and suggests the nearest key); a key "" means the signature's only input.
+    Fills follow the batch of the other inputs when no batch is given, so several inputs agree."""
+    arrays: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    resolved: dict[str, Source] = {}
+    for key, source in sources.items():
+        if key == "":
+            if len(signature.inputs) != 1:
+                names = ", ".join(signature.inputs) or "none"
+                raise InputProblem(None, f"A value was given without an input key, but signature "
+                                         f"{signature.key!r} has {len(signature.inputs)} inputs ({names}).",
+                                   fix="Write KEY=VALUE with one of the signature's input keys.")
+            key = next(iter(signature.inputs))
+        resolved[key] = source
+
+    ordered = sorted(resolved.items(), key=lambda kv: kv[1].kind == "fill")  # fills last: they follow the others
+    common = batch
+    for key, source in ordered:
+        spec = signature.inputs.get(key)
+        if source.kind == "fill" and batch is None and common is not None and spec is not None:
+            built = build_input(spec, source, common)
+            if spec.shape and spec.shape[0] == -1:
+                built = Built(built.array, built.notes + (f"{key}: batch {common} follows the other inputs.",))
+        elif spec is None:
+            try:
+                built = _build(TensorSpec(key, _loose_dtype(source), None), source, batch, None, loose=True)
+            except InputProblem:
+                raise
+            except Exception as exc:
+                raise InputProblem(key, f"{key}: could not build the input from {source.describe()} ({exc}).",
+                                   details=traceback.format_exc()) from exc
+        else:
+            built = build_input(spec, source, batch)
+        arrays[key] = built.array
+        notes.extend(built.notes)
+        if common is None and spec is not None and spec.shape and spec.shape[0] == -1 and built.array.ndim:
+            common = int(built.array.shape[0])
+    return {k: arrays[k] for k in resolved}, notes
+
+
+def _loose_dtype(source: Source) -> str:
+    return "DT_STRING" if source.kind in ("text", "examples") else "DT_FLOAT"
+
+
+def _build(spec: TensorSpec, source: Source, batch, dims, *, loose: bool) -> Built:
+    kind = source.kind
+    if kind == "literal":
+        return _from_literal(spec, source, batch, dims, loose)
+    if kind == "fill":
+        return _from_fill(spec, source, batch, dims)
+    if kind == "file":
+        return _from_file(spec, source, batch, dims, loose)
+    if kind == "text":
+        return _from_text(spec, source.text, source.params, batch, dims, origin="text")
+    if kind == "examples":
+        return _from_examples(spec, source)
+    raise InputProblem(spec.key, f"{spec.key}: unknown kind of value {kind!r}.", fix="Use one of: " + ", ".join(KINDS) + ".")
+
+
+def _who(key: str | None) -> str:
+    return f"{key}: " if key else ""
+
+
+def _dtype_of(spec: TensorSpec) -> dtypes.DType:
+    try:
+        dt = spec.dt
+        if not dt.is_string:
+            dt.np  # noqa: B018 - raises for dtypes numpy cannot hold
+    except (KeyError, TypeError) as exc:
+        raise InputProblem(spec.key, f"{spec.key}: inputs of dtype {spec.dtype} cannot be built here.",
+                           fix="This input needs a value TensorFlow makes itself (e.g. a resource); it cannot be fed.") from exc
+    return dt
+
+
+# ---- literals
+
+def _from_literal(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Built:
+    key = spec.key
+    text = source.text.strip()
+    if not text:
+        raise InputProblem(key, f"{key}: no value given.",
+                           fix="Type a number or a nested list such as [[1.0], [2.0]], or choose a fill or a file.")
+    dt = _dtype_of(spec)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if dt.is_string:
+            value = text  # bare text for a string input is what the user means
+        else:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise InputProblem(
+                key, f"{key}: {shown!r} is not a valid value ({exc.msg} at column {exc.colno}).",
+                fix="Write a number, or a JSON nested list such as [[1.0, 2.0], [3.0, 4.0]]; text goes in quotes.",
+            ) from exc
+    return _from_value(spec, value, batch, dims, loose, origin="literal")
+
+
+def _from_value(spec: TensorSpec, value, batch, dims, loose: bool, origin: str) -> Built:
+    """Nested lists (JSON) -> array of the spec's dtype; a scalar for a shaped spec is repeated to its shape."""
+    key = spec.key
+    if isinstance(value, dict) and "b64" not in value:
+        if "instances" in value or "inputs" in value:
+            raise InputProblem(key, f"{key}: this looks like a whole TF Serving request, not one input's value.",
+                               fix="Give only this input's values, e.g. [[1.0], [2.0]].")
+        raise InputProblem(key, f"{key}: a JSON object is not a tensor value.",
+                           fix='Write a number, a list, or {"b64": "..."} for raw bytes.')
+    shape, leaves = _nested(value, key)
+    dt = _dtype_of(spec)
+    if loose:
+        dt = dtypes.BY_NAME["DT_STRING"] if any(isinstance(v, (str, dict)) for v in leaves) else (
+            dtypes.BY_NAME["DT_FLOAT"] if any(isinstance(v, float) for v in leaves) else dtypes.BY_NAME["DT_INT64"])
+    flat = _leaves_to(dt, leaves, key)
+    array = flat.reshape(shape)
+    notes: list[str] = []
+    if array.ndim == 0 and spec.shape and not loose:
+        target = concrete_shape(spec, batch, dims)
+        array = np.broadcast_to(array, target).copy()
+        notes.append(f"{key}: the value {_short(leaves[0])} repeated to shape {_shape_str(target)}.")
+    return Built(array, tuple(notes))
+
+
+def _nested(value, key: str) -> tuple[tuple[int, ...], list]:
+    """Shape and flat leaves of nested lists; InputProblem for ragged rows."""
+    shape: list[int] = []
+    level = [value]
+    while level and all(isinstance(v, list) for v in level):
+        lengths = {len(v) for v in level}
+        if len(lengths) > 1:
+            raise InputProblem(key, f"{key}: rows have different lengths {sorted(lengths)} at depth {len(shape) + 1}; "
+                                    "a tensor needs every row the same length.",
+                               fix="Make every row the same length (pad short rows), or split the batch.")
+        n = lengths.pop()
+        shape.append(n)
+        level = [x for v in level for x in v]
+        if n == 0:
+            break
+    if any(isinstance(v, list) for v in level):
+        raise InputProblem(key, f"{key}: values are nested to different depths (a number where a list was expected).",
+                           fix="Give every row the same nesting, e.g. [[1], [2]] rather than [[1], 2].")
+    return tuple(shape), level
+
+
+def _leaves_to(dt: dtypes.DType, leaves: list, key: str) -> np.ndarray:
+    if dt.is_string:
+        out = np.empty(len(leaves), dtype=object)
+        for i, v in enumerate(leaves):
+            if isinstance(v, str):
+                out[i] = v.encode("utf-8")
+            elif isinstance(v, bytes):
+                out[i] = v
+            elif isinstance(v, dict) and "b64" in v:
+                out[i] = example_codec._bytes(v, f"{key}: value {i}", key)
+            else:
+                raise InputProblem(key, f"{key} takes strings (DT_STRING) but value {i} is {_short(v)}.",
+                                   fix='Put text in quotes, e.g. ["cat", "dog"]; serialized tf.Examples go in the '
+                                       'Examples builder (CLI: --example).')
+        return out
+    texts = [v for v in leaves if isinstance(v, (str, dict)) or v is None]
+    if texts:
+        raise InputProblem(key, f"{key} takes {dt.short} numbers but got {_short(texts[0])}, which is not a number.",
+                           fix="Remove the quotes around numbers; if this input should take text, the signature says otherwise.")
+    return _numbers_to(dt, leaves, key)
+
+
+def _numbers_to(dt: dtypes.DType, values, key: str) -> np.ndarray:
+    """Numbers (list or array) -> array of dt, refusing lossy conversions the user did not ask for."""
+    target = dt.np
+    if dt.name == "DT_BOOL":
+        arr = np.asarray(values)
+        if arr.size and not np.isin(arr.astype(np.float64), (0, 1)).all():
+            raise InputProblem(key, f"{key} takes booleans; give true/false or 0/1.", fix="Use true, false, 0 or 1.")
+        return arr.astype(bool)
+    if dt.is_integer:
+        info = np.iinfo(target)
+        if isinstance(values, list) and all(isinstance(v, (int, np.integer)) for v in values):
+            # exact Python ints: JSON may hold values beyond int64, which float64 would silently round
+            low, high = (min(values), max(values)) if values else (0, 0)
+            arr = None
+        else:
+            arr = np.asarray(values, dtype=np.float64) if isinstance(values, list) else np.asarray(values)
+            if arr.dtype.kind == "f" and arr.size:
+                if not np.all(np.isfinite(arr)):
+                    raise InputProblem(key, f"{key} takes {dt.short} integers; NaN and infinity have no integer value.",
+                                       fix="Replace NaN/inf with numbers.")
+                fractional = np.mod(arr, 1) != 0
+                if fractional.any():
+                    bad = float(arr[fractional][0])
+                    raise InputProblem(key, f"{key} takes {dt.short} integers but got {bad:g}, not a whole number.",
+                                       fix=f"Round the values first ({bad:g} would be cut to {math.trunc(bad)}).")
+            low, high = (arr.min(), arr.max()) if arr.size else (0, 0)
+        if low < info.min or high > info.max:
+            raise InputProblem(key, f"{key} takes {dt.short}, whose range is {info.min}..{info.max}, but got "
+                                    f"{low if low < info.min else high:g}.",
+                               fix=f"Give values within {info.min}..{info.max}.")
+        return np.array(values, dtype=target) if arr is None else arr.astype(target)
+    arr = np.asarray(values, dtype=np.float64 if dt.name != "DT_COMPLEX128" and dt.name != "DT_COMPLEX64" else complex)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = arr.astype(target)
+    if arr.size and dt.is_float:
+        overflow = np.isinf(out.astype(np.float64)) & np.isfinite(arr)
+        if overflow.any():
+            raise InputProblem(key, f"{key} takes {dt.short}; {arr[overflow][0]:g} is too large for it (becomes inf).",
+                               fix=f"Scale the values down, or use a model input of a wider type.")
+    return out
+
+
+# ---- fills
+
+def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
+    key = spec.key
+    name = fill_name(source.fill or "zeros", key)
+    dt = _dtype_of(spec)
+    shape = _shape_for(spec, source, batch, dims)
+    p = source.params
+    n = int(np.prod(shape)) if shape else 1
+    seed = int(p.get("seed", DEFAULT_SEED))
+    said = f"{key}: {name}"
+    if dt.is_string:
+        if name not in ("zeros", "constant"):
+            raise InputProblem(key, f"{key} takes strings; the '{name}' fill makes numbers.",
+                               fix="Use a constant text, text lines, or tf.Examples for this input.")
+        value = str(p.get("value", "")) if name == "constant" else ""
+        array = np.full(shape, value.encode("utf-8"), dtype=object)
+        return Built(array, (f"{said} {value!r}, shape {_shape_str(shape)}.",))
+    if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128") and name in ("uniform", "normal"):
+        raise InputProblem(key, f"{key}: random fills of {dt.short} are not supported.", fix="Use zeros, ones or a constant.")
+    try:
+        values, detail = _fill_values(name, dt, shape, n, p, seed)
+    except (TypeError, ValueError) as exc:
+        raise InputProblem(key, f"{key}: the {name} fill's parameters are not numbers ({exc}).",
+                           fix="Give numbers, e.g. fill:uniform?low=0&high=1&seed=3.") from exc
+    notes = []
+    if dt.is_integer and values.dtype.kind == "f":
+        info = np.iinfo(dt.np)
+        rounded = np.rint(values)
+        clipped = np.clip(rounded, info.min, info.max)
+        if (clipped != rounded).any():
+            notes.append(f"{key}: values clipped to the {dt.short} range {info.min}..{info.max}.")
+        values = clipped.astype(dt.np)
+    elif dt.is_integer:
+        info = np.iinfo(dt.np)
+        clipped = np.clip(values, info.min, info.max)
+        if (clipped != values).any():
+            notes.append(f"{key}: values clipped to the {dt.short} range {info.min}..{info.max}.")
+        values = clipped.astype(dt.np)
+    else:
+        values = np.asarray(values).astype(dt.np)
+    return Built(values.reshape(shape), (f"{said}{detail}, shape {_shape_str(shape)}, {dt.short}.",) + tuple(notes))
+
+
+def _fill_values(name: str, dt: dtypes.DType, shape, n: int, p: dict, seed: int):
+    if name == "zeros":
+        return np.zeros(n), ""
+    if name == "ones":
+        return np.ones(n), ""
+    if name == "constant":
+        value = float(p.get("value", 0))
+        return np.full(n, value), f" {value:g}"
+    if name == "range":
+        start, step = float(p.get("start", 0)), float(p.get("step", 1))
+        return start + step * np.arange(n), f" from {start:g} step {step:g}"
+    if name == "linspace":
+        start, stop = float(p.get("start", 0)), float(p.get("stop", 1))
+        return np.linspace(start, stop, n), f" {start:g}..{stop:g}"
+    rng = np.random.default_rng(seed)
+    if name == "uniform":
+        if dt.name == "DT_BOOL":
+            return rng.random(n) < 0.5, f" true/false, seed {seed}"
+        if dt.is_integer:
+            low, high = int(p.get("low", 0)), int(p.get("high", 10))
+            if high <= low:
+                raise ValueError(f"high ({high}) must be above low ({low})")
+            return rng.integers(low, high, n), f" integers in [{low}, {high}), seed {seed}"
+        low, high = float(p.get("low", 0.0)), float(p.get("high", 1.0))
+        return rng.uniform(low, high, n), f" in [{low:g}, {high:g}), seed {seed}"
+    mean, std = float(p.get("mean", 0.0)), float(p.get("std", 1.0))
+    if std < 0:
+        raise ValueError(f"std ({std:g}) must not be negative")
+    return rng.normal(mean, std, n), f" mean {mean:g} std {std:g}, seed {seed}"
+
+
+# ---- files
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 32
+
+
+def _cached(tag: str, path: Path, extra: tuple, load):
+    """load() once per (path, mtime, size, extra): edits to the file are seen, keystrokes are not re-reads."""
+    stat = path.stat()
+    ident = (tag, str(path.resolve()), stat.st_mtime_ns, stat.st_size) + extra
+    with _CACHE_LOCK:
+        if ident in _CACHE:
+            _CACHE.move_to_end(ident)
+            return _CACHE[ident]
+    value = load()
+    with _CACHE_LOCK:
+        _CACHE[ident] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget cached file loads (tests, or a user asking to reload)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Built:
+    key = spec.key
+    if not source.path:
+        raise InputProblem(key, f"{key}: no file chosen.", fix="Choose a .npy, .npz, .csv, text or image file.")
+    path = Path(os.path.expanduser(source.path))
+    if not path.is_file():
+        where = "" if path.is_absolute() else f" (relative to {os.getcwd()})"
+        raise InputProblem(key, f"{key}: file not found: {source.path}{where}.",
+                           fix="Check the path; it must name a file, not a folder.")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        array = _cached("npy", path, (), lambda: _load_npy(key, path))
+        return Built(array.copy(), (f"{key}: {path.name} holds {array.dtype} {_shape_str(array.shape)}.",))
+    if suffix == ".npz":
+        return _from_npz(spec, source, path)
+    if suffix in IMAGE_SUFFIXES:
+        return _from_image(spec, source, path, batch, loose)
+    if suffix == ".json":
+        text = _cached("text", path, (), lambda: _read_text(key, path))
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputProblem(key, f"{key}: {path.name} is not valid JSON ({exc.msg} at line {exc.lineno}).",
+                               fix="Fix the JSON, or save the values as .npy/.csv.") from exc
+        if _dtype_of(spec).is_string and isinstance(value, (list, dict)) and _looks_like_examples(value):
+            return _from_examples(spec, Source("examples", text=text))
+        built = _from_value(spec, value, batch, dims, loose, origin=path.name)
+        return Built(built.array, (f"{key}: read {path.name} as JSON, {_shape_str(built.array.shape)}.",) + built.notes)
+    if suffix in TABLE_SUFFIXES:
+        text = _cached("text", path, (), lambda: _read_text(key, path))
+        delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
+        return _from_text(spec, text, source.params, batch, dims, origin=path.name, delimiter=delimiter, table=suffix != ".txt")
+    raise InputProblem(key, f"{key}: {path.name} has a file type this tool does not read ({suffix or 'no suffix'}).",
+                       fix="Use .npy, .npz, .csv, .tsv, .txt, .json or an image (.png, .jpg, ...).")
+
+
+def _load_npy(key: str, path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise InputProblem(key, f"{key}: {path.name} holds Python objects (pickled), which are not loaded for safety.",
+                               fix="Save a numeric or fixed-width string array: np.save(path, np.asarray(values, dtype=...)).") from exc
+        raise InputProblem(key, f"{key}: {path.name} is not a valid .npy file ({exc}).",
+                           fix="Write it with numpy.save.", details=traceback.format_exc()) from exc
+    except (OSError, EOFError) as exc:
+        raise InputProblem(key, f"{key}: {path.name} could not be read as a .npy file ({exc}).",
+                           fix="Write it with numpy.save.", details=traceback.format_exc()) from exc
+
+
+def _npz_arrays(key: str, path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise InputProblem(key, f"{key}: {path.name} holds Python objects (pickled), which are not loaded for safety.",
+                               fix="Save numeric or fixed-width string arrays with numpy.savez.") from exc
+        raise InputProblem(key, f"{key}: {path.name} is not a valid .npz file ({exc}).",
+                           fix="Write it with numpy.savez.", details=traceback.format_exc()) from exc
+    except (OSError, EOFError) as exc:
+        raise InputProblem(key, f"{key}: {path.name} could not be read as a .npz file ({exc}).",
+                           fix="Write it with numpy.savez.", details=traceback.format_exc()) from exc
+
+
+def npz_keys(path: str) -> list[str]:
+    """Names of the arrays in an .npz (for a picker); InputProblem when the file is not one."""
+    p = Path(os.path.expanduser(path))
+    return list(_cached("npz", p, (), lambda: _npz_arrays(None, p)))
+
+
+def _from_npz(spec: TensorSpec, source: Source, path: Path) -> Built:
+    key = spec.key
+    arrays = _cached("npz", path, (), lambda: _npz_arrays(key, path))
+    names = list(arrays)
+    chosen = source.key
+    note = ""
+    if not chosen:
+        if key in arrays:
+            chosen, note = key, " (named like the input)"
+        elif len(names) == 1:
+            chosen, note = names[0], " (its only array)"
+        else:
+            raise InputProblem(key, f"{key}: {path.name} holds {len(names)} arrays ({', '.join(names) or 'none'}); "
+                                    "say which one.", fix=f"Write {key}=@{source.path}:NAME with NAME one of: {', '.join(names)}.")
+    if chosen not in arrays:
+        import difflib
+
+        near = difflib.get_close_matches(chosen, names, n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise InputProblem(key, f"{key}: {path.name} has no array named {chosen!r}; it holds {', '.join(names) or 'none'}.{hint}",
+                           fix=f"Use one of: {', '.join(names)}.")
+    array = arrays[chosen]
+    return Built(array.copy(), (f"{key}: {path.name}[{chosen!r}]{note} holds {array.dtype} {_shape_str(array.shape)}.",))
+
+
+def _read_text(key: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputProblem(key, f"{key}: {path.name} is not UTF-8 text.", fix="Save it as UTF-8.") from exc
+
+
+def _looks_like_examples(value) -> bool:
+    items = value if isinstance(value, list) else [value]
+    return bool(items) and all(isinstance(v, dict) and "b64" not in v for v in items)
+
+
+# ---- text (string lines, or a numeric table)
+
+def _from_text(spec: TensorSpec, text: str, params: dict, batch, dims, *, origin: str,
+               delimiter: str | None = None, table: bool = False) -> Built:
+    key = spec.key
+    dt = _dtype_of(spec)
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if dt.is_string:
+        if table and delimiter:
+            import csv
+
+            rows = list(csv.reader(lines, delimiter=delimiter))
+            width = {len(r) for r in rows}
+            if len(width) > 1:
+                raise InputProblem(key, f"{key}: rows of {origin} have different numbers of cells {sorted(width)}.",
+                                   fix="Give every row the same number of cells.")
+            cells = [c for r in rows for c in r]
+            shape = (len(rows), width.pop() if width else 0)
+        else:
+            cells, shape = lines, (len(lines),)
+        if params.get("b64"):
+            import base64
+            import binascii
+
+            try:
+                values = [base64.b64decode(c.strip(), validate=True) for c in cells]
+            except (binascii.Error, ValueError) as exc:
+                raise InputProblem(key, f"{key}: a line of {origin} is not valid base64.",
+                                   fix="Give one standard base64 value per line.") from exc
+        else:
+            values = [c.encode("utf-8") for c in cells]
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        array = array.reshape(shape)
+        return _fit_rank(spec, array, f"{len(values)} string(s) from {origin}")
+    if not lines:
+        raise InputProblem(key, f"{key}: {origin} has no values.", fix="Give at least one number.")
+    notes: list[str] = []
+    data = lines
+    try:
+        table_values = _numeric_table(data, delimiter)
+    except ValueError:
+        try:
+            table_values = _numeric_table(data[1:], delimiter)
+            notes.append(f"{key}: skipped the header row of {origin}: {data[0][:60]!r}.")
+        except ValueError as exc:
+            raise InputProblem(key, f"{key}: {origin} is not a table of numbers ({exc}).",
+                               fix="Give one row per line, values separated by commas (or spaces in .txt).") from exc
+    array = _numbers_to(dt, table_values, key)
+    built = _fit_rank(spec, array, f"{origin}", batch=batch, dims=dims)
+    return Built(built.array, tuple(notes) + built.notes)
+
+
+def _numeric_table(lines: list[str], delimiter: str | None) -> np.ndarray:
+    if not lines:
+        raise ValueError("no rows")
+    return np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delimiter, ndmin=2, dtype=np.float64)
+
+
+def _fit_rank(spec: TensorSpec, array: np.ndarray, what: str, batch=None, dims=None) -> Built:
+    """Tables and line lists to the spec's rank where that is unambiguous; said in the note."""
+    key = spec.key
+    note = f"{key}: {what}, {_shape_str(array.shape)}"
+    if spec.shape is None or spec.rank == array.ndim:
+        return Built(array, (note + ".",))
+    if spec.rank == 0 and array.size == 1:
+        return Built(array.reshape(()), (note + ", as a scalar.",))
+    if spec.rank == 1 and (array.ndim == 2 and 1 in array.shape):
+        return Built(array.reshape(-1), (note + f", flattened to {_shape_str((array.size,))}.",))
+    if spec.rank == 2 and array.ndim == 1:
+        want = spec.shape[1]
+        if want in (-1, 1):
+            return Built(array.reshape(-1, 1), (note + f", one value per row: {_shape_str((array.size, 1))}.",))
+    if spec.rank and spec.rank > array.ndim and array.ndim >= 1:
+        inner = concrete_shape(spec, 1, dims)[1:]
+        per = int(np.prod(inner)) if inner else 1
+        if per and array.size % per == 0:
+            shape = (array.size // per,) + inner
+            return Built(array.reshape(shape), (note + f", reshaped to {_shape_str(shape)}.",))
+    return Built(array, (note + ".",))
+
+
+# ---- tf.Examples
+
+def _from_examples(spec: TensorSpec, source: Source) -> Built:
+    key = spec.key
+    dt = _dtype_of(spec)
+    if not dt.is_string:
+        raise InputProblem(key, f"{key} takes {dt.short} numbers, not tf.Examples; serialized tf.Examples go to string "
+                                "inputs (such as a classify or regress signature's 'inputs').",
+                           fix=f"Give {key} numbers, or pick the signature whose input is a string.")
+    features = example_codec.parse_examples(source.text, key)
+    array = example_codec.serialize_examples(features, key)
+    kinds: dict[str, str] = {}
+    for ex in features:
+        for name, value in ex.items():
+            kinds.setdefault(name, example_codec.feature_values(value, name=name, key=key)[0].replace("_list", ""))
+    described = ", ".join(f"{k} {v}" for k, v in kinds.items()) or "no features"
+    built = _fit_rank(spec, array, f"{len(features)} serialized tf.Example(s) [{described}]")
+    return built
+
+
+# ---- images
+
+def _image_layout(spec: TensorSpec):
+    """(batch axis?, H, W, C or None for no channel axis, channels_first) from the spec, -1 where free."""
+    shape = spec.shape
+    if shape is None:
+        return True, -1, -1, -1, False
+    r = len(shape)
+    if r == 4:
+        if shape[1] in (1, 3, 4) and shape[3] not in (1, 3, 4):
+            return True, shape[2], shape[3], shape[1], True
+        return True, shape[1], shape[2], shape[3], False
+    if r == 3:
+        if shape[0] == -1 and shape[2] not in (3, 4):
+            return True, shape[1], shape[2], None, False
+        return False, shape[0], shape[1], shape[2], False
+    if r == 2:
+        return False, shape[0], shape[1], None, False
+    raise InputProblem(spec.key, f"{spec.key} has shape {spec.shape_text()}, which does not look like an image "
+                                 "(an image input has 2 to 4 dimensions).",
+                       fix="Load the pixels from .npy instead, or pick the image input of the signature.")
+
+
+def _from_image(spec: TensorSpec, source: Source, path: Path, batch, loose: bool) -> Built:
+    key = spec.key
+    dt = _dtype_of(spec)
+    if dt.is_string:
+        data = _cached("bytes", path, (), lambda: path.read_bytes())
+        array = np.empty(1, dtype=object)
+        array[0] = data
+        if spec.shape is not None and spec.rank == 0:
+            array = array.reshape(())
+        return Built(array, (f"{key}: the encoded bytes of {path.name} ({len(data):,} B) as one string.",))
+    batch_axis, h, w, c, channels_first = _image_layout(spec)
+    mode = _MODES.get(c) if c not in (None, -1) else ("L" if c is None else "")
+    if c not in (None, -1) and mode is None:
+        raise InputProblem(key, f"{key} wants {c} channels; images have 1 (grayscale), 3 (RGB) or 4 (RGBA).",
+                           fix="Load the pixels from .npy instead.")
+    pixels, notes = _cached("image", path, (h, w, mode), lambda: _load_image(key, path, h, w, mode))
+    notes = list(notes)
+    array = pixels.copy()  # the cached pixels are read-only and shared
+    if array.ndim == 2 and c is not None:
+        array = array[:, :, None]
+    if dt.is_float:
+        array = array.astype(dt.np)
+        if source.params.get("normalize"):
+            array /= np.asarray(255, dtype=dt.np)
+            notes.append(f"{key}: scaled 0..255 to 0..1 (divided by 255), {dt.short}.")
+        else:
+            notes.append(f"{key}: pixel values 0..255 as {dt.short}, not scaled (add normalize=true to scale to 0..1).")
+    elif dt.name != "DT_UINT8":
+        array = _numbers_to(dt, array, key) if dt.is_integer else array.astype(dt.np)
+        notes.append(f"{key}: pixel values 0..255 as {dt.short}.")
+    if channels_first:
+        array = np.moveaxis(array, -1, 0)
+        notes.append(f"{key}: channels moved first (C, H, W) as the signature's shape asks.")
+    if batch_axis:
+        n = 1
+        if spec.shape is not None and spec.shape[0] > 0:
+            n = spec.shape[0]
+        elif batch:
+            n = int(batch)
+        array = np.repeat(array[None, ...], n, axis=0)
+        notes.append(f"{key}: added a batch axis: {_shape_str(array.shape)}"
+                     + (f" (the image repeated {n} times)." if n > 1 else "."))
+    return Built(np.ascontiguousarray(array), tuple(notes))
+
+
+def _load_image(key: str, path: Path, h: int, w: int, mode: str):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            original_mode, (ow, oh) = im.mode, im.size
+            notes = [f"{key}: {path.name} is {ow}x{oh} {_MODE_WORDS.get(im.mode, im.mode)}."]
+            target_mode = mode or ("RGBA" if "A" in im.mode or im.mode == "P" and "transparency" in im.info
+                                   else "L" if im.mode in ("L", "1", "I", "I;16", "F") else "RGB")
+            if im.mode != target_mode:
+                im = im.convert(target_mode)
+                notes.append(f"{key}: converted {_MODE_WORDS.get(original_mode, original_mode)} -> "
+                             f"{_MODE_WORDS.get(target_mode, target_mode)} ({len(target_mode)} channel"
+                             f"{'s' if len(target_mode) > 1 else ''}).")
+            th, tw = (h if h and h > 0 else oh), (w if w and w > 0 else ow)
+            if (tw, th) != (ow, oh):
+                im = im.resize((tw, th), Image.Resampling.BILINEAR)
+                notes.append(f"{key}: resized {ow}x{oh} -> {tw}x{th} (bilinear, aspect ratio not kept).")
+            pixels = np.asarray(im, dtype=np.uint8)
+    except UnidentifiedImageError as exc:
+        raise InputProblem(key, f"{key}: {path.name} is not an image Pillow can read.",
+                           fix="Check the file: its name says image but its content is not PNG/JPEG/... data.",
+                           details=str(exc)) from exc
+    except (OSError, ValueError) as exc:
+        raise InputProblem(key, f"{key}: {path.name} could not be decoded as an image ({exc}).",
+                           fix="Re-save the image as PNG or JPEG.", details=traceback.format_exc()) from exc
+    pixels.setflags(write=False)
+    return pixels, tuple(notes)
+
+
+# ---------------------------------------------------------------- text for users
+
+def _shape_str(shape) -> str:
+    shape = tuple(shape)
+    if not shape:
+        return "() scalar"
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
