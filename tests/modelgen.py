@@ -169,3 +169,79 @@ def big_graph(out_dir, megabytes: int = 100) -> Path:
     path = Path(out_dir) / f"big_graph_{megabytes}mb"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.lookup})
     return path
+
+
+# --- identical-output pathologies (diagnose) ----------------------------------------------------------------------
+
+
+def _dense_classifier(path: Path, w1, b1, w2, b2, hidden: str = "relu", inputs: int | None = None,
+                      ignored: int | None = None) -> Path:
+    """x [None, N] -> Dense(hidden activation) -> Dense(softmax) "probabilities", saved with tf.saved_model.save;
+    with `ignored` a second input "extra" [None, ignored] that the function takes and never uses."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1, self.b1 = tf.Variable(w1, dtype=tf.float32), tf.Variable(b1, dtype=tf.float32)
+            self.w2, self.b2 = tf.Variable(w2, dtype=tf.float32), tf.Variable(b2, dtype=tf.float32)
+
+        def _forward(self, x):
+            h = getattr(tf.nn, hidden)(tf.matmul(x, self.w1) + self.b1)
+            return {"probabilities": tf.nn.softmax(tf.matmul(h, self.w2) + self.b2)}
+
+    model = Model()
+    width = inputs or len(w1)
+    if ignored:
+        fn = tf.function(lambda x, extra: model._forward(x), input_signature=[
+            tf.TensorSpec([None, width], tf.float32, name="x"), tf.TensorSpec([None, ignored], tf.float32, name="extra")])
+    else:
+        fn = tf.function(lambda x: model._forward(x), input_signature=[tf.TensorSpec([None, width], tf.float32, name="x")])
+    tf.saved_model.save(model, str(path), signatures={"serving_default": fn.get_concrete_function()})
+    return path
+
+
+def classifier_pair(out_dir) -> tuple[Path, Path]:
+    """A collapsed classifier (dead ReLUs: a hidden bias of -100 zeroes every unit, so every input gets the same
+    softmax) and its healthy twin with the same weights and a zero bias. Returns (collapsed, healthy)."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    w1, w2 = rng.standard_normal((8, 16)) * 0.5, rng.standard_normal((16, 3))
+    b2 = np.array([0.2, -0.1, 0.3])
+    collapsed = _dense_classifier(Path(out_dir) / "collapsed", w1, np.full(16, -100.0), w2, b2)
+    healthy = _dense_classifier(Path(out_dir) / "healthy", w1, np.zeros(16), w2, b2)
+    return collapsed, healthy
+
+
+def ignores_input(out_dir) -> Path:
+    """Two inputs, x [None, 8] and extra [None, 4]; the outputs depend on x only."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    return _dense_classifier(Path(out_dir) / "ignores_extra", rng.standard_normal((8, 16)) * 0.5, np.zeros(16),
+                             rng.standard_normal((16, 3)), np.zeros(3), ignored=4)
+
+
+def saturating(out_dir) -> Path:
+    """A classifier trained for inputs in 0..1: tanh units centred for that range. Fed raw 0..255 values every
+    unit pins at +1, so every such input gets the same softmax (the "forgot to divide by 255" bug)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    w1 = 0.3 + rng.standard_normal((16, 8)) * 0.2  # positive on average: 255-scale inputs push all units to +1
+    b1 = -(w1.sum(axis=0) * 0.5)  # centred at x = 0.5, so 0..1 inputs land in tanh's linear range
+    return _dense_classifier(Path(out_dir) / "saturating", w1, b1, rng.standard_normal((8, 3)) * 2, np.zeros(3),
+                             hidden="tanh")
+
+
+def two_versions(out_dir) -> Path:
+    """A TF Serving base path with versions 1 and 2 of one classifier (different weights, same signature)."""
+    import numpy as np
+
+    base = Path(out_dir) / "two_versions"
+    for version in (1, 2):
+        rng = np.random.default_rng(10 + version)
+        _dense_classifier(base / str(version), rng.standard_normal((8, 16)) * 0.5, np.zeros(16),
+                          rng.standard_normal((16, 3)), np.zeros(3))
+    return base
