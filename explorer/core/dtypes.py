@@ -88,6 +88,9 @@ _TABLE = [
     DType("DT_FLOAT8_E5M2FNUZ", 28, None, None, None, False),
     DType("DT_INT4", 29, None, None, None, False),
     DType("DT_UINT4", 30, None, None, None, False),
+    DType("DT_INT2", 31, None, None, None, False),
+    DType("DT_UINT2", 32, None, None, None, False),
+    DType("DT_FLOAT4_E2M1FN", 33, None, None, None, False),
 ]
 
 # Reference dtypes (DT_FLOAT_REF = 101, ...) appear in TF1 graphs such as saved_model_counter.
