@@ -82,6 +82,10 @@ def _input_size(m: re.Match) -> dict:
             else "?", "todo": "; ".join(parts).capitalize()}
 
 
+def _signature_key(m: re.Match) -> dict:
+    return {"key": m.group("key") or m.group("key2") or ""}
+
+
 def _servable(m: re.Match) -> dict:
     version = m.group("version")
     if version:
@@ -131,10 +135,11 @@ RULES: list[Rule] = [
        "Remove '{alias}' from output_filter, or pick from {keys}."),
     _r("duplicate_output", r"duplicate output tensor alias:\s*(?P<alias>\S+)",
        "The output filter lists '{alias}' twice.", "List each output once in output_filter."),
-    _r("signature_not_found", r"Serving signature (?:key|name):?\s*\\?\"?(?P<key>[^\"\\]*)\\?\"?\s*not found",
+    _r("signature_not_found", r"Serving signature (?:key|name):?\s*\\?\"?(?P<key>[^\"\\]*)\\?\"?\s*not found|"
+                              r"No signature was found with the name:?\s*(?P<key2>\S+)",
        "The model has no signature named '{key}'.",
        "Pick one of the model's signature keys (see its metadata); leave the name empty for serving_default. "
-       "Classify/regress signatures are called by their key, not by their method name."),
+       "Classify/regress signatures are called by their key, not by their method name.", _signature_key),
     _r("servable_not_found",
        r"Servable not found for request:\s*(?P<which>Latest|Specific)\((?P<model>[^,)]+)(?:,\s*(?P<version>\d+))?\)",
        "The server has no {what} loaded: {why}.",
@@ -142,9 +147,29 @@ RULES: list[Rule] = [
        "check --model_base_path holds numbered version folders and the version policy serves the one you ask for.",
        _servable),
     _r("no_versions", r"Could not find any versions of model\s*(?P<model>\S+)",
-       "The server knows model '{model}' but has no version of it loaded.",
-       "Make sure the base path holds numbered version folders (e.g. 1/saved_model.pb) and look at the server log "
-       "for load errors."),
+       "The server has no version of model '{model}': the model name differs from the server's --model_name, "
+       "or no version of it loaded.",
+       "Check the model name; make sure the base path holds numbered version folders (e.g. 1/saved_model.pb) and "
+       "look at the server log for load errors."),
+    _r("version_not_found", r"Could not find version\s*(?P<version>\d+) of model\s*(?P<model>\S+)",
+       "The server has no version {version} of model '{model}': it is not under the base path, or the version "
+       "policy (latest/specific) does not serve it.",
+       "Ask the server's status without a version to see which versions it serves; change the version, or the "
+       "server's --model_version_policy / model config."),
+    _r("missing_model_spec", r"Missing ModelSpec name",
+       "The request names no model.", "Set model_spec.name to the server's --model_name."),
+    _r("examples_empty", r"^\s*Input is empty",
+       "The classify/regress request carries no tf.Example.", "Send at least one example."),
+    _r("one_input", r"Expected one input Tensor",
+       "Classify and regress need a signature with exactly one (string, serialized tf.Example) input.",
+       "Use predict for this signature, or export a classify/regress signature taking serialized tf.Examples."),
+    _r("bad_classify_outputs", r"Expected classification signature outputs to contain classes or scores|"
+                               r"No output tensor named outputs found in signature|"
+                               r"Expected (?:output )?Tensor shape|Expected scores Tensor of|"
+                               r"Input batch size did not match output batch size|Tensors class and score should match",
+       "The signature's outputs do not have the form the classify/regress API needs (classes/scores of shape "
+       "[batch, classes], or outputs of shape [batch] / [batch, 1]).",
+       "Call the signature with predict instead, or export it with outputs of the standard names and shapes."),
     _r("version_label", r"Unrecognized servable version label:?\s*(?P<label>[^\s\"]*)",
        "The version label '{label}' is not defined on the server.",
        "Use a label from the server's model config (version_labels), or address the version by number "

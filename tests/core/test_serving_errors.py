@@ -82,6 +82,17 @@ CASES = [
     ("instances is a plain list, but expecting list of objects as multiple input tensors required as per "
      "tensorinfo_map", 400, "json_plain_list", ["several inputs"], ["Name each input"]),
     ("Missing named input: b in 'inputs' object.", 400, "json_missing_input", ["'b'"], ["Add 'b'"]),
+    # get_model_status_impl.cc / classifier.cc / input_util.cc texts, as the test server's gRPC API sends them
+    ("Could not find version 5 of model default", "NOT_FOUND", "version_not_found", ["version 5", "'default'"],
+     ["--model_version_policy"]),
+    ("Could not find any versions of model nope", "NOT_FOUND", "no_versions", ["'nope'"], ["model name"]),
+    ("No signature was found with the name: nope", "INVALID_ARGUMENT", "signature_not_found", ["'nope'"],
+     ["signature keys"]),
+    ("Missing ModelSpec name", "INVALID_ARGUMENT", "missing_model_spec", ["names no model"], ["model_spec.name"]),
+    ("Input is empty.", "INVALID_ARGUMENT", "examples_empty", ["no tf.Example"], ["at least one"]),
+    ("Expected one input Tensor.", "INVALID_ARGUMENT", "one_input", ["exactly one"], ["predict"]),
+    ("Expected classification signature outputs to contain classes or scores.", "INVALID_ARGUMENT",
+     "bad_classify_outputs", ["classes/scores"], ["predict"]),
 ]
 
 
