@@ -1,0 +1,317 @@
+"""LocalRunner: run a SavedModel in this process, with TensorFlow 2 (`local`) or the TF1 session loader (`session`).
+
+`local` is tf.saved_model.load + signatures[key](**tensors); `session` is tf.compat.v1.saved_model.loader.load
+into a Session fed by the signature's tensor names -- how TF Serving loads, and the only way to run TF1 graphs
+that TensorFlow 2 rejects (reference variables, placeholders without shapes). Engine `auto` tries `local` first and
+falls back to `session`, saying so in Prediction.notes.
+
+TensorFlow is imported on the first load. Loaded models live in a process-wide cache keyed by model folder,
+tag-set, fingerprint and engine, so opening the same version twice loads it once (timing_ms["load"] is 0 then);
+a runner's close() releases its hold and the last one out frees the model.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import tf_errors
+from ..errors import ExplorerError, RunError
+from ..request import Prediction, Request
+from ..savedmodel import ModelInfo, read_model
+from ..signature import Signature
+from .base import Progress, no_progress
+
+ENGINES = ("auto", "local", "session")
+
+_tf_module = None
+_tf_import_lock = threading.Lock()
+
+
+def tensorflow():
+    """Import TensorFlow on first use (1.5-7 s), quietly: its INFO/WARNING chatter is not for our users."""
+    global _tf_module
+    with _tf_import_lock:
+        if _tf_module is None:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            import tensorflow as tf
+
+            # The TF1 loader logs a deprecation notice on every load; users chose that loader on purpose.
+            tf.get_logger().setLevel(logging.ERROR)
+            _tf_module = tf
+    return _tf_module
+
+
+@dataclass(eq=False)
+class _Loaded:
+    """One model loaded by one engine; `lock` serialises every TensorFlow call on it."""
+
+    key: tuple
+    engine: str  # "local" or "session"
+    model: Any = None  # TF2: the restored object; session: the Session
+    load_ms: float = 0.0
+    refs: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def close(self) -> None:
+        if self.engine == "session" and self.model is not None:
+            self.model.close()
+        self.model = None
+
+
+_cache: dict[tuple, _Loaded] = {}
+_tf2_failures: dict[tuple, BaseException] = {}  # models TF2 could not load: `auto` goes straight to the session
+_cache_lock = threading.Lock()  # held while loading too: two threads asking for one model load it once
+
+
+def cached_models() -> list[tuple]:
+    """Keys (model_dir, tag_set, fingerprint, engine) of the models loaded in this process."""
+    with _cache_lock:
+        return list(_cache)
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (runners still holding one reload it on their next call)."""
+    with _cache_lock:
+        for entry in _cache.values():
+            with entry.lock:
+                entry.close()
+        _cache.clear()
+        _tf2_failures.clear()
+
+
+class LocalRunner:
+    """Runs one version of a SavedModel folder in-process; thread-safe, TensorFlow imported on first load."""
+
+    def __init__(self, path, engine: str = "auto", version: int | None = None, tag_set=None):
+        if engine not in ENGINES:
+            raise ExplorerError(f"Unknown engine {engine!r} for a model folder.",
+                                fix=f"Use one of: {', '.join(ENGINES)}.")
+        self.info: ModelInfo = read_model(path, version=version, tag_set=tag_set)
+        self.requested_engine = engine
+        self.engine = engine  # becomes "local" or "session" once loaded
+        self.target = str(path)
+        self.notes: tuple[str, ...] = ()
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    # --- Runner protocol -----------------------------------------------------------------------------------------
+
+    def signatures(self) -> dict[str, Signature]:
+        """The signatures a user may call, read from the folder (no TensorFlow needed)."""
+        return self.info.user_signatures
+
+    def load(self, progress: Progress = no_progress) -> float:
+        """Load the model now (on a worker, before the first run); return the load time in ms, 0 if cached."""
+        with self._lock:
+            return self._ensure_loaded(progress)[1]
+
+    def predict(self, request: Request, progress: Progress = no_progress) -> Prediction:
+        """Run one request as given (no casting, no reshaping); TensorFlow's failures become explained RunErrors."""
+        with self._lock:
+            signature = self._signature(request.signature)
+            inputs = self._inputs(signature, request)
+            problem = tf_errors.check_keys(signature, inputs)
+            if problem:
+                raise problem
+            load_ms = 0.0
+            while True:
+                loaded, spent = self._ensure_loaded(progress)
+                load_ms += spent
+                progress(0.9 if load_ms else 0.0, f"running {signature.key}")
+                notes = list(self.notes)
+                with loaded.lock:
+                    if loaded.model is None:  # freed underneath us by clear_cache(): load again
+                        self._loaded = None
+                        continue
+                    start = time.perf_counter()
+                    try:
+                        if loaded.engine == "local":
+                            outputs = _run_tf2(loaded.model, signature, inputs)
+                        else:
+                            outputs = _run_session(loaded.model, signature, inputs, notes)
+                    except ExplorerError:
+                        raise
+                    except Exception as exc:  # TensorFlow's errors are many classes; explain() reads their text
+                        raise tf_errors.explain(exc, signature, inputs) from exc
+                    predict_ms = (time.perf_counter() - start) * 1000.0
+                break
+            progress(1.0, "done")
+            return Prediction(
+                signature=signature.key, engine=loaded.engine, target=self.target, outputs=outputs,
+                timing_ms={"load": load_ms, "predict": predict_ms}, version=self.info.version, notes=tuple(notes),
+            )
+
+    def close(self) -> None:
+        """Release this runner's hold on the loaded model; the last holder frees it."""
+        with self._lock:
+            loaded, self._loaded = self._loaded, None
+            self.engine = self.requested_engine
+        if loaded is None:
+            return
+        with _cache_lock:
+            loaded.refs -= 1
+            if loaded.refs <= 0 and _cache.get(loaded.key) is loaded:
+                del _cache[loaded.key]
+                with loaded.lock:
+                    loaded.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LocalRunner({self.info.model_dir!r}, engine={self.engine!r})"
+
+    # --- loading -------------------------------------------------------------------------------------------------
+
+    def _key(self, engine: str) -> tuple:
+        return (os.path.realpath(self.info.model_dir), self.info.tag_set, self.info.fingerprint, engine)
+
+    def _ensure_loaded(self, progress: Progress) -> tuple[_Loaded, float]:
+        if self._loaded is not None and self._loaded.model is not None:
+            return self._loaded, 0.0
+        with _cache_lock:
+            loaded, load_ms, notes = self._load_locked(progress)
+            loaded.refs += 1
+        self._loaded, self.engine, self.notes = loaded, loaded.engine, notes
+        return loaded, load_ms
+
+    def _load_locked(self, progress: Progress) -> tuple[_Loaded, float, tuple[str, ...]]:
+        wanted = self.requested_engine
+        local_key, session_key = self._key("local"), self._key("session")
+        if wanted in ("auto", "local") and local_key in _cache:
+            return _cache[local_key], 0.0, ()
+        if wanted == "session" and session_key in _cache:
+            return _cache[session_key], 0.0, ()
+        if wanted == "auto" and local_key in _tf2_failures and session_key in _cache:
+            return _cache[session_key], 0.0, (self._fallback_note(_tf2_failures[local_key]),)
+
+        start = time.perf_counter()
+        progress(0.0, "importing TensorFlow")
+        tensorflow()
+        attempts: list[tuple[str, BaseException]] = []
+        order = ["local", "session"] if wanted == "auto" else [wanted]
+        if wanted == "auto" and local_key in _tf2_failures:
+            attempts.append(("local", _tf2_failures[local_key]))
+            order = ["session"]
+        for engine in order:
+            progress(0.1, f"loading with {tf_errors.engine_label(engine)}")
+            try:
+                model = _load_tf2(self.info) if engine == "local" else _load_session(self.info)
+            except Exception as exc:  # any failure of TF's loaders: try the next, explain all at the end
+                attempts.append((engine, exc))
+                if engine == "local":
+                    _tf2_failures[local_key] = exc
+                continue
+            load_ms = (time.perf_counter() - start) * 1000.0
+            key = self._key(engine)
+            loaded = _Loaded(key=key, engine=engine, model=model, load_ms=load_ms)
+            _cache[key] = loaded
+            notes = (self._fallback_note(attempts[0][1]),) if attempts else ()
+            progress(0.9, "loaded")
+            return loaded, load_ms, notes
+        raise tf_errors.explain_load(self.info.model_dir, attempts)
+
+    @staticmethod
+    def _fallback_note(exc: BaseException) -> str:
+        return (f"TensorFlow 2 (tf.saved_model.load) cannot load this model ({tf_errors._short(tf_errors.tf_message(exc), 160)}); "
+                "it ran with the TF1 session loader instead, the way TF Serving loads models.")
+
+    # --- requests ------------------------------------------------------------------------------------------------
+
+    def _signature(self, key: str) -> Signature:
+        key = key or self.info.default_signature or ""
+        sigs = self.info.signatures
+        if key not in sigs or sigs[key].internal:
+            available = ", ".join(self.info.user_signatures) or "none"
+            raise RunError(f"{self.info.model_dir} has no signature '{key}'. Available: {available}.",
+                           fix="Pick one of the listed signatures.")
+        return sigs[key]
+
+    @staticmethod
+    def _inputs(signature: Signature, request: Request) -> dict[str, np.ndarray]:
+        """The request's arrays; tf.Example feature dicts (request.examples) fill the signature's string input."""
+        inputs = dict(request.inputs)
+        if request.examples:
+            missing = [k for k in signature.inputs if k not in inputs]
+            strings = [k for k in missing if signature.inputs[k].dt.is_string] or missing
+            if len(strings) == 1:
+                from ..examples import serialize_examples
+
+                inputs[strings[0]] = serialize_examples(list(request.examples), key=strings[0])
+        return inputs
+
+
+def _load_tf2(info: ModelInfo):
+    tf = tensorflow()
+    return tf.saved_model.load(info.model_dir, tags=list(info.tag_set) or None)
+
+
+def _load_session(info: ModelInfo):
+    tf = tensorflow()
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    session = v1.Session(graph=graph)
+    try:
+        with graph.as_default():
+            v1.saved_model.loader.load(session, list(info.tag_set), info.model_dir)
+    except Exception:
+        session.close()
+        raise
+    return session
+
+
+def _run_tf2(model, signature: Signature, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    tf = _tf_module
+    function = model.signatures.get(signature.key)
+    if function is None:
+        raise RunError(f"TensorFlow 2 restored no function for signature '{signature.key}' "
+                       f"(it restored: {', '.join(model.signatures) or 'none'}).",
+                       fix="Run it with engine 'session' (the TF1 loader, as TF Serving).")
+    # Tensors, not arrays: arrays are checked against the signature's TensorSpec (a batch of 3 for a [1] input
+    # is refused), tensors go through the flat signature unchecked, as TF Serving passes them on (FACTS.md).
+    tensors = {k: tf.convert_to_tensor(v) for k, v in inputs.items()}
+    result = function(**tensors)
+    if not isinstance(result, dict):
+        result = {k: v for k, v in zip(signature.outputs, tf.nest.flatten(result))}
+    return {k: _to_numpy(result[k]) for k in sorted(result)}
+
+
+def _to_numpy(value) -> np.ndarray:
+    if hasattr(value, "numpy"):
+        return value.numpy()
+    tf = _tf_module
+    if isinstance(value, tf.SparseTensor):
+        return tf.sparse.to_dense(value).numpy()
+    if isinstance(value, tf.RaggedTensor):
+        return value.to_tensor().numpy()
+    return np.asarray(value)
+
+
+def _run_session(session, signature: Signature, inputs: dict[str, np.ndarray], notes: list[str]):
+    composite = [k for k, s in list(signature.inputs.items()) + list(signature.outputs.items()) if s.encoding != "dense"]
+    if composite:
+        raise RunError(f"Signature '{signature.key}' has sparse or composite tensors ({', '.join(composite)}), "
+                       "which the session engine cannot feed or fetch by name.",
+                       fix="Run it with engine 'local' (tf.saved_model.load).")
+    feed = {}
+    for key, array in inputs.items():
+        spec = signature.inputs[key]
+        feed[spec.name] = array
+        want = spec.dt
+        if not want.is_string and want.numpy and np.asarray(array).dtype.kind not in "OSU" \
+                and np.asarray(array).dtype != want.np:
+            notes.append(f"{key}: {np.asarray(array).dtype} was cast to {want.short} by the session; "
+                         f"TF Serving would refuse a {np.asarray(array).dtype} tensor for this input.")
+    keys = list(signature.outputs)
+    values = session.run([signature.outputs[k].name for k in keys], feed_dict=feed)
+    # Reference-typed outputs (DT_FLOAT_REF: saved_model_counter) come back as plain values from a fetch.
+    return {k: np.asarray(v) for k, v in zip(keys, values)}

@@ -1,0 +1,124 @@
+"""Where a request goes: a model folder or a TF Serving endpoint, parsed from what the user typed, and its runner.
+
+Grammar: a folder path (or saved_model.pb), `rest://HOST:PORT/MODEL[/versions/N | /labels/L]`,
+`grpc://HOST:PORT/MODEL[...]`, and -- because users paste them -- TF Serving's own REST URLs
+`http(s)://HOST:PORT/v1/models/MODEL[/versions/N | /labels/L][:predict|/metadata]`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import ExplorerError
+
+KINDS = ("folder", "rest", "grpc")
+DEFAULT_PORTS = {"rest": 8501, "grpc": 8500}
+FOLDER_ENGINES = ("auto", "local", "session")
+
+_ENDPOINT = re.compile(
+    r"^(?P<scheme>rest|grpc)://(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?"
+    r"(?:/(?P<model>[^/:]+)(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?)?/?$",
+    re.IGNORECASE,
+)
+_HTTP = re.compile(
+    r"^(?P<scheme>https?)://(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?/v1/models/(?P<model>[^/:]+)"
+    r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?(?::\w+|/metadata)?/?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A model folder, or a model on a TF Serving endpoint (optionally one version or label)."""
+
+    kind: str  # "folder" | "rest" | "grpc"
+    path: str = ""
+    host: str = ""
+    port: int = 0
+    model: str = ""
+    version: int | None = None
+    label: str | None = None
+    tls: bool = False  # pasted as https://
+
+    def url(self) -> str:
+        """The canonical text parse_target reads back: the folder path, or rest:// / grpc:// with version/label."""
+        if self.kind == "folder":
+            return self.path
+        text = f"{self.kind}://{self.host}:{self.port}/{self.model}"
+        if self.version is not None:
+            text += f"/versions/{self.version}"
+        elif self.label:
+            text += f"/labels/{self.label}"
+        return text
+
+    def __str__(self) -> str:
+        return self.url()
+
+
+def parse_target(text: str) -> Target:
+    """What the user typed -> Target; ExplorerError with the accepted forms when a URL is malformed."""
+    raw = (text or "").strip()
+    if not raw:
+        raise ExplorerError("No model given.", fix="Give a SavedModel folder or rest://HOST:PORT/MODEL.")
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme in ("rest", "grpc"):
+        m = _ENDPOINT.match(raw)
+        if not m or not m.group("model"):
+            raise _malformed(raw, scheme)
+        return _endpoint(m, scheme.lower(), tls=False)
+    if scheme in ("http", "https"):
+        m = _HTTP.match(raw)
+        if not m:
+            raise _malformed(raw, "rest")
+        return _endpoint(m, "rest", tls=scheme == "https")
+    if scheme == "file":
+        raw = raw[len("file://"):]
+    elif scheme:
+        raise ExplorerError(f"{raw!r} is neither a folder nor an endpoint this tool knows ({scheme}://).",
+                            fix="Use a folder path, rest://HOST:PORT/MODEL or grpc://HOST:PORT/MODEL.")
+    return Target(kind="folder", path=str(Path(raw).expanduser()))
+
+
+def open_runner(target, engine: str = "auto", version: int | None = None, **options):
+    """A Runner for a target (text or Target). Folders: engine auto (TF2, then the TF1 session loader), local or
+    session; options tag_set=. Endpoints: engine auto or the endpoint's kind; options go to the runner."""
+    if not isinstance(target, Target):
+        target = parse_target(str(target))
+    if version is not None and target.kind != "folder":
+        target = replace(target, version=version, label=None)
+    if target.kind == "folder":
+        if engine not in FOLDER_ENGINES:
+            raise ExplorerError(f"Engine {engine!r} cannot run a model folder.",
+                                fix=f"Use one of {', '.join(FOLDER_ENGINES)}; rest and grpc need a server URL.")
+        from .runners.local import LocalRunner
+
+        return LocalRunner(target.path, engine=engine, version=version, **options)
+    if engine not in ("auto", target.kind):
+        raise ExplorerError(f"Engine {engine!r} cannot run {target.url()}: a {target.kind} endpoint runs on the "
+                            f"server.", fix=f"Use engine auto or {target.kind}, or give a model folder to run locally.")
+    if target.kind == "rest":
+        from .runners.rest import RestRunner
+
+        return RestRunner(target, **options)
+    from .runners.grpc import GrpcRunner
+
+    return GrpcRunner(target, **options)
+
+
+def _endpoint(m: re.Match, kind: str, tls: bool) -> Target:
+    host = m.group("host").strip("[]")
+    port = int(m.group("port")) if m.group("port") else DEFAULT_PORTS[kind]
+    if not 0 < port < 65536:
+        raise ExplorerError(f"Port {port} is out of range (1-65535).", fix="Check the port in the URL.")
+    version = int(m.group("version")) if m.group("version") else None
+    return Target(kind=kind, host=host, port=port, model=m.group("model"), version=version,
+                  label=m.group("label"), tls=tls)
+
+
+def _malformed(raw: str, kind: str) -> ExplorerError:
+    return ExplorerError(
+        f"{raw!r} is not a {kind} endpoint this tool can read.",
+        fix=f"Write {kind}://HOST:PORT/MODEL, optionally followed by /versions/N or /labels/LABEL "
+            f"(e.g. {kind}://localhost:{DEFAULT_PORTS[kind]}/half_plus_two/versions/123).",
+    )
