@@ -245,3 +245,52 @@ def two_versions(out_dir) -> Path:
         _dense_classifier(base / str(version), rng.standard_normal((8, 16)) * 0.5, np.zeros(16),
                           rng.standard_normal((16, 3)), np.zeros(3))
     return base
+
+
+def matmul_and_pair(out_dir) -> Path:
+    """TF2 model whose kernels fail in ways users meet: serving_default y = x @ [[2]] with x [-1, 1] (a wrong inner
+    dimension -> "Matrix size-incompatible"), and `pair` s = a + b (different batch sizes -> "Incompatible shapes")."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable([[2.0]], name="w")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32, name="x")])
+        def predict(self, x):
+            return {"y": tf.matmul(x, self.w)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32, name="a"),
+                                      tf.TensorSpec([None, 1], tf.float32, name="b")])
+        def pair(self, a, b):
+            return {"s": a + b}
+
+    model = Model()
+    path = Path(out_dir) / "matmul_and_pair"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict, "pair": model.pair})
+    return path
+
+
+def big_variables(out_dir, megabytes: int = 300) -> Path:
+    """A dense model with `megabytes` MB of float32 variables (tf.saved_model.save): y = relu(x @ W1) @ W2, x [-1, 256]."""
+    import numpy as np
+    import tensorflow as tf
+
+    hidden = max(1, megabytes * (1 << 20) // 4 // (256 + 10))
+    rng = np.random.default_rng(0)
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1 = tf.Variable(rng.standard_normal((256, hidden), dtype=np.float32) * 0.01, name="w1")
+            self.w2 = tf.Variable(rng.standard_normal((hidden, 10), dtype=np.float32) * 0.01, name="w2")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 256], tf.float32, name="x")])
+        def predict(self, x):
+            return {"y": tf.matmul(tf.nn.relu(tf.matmul(x, self.w1)), self.w2)}
+
+    model = Model()
+    path = Path(out_dir) / f"big_variables_{megabytes}mb"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict})
+    return path
