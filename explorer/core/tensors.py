@@ -200,7 +200,7 @@ def concrete_shape(spec: TensorSpec, batch: int | None = None, dims: dict[int, i
     """The spec's shape with every -1 made concrete: dim 0 gets `batch` (default 1), others dims[i] (default 1).
     Unknown rank gives a batch vector (batch,); a dim the spec fixes is kept even when batch says otherwise."""
     dims = dims or {}
-    if spec.shape is None:
+    if spec.shape is None or not spec.has_shape:  # no shape recorded: TF1 feeds any shape, so give a batch vector
         return (int(batch) if batch else 1,)
     out = []
     for i, d in enumerate(spec.shape):
@@ -366,7 +366,7 @@ def _from_value(spec: TensorSpec, value, batch, dims, loose: bool, origin: str) 
     flat = _leaves_to(dt, leaves, key)
     array = flat.reshape(shape)
     notes: list[str] = []
-    if array.ndim == 0 and spec.shape and not loose:
+    if array.ndim == 0 and spec.shape and spec.has_shape and not loose:
         target = concrete_shape(spec, batch, dims)
         array = np.broadcast_to(array, target).copy()
         notes.append(f"{key}: the value {_short(leaves[0])} repeated to shape {_shape_str(target)}.")
@@ -735,7 +735,7 @@ def _fit_rank(spec: TensorSpec, array: np.ndarray, what: str, batch=None, dims=N
     """Tables and line lists to the spec's rank where that is unambiguous; said in the note."""
     key = spec.key
     note = f"{key}: {what}, {_shape_str(array.shape)}"
-    if spec.shape is None or spec.rank == array.ndim:
+    if spec.shape is None or not spec.has_shape or spec.rank == array.ndim:
         return Built(array, (note + ".",))
     if spec.rank == 0 and array.size == 1:
         return Built(array.reshape(()), (note + ", as a scalar.",))
@@ -779,7 +779,7 @@ def _from_examples(spec: TensorSpec, source: Source) -> Built:
 def _image_layout(spec: TensorSpec):
     """(batch axis?, H, W, C or None for no channel axis, channels_first) from the spec, -1 where free."""
     shape = spec.shape
-    if shape is None:
+    if shape is None or not spec.has_shape:
         return True, -1, -1, -1, False
     r = len(shape)
     if r == 4:
