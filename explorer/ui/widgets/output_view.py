@@ -1,0 +1,306 @@
+"""OutputView: one tab per output key with its statistics, a table of its values and a plot chosen by shape."""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.core.request import Prediction
+from explorer.core.signature import Signature, TensorSpec
+
+from .plots import PlotView, example_view, looks_like_scores
+
+MAX_TABLE_COLUMNS = 256  # wider outputs are shown transposed: one row per element, one column per batch row
+
+
+@dataclass(frozen=True)
+class OutputStats:
+    """What a user checks first about an output: shape, dtype, range, mean and non-finite counts."""
+
+    shape: tuple[int, ...]
+    dtype: str
+    count: int
+    minimum: float | None = None
+    maximum: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    nan: int = 0
+    inf: int = 0
+    distinct_rows: int | None = None  # how many different batch rows: 1 of many is the "identical outputs" smell
+
+    def text(self) -> str:
+        """One line for the panel: "(3, 1) float32 · min 2.5 · max 4.5 · mean 3.33 · NaN 0 · Inf 0"."""
+        shape = "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+        parts = [f"{shape} {self.dtype}", f"{self.count:,} values"]
+        if self.minimum is not None:
+            parts += [f"min {_num(self.minimum)}", f"max {_num(self.maximum)}", f"mean {_num(self.mean)}",
+                      f"std {_num(self.std)}"]
+        parts += [f"NaN {self.nan}", f"Inf {self.inf}"]
+        if self.distinct_rows is not None and self.shape and self.shape[0] > 1:
+            parts.append(f"{self.distinct_rows} distinct of {self.shape[0]} rows")
+        return " · ".join(parts)
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.6g}"
+
+
+def output_stats(array: np.ndarray) -> OutputStats:
+    """Statistics over the finite values of a numeric output; counts only for strings."""
+    array = np.asarray(array)
+    dtype = "string" if array.dtype.kind in "OSU" else str(array.dtype)
+    stats = dict(shape=tuple(array.shape), dtype=dtype, count=int(array.size))
+    if array.ndim >= 1 and array.shape[0] > 1 and array.size:
+        rows = array.reshape(array.shape[0], -1)
+        try:
+            stats["distinct_rows"] = len(np.unique(rows, axis=0)) if rows.dtype.kind not in "O" else len(
+                {tuple(r) for r in rows.tolist()})
+        except TypeError:
+            pass
+    if array.dtype.kind not in "biufc" or array.size == 0:
+        return OutputStats(**stats)
+    values = np.abs(array) if array.dtype.kind == "c" else array
+    if values.dtype.kind == "f":
+        nan = np.isnan(values)
+        inf = np.isinf(values)
+        stats.update(nan=int(nan.sum()), inf=int(inf.sum()))
+        values = values[~(nan | inf)]
+    if values.size:
+        values = values.astype(np.float64)
+        stats.update(minimum=float(values.min()), maximum=float(values.max()), mean=float(values.mean()),
+                     std=float(values.std()))
+    return OutputStats(**stats)
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "0x" + value[:32].hex() + ("…" if len(value) > 32 else "")
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+class ArrayTableModel(QtCore.QAbstractTableModel):
+    """A read-only table over an array: one row per batch row, one column per element of a row (lazy)."""
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._table = np.zeros((0, 0))
+        self._inner: tuple[int, ...] = ()
+        self.transposed = False
+        self._argmax: np.ndarray | None = None
+
+    def set_array(self, array: np.ndarray, scores: bool = False) -> None:
+        """Show an array; scores=True marks each row's argmax in bold."""
+        array = np.asarray(array)
+        self.beginResetModel()
+        if array.ndim == 0:
+            table, self._inner = array.reshape(1, 1), ()
+        elif array.ndim == 1:
+            table, self._inner = array.reshape(-1, 1), ()
+        else:
+            inner = tuple(array.shape[1:])
+            table, self._inner = array.reshape(array.shape[0], int(np.prod(inner))), inner
+        self._argmax = None
+        if scores and table.dtype.kind in "fiu" and table.size:
+            self._argmax = np.nanargmax(np.where(np.isnan(table), -np.inf, table) if table.dtype.kind == "f"
+                                        else table, axis=1)
+        self.transposed = table.shape[1] > MAX_TABLE_COLUMNS and table.shape[1] > table.shape[0]
+        self._table = table
+        self.endResetModel()
+
+    def value(self, row: int, column: int):
+        """The array value at a view position (undoing the transpose)."""
+        r, c = (column, row) if self.transposed else (row, column)
+        return self._table[r, c]
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else self._table.shape[1 if self.transposed else 0]
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else self._table.shape[0 if self.transposed else 1]
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        value = self.value(index.row(), index.column())
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            return _cell_text(value)
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
+            if isinstance(value, (bytes, str)):
+                return int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        if role == QtCore.Qt.ItemDataRole.ForegroundRole:
+            if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+                return QtGui.QBrush(QtGui.QColor("#C62828"))
+        if role == QtCore.Qt.ItemDataRole.FontRole and self._argmax is not None:
+            r, c = (index.column(), index.row()) if self.transposed else (index.row(), index.column())
+            if self._argmax[r] == c:
+                font = QtGui.QFont()
+                font.setBold(True)
+                return font
+        if role == QtCore.Qt.ItemDataRole.BackgroundRole and self._argmax is not None:
+            r, c = (index.column(), index.row()) if self.transposed else (index.row(), index.column())
+            if self._argmax[r] == c:
+                return QtGui.QBrush(QtGui.QColor("#FBE3D6"))
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        batch_side = QtCore.Qt.Orientation.Vertical if not self.transposed else QtCore.Qt.Orientation.Horizontal
+        if orientation == batch_side:
+            return f"row {section}"
+        if not self._inner:
+            return "value"
+        if len(self._inner) == 1:
+            return str(section)
+        return "[" + ",".join(str(i) for i in np.unravel_index(section, self._inner)) + "]"
+
+
+class OutputPane(QtWidgets.QWidget):
+    """One output: a stats line, then the plot above a table of the values."""
+
+    def __init__(self, key: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.key = key
+        self.stats: OutputStats | None = None
+        self.stats_label = QtWidgets.QLabel()
+        self.stats_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stats_label.setWordWrap(True)
+        self.plot = PlotView()
+        self.model = ArrayTableModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setDefaultSectionSize(84)
+        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        splitter.addWidget(self.plot)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.stats_label)
+        layout.addWidget(splitter, 1)
+
+    def show_array(self, array: np.ndarray, spec: TensorSpec | None = None) -> None:
+        """Update stats, table and plot in place."""
+        array = np.asarray(array)
+        self.stats = output_stats(array)
+        text = self.stats.text()
+        if spec is not None and spec.shape is not None and not _fits(array.shape, spec.shape):
+            text += f" · signature declares {spec.shape_text()}"
+        self.stats_label.setText(text)
+        choice = self.plot.show_array(array, spec, self.key)
+        scores = choice.kind == "scores" or (array.dtype.kind in "fiu" and array.size > 0 and array.ndim >= 1
+                                             and looks_like_scores(example_view(array, spec), self.key))
+        self.model.set_array(array, scores=scores and array.ndim == 2)
+
+
+def _fits(shape: tuple[int, ...], declared: tuple[int, ...]) -> bool:
+    return len(shape) == len(declared) and all(d in (-1, s) for s, d in zip(shape, declared))
+
+
+class OutputView(QtWidgets.QWidget):
+    """The outputs of one Prediction: a header (engine, timing, notes) and one tab per output key."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.prediction: Prediction | None = None
+        self.header = QtWidgets.QLabel("Run the signature to see its outputs here.")
+        self.header.setObjectName("outputHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes = QtWidgets.QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("QLabel { background: #FFF4CE; border: 1px solid #E8D48A; border-radius: 3px;"
+                                 " padding: 4px; color: #5C4B00; }")
+        self.notes.hide()
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self._panes: dict[str, OutputPane] = {}
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.tabs, 1)
+
+    def pane(self, key: str) -> OutputPane:
+        """The pane of one output key (KeyError if the shown prediction has none)."""
+        return self._panes[key]
+
+    def keys(self) -> list[str]:
+        return list(self._panes)
+
+    def show_prediction(self, prediction: Prediction, signature: Signature | None = None) -> None:
+        """Show every output; panes of keys seen before are updated in place, so plots keep their items."""
+        self.prediction = prediction
+        specs = signature.outputs if signature is not None else {}
+        keys = sorted(prediction.outputs)
+        current = getattr(self.tabs.currentWidget(), "key", None)  # keep the user's tab across runs
+        for key in [k for k in self._panes if k not in prediction.outputs]:
+            pane = self._panes.pop(key)
+            self.tabs.removeTab(self.tabs.indexOf(pane))
+            pane.deleteLater()
+        for i, key in enumerate(keys):
+            pane = self._panes.get(key)
+            if pane is None:
+                pane = self._panes[key] = OutputPane(key)
+                self.tabs.insertTab(i, pane, key)
+            array = np.asarray(prediction.outputs[key])
+            pane.show_array(array, specs.get(key))
+            dtype = "string" if array.dtype.kind in "OSU" else str(array.dtype)
+            self.tabs.setTabText(self.tabs.indexOf(pane), f"{key}  {tuple(array.shape)} {dtype}")
+            self.tabs.setTabToolTip(self.tabs.indexOf(pane), pane.stats_label.text())
+        if current in self._panes:
+            self.tabs.setCurrentWidget(self._panes[current])
+        self.header.setText(_header_text(prediction))
+        self.notes.setText("\n".join(prediction.notes))
+        self.notes.setVisible(bool(prediction.notes))
+
+    def clear(self) -> None:
+        """Remove every pane (e.g. when another model is opened)."""
+        self.prediction = None
+        for pane in self._panes.values():
+            pane.deleteLater()
+        self._panes.clear()
+        self.tabs.clear()
+        self.header.setText("Run the signature to see its outputs here.")
+        self.notes.hide()
+
+
+def _header_text(p: Prediction) -> str:
+    timing = " · ".join(f"{k} {v:.1f} ms" for k, v in p.timing_ms.items())
+    version = f" · version {p.version}" if p.version is not None else ""
+    return f"<b>{p.signature}</b> · {p.engine}{version} · {timing}"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m explorer.ui.widgets.output_view FILE.npz`: show each array of an .npz as an output."""
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
+    if len(argv) > 1:
+        with np.load(argv[1], allow_pickle=False) as data:
+            outputs = {k: data[k] for k in data.files}
+    else:
+        rng = np.random.default_rng(0)
+        outputs = {"scores": rng.dirichlet(np.ones(10), size=2).astype(np.float32),
+                   "y": np.array([[2.5], [3.0], [4.5]], np.float32)}
+    view = OutputView()
+    view.show_prediction(Prediction("demo", "local", argv[1] if len(argv) > 1 else "demo", outputs,
+                                    {"predict": 0.0}))
+    view.resize(800, 600)
+    view.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,361 @@
+"""Plots of one output tensor, the kind chosen by its shape: bars, class scores, lines, heatmap or image.
+
+choose_plot() is plain numpy (testable without Qt); PlotView creates its pyqtgraph items once and updates them
+with setData/setOpts/setImage, so a new prediction never rebuilds the scene.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from explorer.core.signature import TensorSpec
+
+MAX_CURVES = 32  # more rows than this become unreadable spaghetti; the caption says what was left out
+MAX_BAR_ROWS = 8  # grouped bars beyond this are too thin to read
+MAX_BATCH_BARS = 64  # one scalar per row: bars up to here, a line beyond
+MAX_SCORE_CLASSES = 1000
+_SCORE_NAME = re.compile(r"score|prob|logit|class|softmax|confidence", re.IGNORECASE)
+
+# Colour-blind-friendly qualitative palette (Okabe-Ito), then pyqtgraph's hue wheel for more rows.
+_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_BAR = "#7FA7CF"
+_ARGMAX = "#D55E00"
+
+
+@dataclass(frozen=True)
+class PlotChoice:
+    """Which plot suits an output and why (the reason is the plot's caption)."""
+
+    kind: str  # "none", "bars" (one value per batch row), "scores", "lines", "heatmap", "image"
+    reason: str
+    rows: int = 1  # batch rows the data has
+    shown_rows: int = 1  # rows actually drawn (curves/bar groups are capped)
+
+
+def has_batch_axis(array: np.ndarray, spec: TensorSpec | None) -> bool:
+    """True when axis 0 is a batch: declared -1 in the signature, or any array of rank >= 2 without a spec."""
+    if array.ndim == 0:
+        return False
+    if spec is not None and spec.shape:
+        return spec.shape[0] == -1 or (array.ndim >= 2 and len(spec.shape) == array.ndim and spec.shape[0] == 1)
+    return array.ndim >= 2
+
+
+def example_view(array: np.ndarray, spec: TensorSpec | None) -> np.ndarray:
+    """The array as (rows, *per-example shape) with per-example size-1 axes squeezed; a scalar becomes (1,)."""
+    array = np.asarray(array)
+    if array.ndim == 0:
+        return array.reshape(1)
+    if not has_batch_axis(array, spec):
+        array = array[np.newaxis]
+    inner = tuple(d for d in array.shape[1:] if d != 1)
+    if array.shape[0] == 0 or 0 in inner:
+        return array.reshape((array.shape[0],) + inner) if array.size == 0 else array
+    return array.reshape((array.shape[0],) + inner)
+
+
+def looks_like_scores(rows: np.ndarray, key: str = "") -> bool:
+    """(rows, classes) values that read as class scores: named so, or probabilities summing to 1 per row."""
+    if rows.ndim != 2 or not 2 <= rows.shape[1] <= MAX_SCORE_CLASSES or rows.dtype.kind not in "fiu":
+        return False
+    if _SCORE_NAME.search(key or ""):
+        return True
+    finite = rows[np.isfinite(rows)] if rows.dtype.kind == "f" else rows
+    if finite.size != rows.size or rows.size == 0:
+        return False
+    return bool(rows.min() >= 0 and rows.max() <= 1 and np.allclose(rows.sum(axis=1), 1.0, atol=1e-3))
+
+
+def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = "") -> PlotChoice:
+    """The plot kind for an output: by dtype, then by the rank of one example (batch axis and size-1 axes aside)."""
+    array = np.asarray(array)
+    if array.size == 0:
+        return PlotChoice("none", "empty output: nothing to plot", 0, 0)
+    if array.dtype.kind in "OSUVc":
+        what = "complex" if array.dtype.kind == "c" else "text"
+        return PlotChoice("none", f"{what} output: see the table", 1, 0)
+    view = example_view(array, spec)
+    rows, inner = view.shape[0], view.shape[1:]
+    if not inner:
+        if rows <= MAX_BATCH_BARS:
+            return PlotChoice("bars", f"one value per batch row ({rows})", rows, rows)
+        return PlotChoice("lines", f"one value per batch row ({rows}), as a line", rows, 1)
+    if len(inner) == 1:
+        if looks_like_scores(view, key) and rows <= MAX_BAR_ROWS:
+            return PlotChoice("scores", f"class scores: {inner[0]} classes, argmax marked", rows, rows)
+        shown = min(rows, MAX_CURVES)
+        more = f", first {shown} shown" if shown < rows else ""
+        return PlotChoice("lines", f"{inner[0]} values, one curve per batch row ({rows}{more})", rows, shown)
+    if len(inner) == 2:
+        return PlotChoice("heatmap", f"{inner[0]}×{inner[1]} heatmap per batch row", rows, 1)
+    if len(inner) == 3 and inner[-1] in (3, 4):
+        return PlotChoice("image", f"{inner[0]}×{inner[1]} image with {inner[-1]} channels per batch row", rows, 1)
+    if len(inner) == 3:
+        return PlotChoice("heatmap", f"{inner[0]}×{inner[1]} heatmap of channel 0 of {inner[-1]}", rows, 1)
+    size = int(np.prod(inner))
+    return PlotChoice("lines", f"rank {len(inner)} per row, flattened to {size} values", rows, min(rows, MAX_CURVES))
+
+
+def _color(i: int) -> str:
+    return _PALETTE[i] if i < len(_PALETTE) else pg.intColor(i, hues=16).name()
+
+
+class PlotView(QtWidgets.QWidget):
+    """One output's plot; show_array() picks the kind and updates items created once."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.choice = PlotChoice("none", "no output yet", 0, 0)
+        self.argmax: list[int] = []  # per shown batch row, for "scores" plots
+        self._view: np.ndarray | None = None
+
+        self._caption = QtWidgets.QLabel("no output yet")
+        self._caption.setObjectName("plotCaption")
+        self._caption.setStyleSheet("color: #555;")
+        self._row_label = QtWidgets.QLabel("row")
+        self.row_box = QtWidgets.QSpinBox()
+        self.row_box.setToolTip("Which batch row the heatmap or image shows")
+        self.row_box.setMinimumWidth(60)
+        self.row_box.valueChanged.connect(self._on_row_box_changed)
+
+        top = QtWidgets.QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self._caption, 1)
+        top.addWidget(self._row_label)
+        top.addWidget(self.row_box)
+
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
+        # Long outputs: peak downsampling keeps spikes visible, clip-to-view draws only what is on screen.
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen("#666"))
+            axis.setTextPen(pg.mkPen("#333"))
+        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#333", brush=(255, 255, 255, 200))
+
+        self._curves: list[pg.PlotDataItem] = []
+        self._bars: list[pg.BarGraphItem] = []
+        self._marker = pg.ScatterPlotItem(symbol="t", size=12, brush=pg.mkBrush(_ARGMAX), pen=None)
+        self._marker.setZValue(10)
+        self.plot_item.addItem(self._marker)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.plot_item.addItem(self.image_item)
+        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12, pen="#666")
+        self.color_bar.setImageItem(self.image_item, insert_in=self.plot_item)
+        self._hide_all()
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.plot_widget, 1)
+
+    # -- public -----------------------------------------------------------------------------------------------
+    def show_array(self, array, spec: TensorSpec | None = None, key: str = "") -> PlotChoice:
+        """Plot one output; returns the choice made (also in .choice)."""
+        array = np.asarray(array)
+        choice = choose_plot(array, spec, key)
+        self.choice = choice
+        self.argmax = []
+        self._hide_all()
+        self._caption.setText(choice.reason)
+        if choice.kind == "none":
+            self._view = None
+            self._set_row_control(0)
+            return choice
+        view = example_view(array, spec)
+        if view.dtype.kind == "b":
+            view = view.astype(np.int8)
+        self._view = view
+        if choice.kind in ("heatmap", "image"):
+            self._set_row_control(view.shape[0])
+            self._draw_image(min(self.row_box.value(), view.shape[0] - 1))
+        else:
+            self._set_row_control(0)
+            getattr(self, "_draw_" + choice.kind)(view, choice)
+        self.plot_item.enableAutoRange()
+        return choice
+
+    def clear(self) -> None:
+        """Back to the empty state."""
+        self._hide_all()
+        self._view = None
+        self.choice = PlotChoice("none", "no output yet", 0, 0)
+        self._caption.setText(self.choice.reason)
+        self._set_row_control(0)
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        """Curves currently shown (for tests and exports)."""
+        return [c for c in self._curves if c.isVisible()]
+
+    def bar_items(self) -> list[pg.BarGraphItem]:
+        """Bar groups currently shown, one per batch row."""
+        return [b for b in self._bars if b.isVisible()]
+
+    # -- drawing ----------------------------------------------------------------------------------------------
+    def _hide_all(self) -> None:
+        for item in self._curves + self._bars:
+            item.hide()
+        self._marker.setData([], [])
+        self._marker.hide()
+        self.image_item.hide()
+        self.image_item.clear()
+        self.color_bar.hide()
+        self.legend.clear()
+        self.legend.hide()
+        self.plot_item.getViewBox().invertY(False)
+        self.plot_item.getViewBox().setAspectLocked(False)
+        self.plot_item.setLabel("bottom", "")
+        self.plot_item.setLabel("left", "")
+        self.plot_item.getAxis("bottom").setTicks(None)
+
+    def _integer_ticks(self, count: int) -> None:
+        # Bars stand for rows or classes: 0.5-steps on the axis would suggest positions that do not exist.
+        if count <= 40:
+            step = 1 if count <= 20 else 2
+            self.plot_item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, count, step)]])
+
+    def _curve(self, i: int) -> pg.PlotDataItem:
+        while len(self._curves) <= i:
+            curve = pg.PlotDataItem()
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.plot_item.addItem(curve)
+            self._curves.append(curve)
+        return self._curves[i]
+
+    def _bar(self, i: int) -> pg.BarGraphItem:
+        while len(self._bars) <= i:
+            bar = pg.BarGraphItem(x=[0], height=[0], width=0.8)
+            self.plot_item.addItem(bar)
+            self._bars.append(bar)
+        return self._bars[i]
+
+    def _draw_bars(self, view: np.ndarray, choice: PlotChoice) -> None:
+        heights = view.reshape(-1).astype(np.float64)
+        bar = self._bar(0)
+        bar.setOpts(x=np.arange(heights.size), height=np.nan_to_num(heights), width=0.7,
+                    brushes=None, brush=pg.mkBrush(_BAR), pen=pg.mkPen("#3B6E9E"))
+        bar.show()
+        self._integer_ticks(heights.size)
+        self.plot_item.setLabel("bottom", "batch row")
+
+    def _draw_scores(self, view: np.ndarray, choice: PlotChoice) -> None:
+        rows, classes = view.shape
+        width = 0.8 / rows
+        marks_x, marks_y = [], []
+        for r in range(rows):
+            values = view[r].astype(np.float64)
+            best = int(np.nanargmax(values)) if np.isfinite(values).any() else 0
+            self.argmax.append(best)
+            # One row: the winner in the accent colour. Several rows: each keeps its colour (the legend's) and
+            # the winner gets a dark outline plus a marker, so colours never mean two things.
+            color = _color(r) if rows > 1 else _BAR
+            win = color if rows > 1 else _ARGMAX
+            brushes = [pg.mkBrush(win if c == best else color) for c in range(classes)]
+            pens = [pg.mkPen("#222", width=2) if (c == best and rows > 1) else pg.mkPen(None) for c in range(classes)]
+            x = np.arange(classes) - 0.4 + width * (r + 0.5)
+            bar = self._bar(r)
+            bar.setOpts(x=x, height=np.nan_to_num(values), width=width * 0.9, brushes=brushes, brush=None,
+                        pens=pens, pen=None)
+            bar.show()
+            marks_x.append(x[best])
+            marks_y.append(float(np.nan_to_num(values[best])))
+            if rows > 1:
+                self.legend.addItem(bar, f"row {r}: argmax {best}")
+        if rows == 1:
+            self.legend.addItem(self._marker, f"argmax {self.argmax[0]} = {marks_y[0]:.4g}")
+        self.legend.show()
+        # Markers sit just above the bar so the winner is findable among hundreds of classes.
+        span = max(marks_y) - min(0.0, float(np.nanmin(view))) if marks_y else 1.0
+        brushes = [pg.mkBrush(_ARGMAX if rows == 1 else "#222")] * len(marks_x)
+        self._marker.setData(marks_x, [y + 0.04 * (span or 1.0) for y in marks_y], brush=brushes)
+        self._marker.show()
+        self._integer_ticks(classes)
+        self.plot_item.setLabel("bottom", "class")
+
+    def _draw_lines(self, view: np.ndarray, choice: PlotChoice) -> None:
+        rows = view.reshape(view.shape[0], -1) if view.ndim > 1 else view.reshape(1, -1)
+        if view.ndim == 1:  # one value per batch row, too many rows for bars
+            self.plot_item.setLabel("bottom", "batch row")
+        else:
+            self.plot_item.setLabel("bottom", "index")
+        shown = min(rows.shape[0], MAX_CURVES)
+        x = np.arange(rows.shape[1])
+        for r in range(shown):
+            curve = self._curve(r)
+            curve.setData(x, rows[r].astype(np.float64), pen=pg.mkPen(_color(r), width=1.5),
+                          symbol="o" if rows.shape[1] <= 32 else None, symbolSize=5,
+                          symbolBrush=_color(r), symbolPen=None)
+            curve.show()
+            if 1 < shown <= len(_PALETTE):
+                self.legend.addItem(curve, f"row {r}")
+        self.legend.setVisible(1 < shown <= len(_PALETTE))
+
+    def _draw_image(self, row: int) -> None:
+        view = self._view
+        if view is None:
+            return
+        self._hide_all()
+        image = view[row]
+        if image.ndim == 3 and image.shape[-1] not in (3, 4):
+            image = image[..., 0]
+        image = image.astype(np.float64) if image.dtype.kind != "f" else image
+        finite = image[np.isfinite(image)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high == low:
+            high = low + 1.0
+        if image.ndim == 3:  # colour image: show as RGB(A) in its own value range
+            self.image_item.setImage(image, autoLevels=False, levels=(low, high))
+        else:
+            self.image_item.setImage(image, autoLevels=False, levels=(low, high))
+            self.color_bar.setLevels((low, high))
+            self.color_bar.show()
+        self.image_item.show()
+        vb = self.plot_item.getViewBox()
+        vb.invertY(True)  # row 0 at the top, as images and matrices are read
+        vb.setAspectLocked(True)
+        self.plot_item.setLabel("bottom", "column")
+        self.plot_item.setLabel("left", "row")
+
+    def _set_row_control(self, rows: int) -> None:
+        visible = rows > 1
+        self.row_box.blockSignals(True)
+        self.row_box.setRange(0, max(rows - 1, 0))
+        if not visible:
+            self.row_box.setValue(0)
+        self.row_box.blockSignals(False)
+        self.row_box.setVisible(visible)
+        self._row_label.setVisible(visible)
+
+    def _on_row_box_changed(self, row: int) -> None:
+        if self._view is not None and self.choice.kind in ("heatmap", "image"):
+            self._draw_image(row)
+            self.plot_item.enableAutoRange()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m explorer.ui.widgets.plots FILE.npy|FILE.npz [KEY]`: plot an array for a quick look."""
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
+    if len(argv) > 1:
+        data = np.load(argv[1], allow_pickle=False)
+        array = data[argv[2] if len(argv) > 2 else data.files[0]] if hasattr(data, "files") else data
+    else:
+        array = np.random.default_rng(0).dirichlet(np.ones(10), size=3).astype(np.float32)
+    view = PlotView()
+    view.resize(700, 420)
+    view.show_array(array, key=argv[2] if len(argv) > 2 else "")
+    view.show()
+    QtCore.QTimer.singleShot(0, lambda: None)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
