@@ -38,6 +38,7 @@ _MODE_WORDS = {"L": "grayscale", "RGB": "RGB", "RGBA": "RGBA", "P": "palette", "
                "1": "black-and-white", "CMYK": "CMYK", "I;16": "16-bit grayscale", "I": "32-bit grayscale",
                "F": "float grayscale"}
 DEFAULT_SEED = 0
+MAX_FILL_ELEMENTS = 2**28  # 1 GiB of float32: a typo in a shape must not exhaust memory
 
 
 @dataclass(frozen=True)
@@ -467,7 +468,9 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     shape = _shape_for(spec, source, batch, dims)
     p = source.params
     n = int(np.prod(shape)) if shape else 1
-    seed = int(p.get("seed", DEFAULT_SEED))
+    if n > MAX_FILL_ELEMENTS:
+        raise InputProblem(key, f"{key}: shape {_shape_str(shape)} has {n:,} values, more than this tool fills "
+                                f"({MAX_FILL_ELEMENTS:,}).", fix="Use a smaller batch or shape.")
     said = f"{key}: {name}"
     if dt.is_string:
         if name not in ("zeros", "constant"):
@@ -479,9 +482,9 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128") and name in ("uniform", "normal"):
         raise InputProblem(key, f"{key}: random fills of {dt.short} are not supported.", fix="Use zeros, ones or a constant.")
     try:
-        values, detail = _fill_values(name, dt, shape, n, p, seed)
+        values, detail = _fill_values(name, dt, n, p)
     except (TypeError, ValueError) as exc:
-        raise InputProblem(key, f"{key}: the {name} fill's parameters are not numbers ({exc}).",
+        raise InputProblem(key, f"{key}: the {name} fill's parameters are wrong: {exc}.",
                            fix="Give numbers, e.g. fill:uniform?low=0&high=1&seed=3.") from exc
     notes = []
     if dt.is_integer and values.dtype.kind == "f":
@@ -502,32 +505,41 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     return Built(values.reshape(shape), (f"{said}{detail}, shape {_shape_str(shape)}, {dt.short}.",) + tuple(notes))
 
 
-def _fill_values(name: str, dt: dtypes.DType, shape, n: int, p: dict, seed: int):
+def _param(params: dict, name: str, default, cast):
+    raw = params.get(name, default)
+    try:
+        return cast(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
+def _fill_values(name: str, dt: dtypes.DType, n: int, p: dict):
     if name == "zeros":
         return np.zeros(n), ""
     if name == "ones":
         return np.ones(n), ""
     if name == "constant":
-        value = float(p.get("value", 0))
+        value = _param(p, "value", 0, float)
         return np.full(n, value), f" {value:g}"
     if name == "range":
-        start, step = float(p.get("start", 0)), float(p.get("step", 1))
+        start, step = _param(p, "start", 0, float), _param(p, "step", 1, float)
         return start + step * np.arange(n), f" from {start:g} step {step:g}"
     if name == "linspace":
-        start, stop = float(p.get("start", 0)), float(p.get("stop", 1))
+        start, stop = _param(p, "start", 0, float), _param(p, "stop", 1, float)
         return np.linspace(start, stop, n), f" {start:g}..{stop:g}"
+    seed = _param(p, "seed", DEFAULT_SEED, int)
     rng = np.random.default_rng(seed)
     if name == "uniform":
         if dt.name == "DT_BOOL":
             return rng.random(n) < 0.5, f" true/false, seed {seed}"
         if dt.is_integer:
-            low, high = int(p.get("low", 0)), int(p.get("high", 10))
+            low, high = _param(p, "low", 0, int), _param(p, "high", 10, int)
             if high <= low:
                 raise ValueError(f"high ({high}) must be above low ({low})")
             return rng.integers(low, high, n), f" integers in [{low}, {high}), seed {seed}"
-        low, high = float(p.get("low", 0.0)), float(p.get("high", 1.0))
+        low, high = _param(p, "low", 0.0, float), _param(p, "high", 1.0, float)
         return rng.uniform(low, high, n), f" in [{low:g}, {high:g}), seed {seed}"
-    mean, std = float(p.get("mean", 0.0)), float(p.get("std", 1.0))
+    mean, std = _param(p, "mean", 0.0, float), _param(p, "std", 1.0, float)
     if std < 0:
         raise ValueError(f"std ({std:g}) must not be negative")
     return rng.normal(mean, std, n), f" mean {mean:g} std {std:g}, seed {seed}"
