@@ -1,0 +1,414 @@
+"""MainWindow: composes the message bar, model summary, signature tree and panels; wires menus, actions and signals.
+
+Extension points for other panels (tensor form, outputs, servers, compare, diagnose):
+- `add_panel(name, widget, icon=None) -> int` adds a tab beside "Details"; `panel(name)`, `show_panel(name)`.
+- `add_dock(name, widget, area=...) -> QDockWidget` for tool windows (listed in the View menu).
+- Signals: `model_opened(ModelInfo)`, `model_closed()`, `signature_selected(ModelInfo, Signature)`,
+  `node_selected(ModelInfo, Node)`. `model()` and `current_signature()` give the current state.
+- `messages` (a MessageBar) shows inline errors; `worker` (a Worker) runs background calls; `settings` (Settings).
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
+                               QSplitter, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
+
+from explorer.core.errors import ExplorerError
+from explorer.core.savedmodel import ModelInfo, read_model
+from explorer.core.settings import Settings, config_dir
+from explorer.core.signature import Signature
+
+from .widgets.message_bar import MessageBar
+from .widgets.model_summary import ModelSummary, NodeDetails
+from .widgets.signature_tree import Node, SignatureTree
+from .workers import Task, Worker
+
+APP_TITLE = "Signature Explorer"
+DETAILS = "Details"
+
+
+class MainWindow(QMainWindow):
+    """The app's window: open a model (menu, toolbar, drop, recent, command line) and browse its signatures."""
+
+    model_opened = Signal(object)  # ModelInfo
+    model_closed = Signal()
+    signature_selected = Signal(object, object)  # ModelInfo, Signature
+    node_selected = Signal(object, object)  # ModelInfo, Node (signature, inputs/outputs group or tensor)
+
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.worker = Worker(self)
+        self._info: ModelInfo | None = None
+        self._pending: tuple | None = None  # (path, version, tag_set) being read
+        self._started_at = 0.0
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+
+        self.messages = MessageBar()
+        self.summary = ModelSummary()
+        self.tree = SignatureTree()
+        self.details = NodeDetails()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self._panels: dict[str, QWidget] = {}
+        self._docks: dict[str, QDockWidget] = {}
+        self.add_panel(DETAILS, self.details, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogInfoView))
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.summary)
+        left_layout.addWidget(self.tree, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.messages)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.tree.node_selected.connect(self._on_tree_node_selected)
+        self.tree.signature_selected.connect(self._on_tree_signature_selected)
+        self.summary.version_chosen.connect(self._on_summary_version_chosen)
+        self.summary.tag_set_chosen.connect(self._on_summary_tag_set_chosen)
+
+        self.resize(1280, 800)
+        self.splitter.setSizes([720, 560])
+        self._restore_geometry()
+        if self.settings.problem:
+            self.messages.show_message(self.settings.problem, "warning")
+        self._update_actions()
+
+    # --- public API --------------------------------------------------------------------------------------------
+
+    def open_model(self, path, version: int | None = None, tag_set=None) -> Task:
+        """Read a model on the worker; on success show it, on failure say why inline and keep the current one."""
+        path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        self._pending = (path, version, tag_set)
+        self._started_at = time.perf_counter()
+        self._busy(f"Reading {path} …")
+        return self.worker.submit(read_model, path, version=version, tag_set=tag_set, caller="model",
+                                  name=f"Reading {path}", on_done=self._on_model_read,
+                                  on_failed=self._on_model_failed)
+
+    def reload_model(self) -> Task | None:
+        """Read the current model again (same path, version and tag-set)."""
+        if self._info is None:
+            return None
+        return self.open_model(self._info.path, self._info.version, self._info.tag_set)
+
+    def close_model(self) -> None:
+        """Forget the current model."""
+        self._info = None
+        self.tree.set_model(None)
+        self.summary.set_model(None)
+        self.details.show_node(None)
+        self.setWindowTitle(APP_TITLE)
+        self._update_actions()
+        self.model_closed.emit()
+
+    def model(self) -> ModelInfo | None:
+        return self._info
+
+    def current_signature(self) -> Signature | None:
+        node = self.tree.current_node()
+        return node.signature if node else None
+
+    def add_panel(self, name: str, widget: QWidget, icon=None) -> int:
+        """Add a tab named `name` beside Details; returns its index."""
+        if name in self._panels:
+            raise ValueError(f"a panel named {name!r} exists")
+        self._panels[name] = widget
+        return self.tabs.addTab(widget, icon, name) if icon is not None else self.tabs.addTab(widget, name)
+
+    def panel(self, name: str) -> QWidget | None:
+        return self._panels.get(name)
+
+    def show_panel(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self._panels[name])
+
+    def add_dock(self, name: str, widget: QWidget,
+                 area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea) -> QDockWidget:
+        """Add a tool window (listed in View); returns the dock so callers can tabify or hide it."""
+        dock = QDockWidget(name, self)
+        dock.setObjectName(f"dock:{name}")  # saveState needs object names
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self._docks[name] = dock
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # --- building ---------------------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        icon = self.style().standardIcon
+        sp = QStyle.StandardPixmap
+        self.open_action = QAction(icon(sp.SP_DialogOpenButton), "&Open Model…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.setToolTip("Open a SavedModel folder or a TF Serving base path (Ctrl+O)")
+        self.open_action.triggered.connect(self._on_open_triggered)
+        self.open_file_action = QAction(icon(sp.SP_FileIcon), "Open saved_model.pb &File…", self)
+        self.open_file_action.triggered.connect(self._on_open_file_triggered)
+        self.reload_action = QAction(icon(sp.SP_BrowserReload), "&Reload", self)
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.setToolTip("Read the model again from disk (F5)")
+        self.reload_action.triggered.connect(self.reload_model)
+        self.close_action = QAction(icon(sp.SP_DialogCloseButton), "&Close Model", self)
+        self.close_action.setShortcut(QKeySequence.StandardKey.Close)
+        self.close_action.triggered.connect(self.close_model)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.internal_action = QAction("Show &Internal Signatures", self)
+        self.internal_action.setCheckable(True)
+        self.internal_action.toggled.connect(self.tree.set_show_internal)
+        self.tree.internal_check.toggled.connect(self.internal_action.setChecked)
+        self.filter_action = QAction("&Filter Signatures", self)
+        self.filter_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.filter_action.triggered.connect(self._on_filter_triggered)
+        self.expand_action = QAction("&Expand All", self)
+        self.expand_action.triggered.connect(self.tree.tree.expandAll)
+        self.collapse_action = QAction("C&ollapse to Signatures", self)
+        self.collapse_action.triggered.connect(self.tree.tree.collapseAll)
+        self.about_action = QAction(icon(sp.SP_MessageBoxInformation), "&About Signature Explorer", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_triggered)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_file_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirLinkIcon))
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(self.reload_action)
+        file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.internal_action)
+        self.view_menu.addAction(self.filter_action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.expand_action)
+        self.view_menu.addAction(self.collapse_action)
+        self.view_menu.addSeparator()
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("toolbar:main")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addAction(self.open_action)
+        open_button = self.toolbar.widgetForAction(self.open_action)
+        if isinstance(open_button, QToolButton):
+            # The arrow beside Open lists recent models, as in most desktop tools.
+            open_button.setMenu(self.recent_menu)
+            open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.toolbar.addAction(self.reload_action)
+        self.addToolBar(self.toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # indeterminate: reading has no meaningful fraction
+        self.busy_bar.setMaximumWidth(140)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.hide()
+        self.engine_label = QLabel("TensorFlow not loaded")
+        self.engine_label.setToolTip("Models are read without TensorFlow; it loads only when a model is run")
+        self.statusBar().addPermanentWidget(self.busy_bar)
+        self.statusBar().addPermanentWidget(self.engine_label)
+        self.statusBar().showMessage("Open a model to begin: File ▸ Open Model…, or drop a folder on this window.")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_models()
+        for path in recent:
+            action = self.recent_menu.addAction(_short(path))
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.setData(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_model(p))
+        if not recent:
+            self.recent_menu.addAction("No recent models").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Models", self._on_clear_recent_triggered)
+
+    def _busy(self, text: str) -> None:
+        self.busy_bar.show()
+        self.statusBar().showMessage(text)
+
+    def _idle(self, text: str) -> None:
+        self.busy_bar.hide()
+        self.statusBar().showMessage(text)
+
+    def _update_actions(self) -> None:
+        has_model = self._info is not None
+        self.reload_action.setEnabled(has_model)
+        self.close_action.setEnabled(has_model)
+
+    # --- model reading results ---------------------------------------------------------------------------------
+
+    def _on_model_read(self, task: Task, info: ModelInfo) -> None:
+        elapsed = (time.perf_counter() - self._started_at) * 1000
+        self._info = info
+        self._pending = None
+        self.summary.set_model(info)
+        self.details.set_default_signature(info.default_signature)
+        self.settings.add_recent_model(info.path)
+        self._fill_recent_menu()
+        name = Path(info.path).name or info.path
+        self.setWindowTitle(f"{name} — {APP_TITLE}")
+        if info.skipped_versions:
+            skipped = "; ".join(f"{n}/: {why}" for n, why in info.skipped_versions.items())
+            self.messages.show_message(
+                f"{info.path}: some version folders are not servable and were skipped ({skipped}).", "warning",
+                fix="TF Serving ignores these folders; remove them or export a SavedModel into them.")
+        else:
+            self.messages.clear()
+        self._update_actions()
+        self.model_opened.emit(info)
+        self.tree.set_model(info)  # selects the default signature, which emits signature_selected
+        users = len(info.user_signatures)
+        version = f" version {info.version}" if info.version is not None else ""
+        self._idle(f"Opened {name}{version}: {users} signature{'s' if users != 1 else ''} in {elapsed:.0f} ms")
+
+    def _on_model_failed(self, task: Task, error: ExplorerError) -> None:
+        path = self._pending[0] if self._pending else ""
+        self._pending = None
+        self.messages.show_error(error)
+        kept = f"; still showing {Path(self._info.path).name}" if self._info else ""
+        self._idle(f"Could not open {path}{kept}")
+
+    # --- slots ---------------------------------------------------------------------------------------------------
+
+    def _on_tree_node_selected(self, node: Node | None) -> None:
+        self.details.show_node(node)
+        if node is not None and self._info is not None:
+            self.node_selected.emit(self._info, node)
+
+    def _on_tree_signature_selected(self, signature: Signature | None) -> None:
+        if signature is not None and self._info is not None:
+            self.signature_selected.emit(self._info, signature)
+
+    def _on_summary_version_chosen(self, version: int) -> None:
+        if self._info is not None:
+            self.open_model(self._info.path, version=version)
+
+    def _on_summary_tag_set_chosen(self, tags: tuple) -> None:
+        if self._info is not None:
+            self.open_model(self._info.path, version=self._info.version, tag_set=tags)
+
+    def _on_open_triggered(self) -> None:
+        start = self._info.path if self._info else self.settings.get("last_folder", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "Open a SavedModel folder or TF Serving base path", start)
+        if folder:
+            self.settings.set("last_folder", str(Path(folder).parent))
+            self.open_model(folder)
+
+    def _on_open_file_triggered(self) -> None:
+        start = self.settings.get("last_folder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open saved_model.pb", start,
+                                              "SavedModel (saved_model.pb saved_model.pbtxt);;All files (*)")
+        if path:
+            self.open_model(path)
+
+    def _on_clear_recent_triggered(self) -> None:
+        self.settings.clear_recent_models()
+        self._fill_recent_menu()
+
+    def _on_filter_triggered(self) -> None:
+        self.tree.filter_edit.setFocus()
+        self.tree.filter_edit.selectAll()
+
+    def _on_about_triggered(self) -> None:
+        import explorer
+
+        QMessageBox.about(self, f"About {APP_TITLE}",
+                          f"<h3>{APP_TITLE} {getattr(explorer, '__version__', '')}</h3>"
+                          "<p>Inspect, run, check and compare TensorFlow SavedModels and TF Serving endpoints.</p>")
+
+    # --- drag and drop ---------------------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if _dropped_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_path(event.mimeData())
+        if not path:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_model(path)
+
+    # --- geometry -------------------------------------------------------------------------------------------------
+
+    def _qsettings(self) -> QSettings:
+        return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        qs = self._qsettings()
+        if geometry := qs.value("geometry"):
+            self.restoreGeometry(geometry)
+        if state := qs.value("state"):
+            self.restoreState(state)
+        if splitter := qs.value("splitter"):
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        qs = self._qsettings()
+        qs.setValue("geometry", self.saveGeometry())
+        qs.setValue("state", self.saveState())
+        qs.setValue("splitter", self.splitter.saveState())
+        qs.sync()
+        self.worker.cancel()  # running calls are asked to stop; TF calls finish on their own
+        super().closeEvent(event)
+
+
+def _dropped_path(mime) -> str | None:
+    """The first local file or folder in dropped data (URLs or plain text), or None."""
+    if mime.hasUrls():
+        for url in mime.urls():
+            if url.isLocalFile():
+                return url.toLocalFile()
+    if mime.hasText():
+        text = mime.text().strip()
+        local = QUrl(text).toLocalFile() if text.startswith("file:") else text
+        if local and os.path.exists(local):
+            return local
+    return None
+
+
+def _short(path: str) -> str:
+    p = Path(path)
+    return f"{p.name}  —  {p.parent}" if p.name else path
