@@ -53,16 +53,16 @@ _MESSAGES: dict[str, list[tuple]] = {
         ("inputs", 1, "TensorInfo", "map:string"), ("outputs", 2, "TensorInfo", "map:string"),
         ("method_name", 3, "string", ""), ("defaults", 4, "TensorProto", "map:string"),
     ],
-    "MetaInfoDef": [
-        ("meta_graph_version", 1, "string", ""), ("tags", 4, "string", "repeated"),
-        ("tensorflow_version", 5, "string", ""), ("tensorflow_git_version", 6, "string", ""),
-        ("stripped_default_attrs", 7, "bool", ""), ("function_aliases", 8, "string", "map:string"),
-    ],
     "AssetFileDef": [("tensor_info", 1, "TensorInfo", ""), ("filename", 2, "string", "")],
     # graph_def (2), saver_def (3), collection_def (4) and object_graph_def (7) are skipped by the reader.
     "MetaGraphDef": [
-        ("meta_info_def", 1, "MetaInfoDef", ""), ("signature_def", 5, "SignatureDef", "map:string"),
+        ("meta_info_def", 1, "MetaGraphDef.MetaInfoDef", ""), ("signature_def", 5, "SignatureDef", "map:string"),
         ("asset_file_def", 6, "AssetFileDef", "repeated"),
+    ],
+    "MetaGraphDef.MetaInfoDef": [
+        ("meta_graph_version", 1, "string", ""), ("tags", 4, "string", "repeated"),
+        ("tensorflow_version", 5, "string", ""), ("tensorflow_git_version", 6, "string", ""),
+        ("stripped_default_attrs", 7, "bool", ""), ("function_aliases", 8, "string", "map:string"),
     ],
     "SavedModel": [("saved_model_schema_version", 1, "int64", ""), ("meta_graphs", 2, "MetaGraphDef", "repeated")],
     "FingerprintDef": [
