@@ -255,7 +255,7 @@ def _example_feature(text, signature, inputs):
         message = (f"The tf.Examples in input '{key}' lack feature '{m.group(1)}' ({m.group(2)}), "
                    f"which the model parses and requires.")
         return message, f"Add \"{m.group(1)}\" to every example, e.g. {{\"{m.group(1)}\": 1.0}}.", key
-    m = re.search(r"Key: (\S+)\.\s+Data types don't match\. Data type: (\w+) but expected type: (\w+)", text)
+    m = re.search(r"Key: ([^,\s]+)(?:, Index: \d+)?\.\s+Data types don't match\. Data type: (\w+) but expected type: (\w+)", text)
     if m:
         key = _string_input(signature, inputs)
         feature, got, want = m.groups()
