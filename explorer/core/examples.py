@@ -32,10 +32,14 @@ def parse_examples(text: str, key: str | None = None) -> list[dict]:
         ) from exc
     if isinstance(value, dict):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+    if not isinstance(value, list):
+        got = _json_kind(value)
+    else:
+        bad = next((i for i, v in enumerate(value) if not isinstance(v, dict)), None)
+        got = None if bad is None else f"a list whose item {bad} is {_json_kind(value[bad])}"
+    if got:
         raise InputProblem(
-            key,
-            f"{_who(key)}tf.Examples must be written as a JSON object or a list of objects, not {_json_kind(value)}.",
+            key, f"{_who(key)}tf.Examples must be written as a JSON object or a list of objects, not {got}.",
             fix='Write a JSON list of feature dicts, e.g. [{"x": 1.0}, {"x": 2.0}].',
         )
     return value
