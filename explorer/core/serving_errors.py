@@ -246,6 +246,12 @@ RULES: list[Rule] = [
        "The model ran, but two tensors of shapes [{a}] and [{b}] could not be combined: an input's shape (often "
        "the batch size or a fixed dimension) does not fit the graph.",
        "Send the shape the signature declares; if it declares a fixed batch size, send exactly that many rows."),
+    _r("examples_into_non_string", r"Type mismatch: actual string vs\.? expect (?P<dtype>\w+)|"
+                                   r"Expects arg\[\d+\] to be (?P<dtype2>\w+) but string is provided",
+       "The signature's input takes {dtype} values, but classify/regress feed it serialized tf.Example strings: "
+       "this signature cannot be called through the classify/regress API.",
+       "Call it with predict and a {dtype} input, or use a signature whose one input is a string of serialized "
+       "tf.Examples.", lambda m: {"dtype": m.group("dtype") or m.group("dtype2")}),
     _r("dtype_mismatch", r"Expects arg\[(?P<arg>\d+)\] to be (?P<want>\w+) but (?P<got>\w+) is provided",
        "An input was sent as {got} but the model expects {want}.",
        "Cast the input to {want} before sending (e.g. numpy .astype), or send it with the signature's dtype."),
