@@ -1,0 +1,135 @@
+"""Dependencies point one way (ui -> core, cli -> core) and core loads neither Qt nor TensorFlow when imported."""
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "explorer"
+HEAVY = ("PySide6", "shiboken6", "pyqtgraph", "tensorflow", "keras")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules_under(sub: str) -> list[str]:
+    return sorted(module_name(p) for p in (PACKAGE / sub).rglob("*.py"))
+
+
+CORE_MODULES = modules_under("core")
+
+IMPORT_CHECK = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+def loaded_after_import(module: str, watched=HEAVY) -> list[str]:
+    """Top-level packages among `watched` that importing `module` in a fresh interpreter loads."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_CHECK, module, *watched], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_import_explorer_core_is_light():
+    assert loaded_after_import("explorer.core") == []
+    assert loaded_after_import("explorer.core.dtypes", ("json", "explorer")) == ["explorer"]  # the probe sees imports
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_loads_neither_qt_nor_tensorflow(module):
+    assert loaded_after_import(module) == [], f"{module} must import TensorFlow/Qt lazily, inside functions"
+
+
+def test_reader_loads_neither_numpy_nor_protobuf():
+    """`inspect` starts in tens of milliseconds because the reader needs neither (bench/inspect.py)."""
+    assert loaded_after_import("explorer.core.savedmodel", ("numpy", "google", *HEAVY)) == []
+    assert loaded_after_import("explorer.cli", ("numpy", "google", *HEAVY)) == []
+
+
+# --- static: what each module imports, wherever in the module --------------------------------------------------
+
+def imports_of(source: str, module: str, is_package: bool = False) -> list[tuple[str, int, bool]]:
+    """(absolute module name, line, at module level) for every import statement of `source`."""
+    package = module if is_package else module.rpartition(".")[0]
+    found = []
+
+    def visit(node, top_level):
+        for child in ast.iter_child_nodes(node):
+            nested = top_level and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.If) and _is_type_checking(child.test):
+                continue  # typing-only imports never run
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, child.lineno, top_level) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")
+                    anchor = ".".join(parts[: len(parts) - child.level + 1])
+                    base = f"{anchor}.{base}" if base else anchor
+                names = [f"{base}.{a.name}" for a in child.names] if not child.module or child.level else [base]
+                found.extend((n, child.lineno, top_level) for n in names)
+            visit(child, nested)
+
+    visit(ast.parse(source), True)
+    return found
+
+
+def _is_type_checking(test) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def violations(layer: str, forbidden: tuple[str, ...], top_level_only: tuple[str, ...] = ()) -> list[str]:
+    out = []
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        for target, line, top in imports_of(path.read_text(), module_name(path), path.name == "__init__.py"):
+            if _matches(target, forbidden) or (top and _matches(target, top_level_only)):
+                out.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    return out
+
+
+def _matches(target: str, prefixes) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in prefixes)
+
+
+def test_core_imports_no_ui_cli_or_qt():
+    assert violations("core", ("explorer.ui", "explorer.cli", "PySide6", "shiboken6", "pyqtgraph"),
+                      top_level_only=("tensorflow", "keras")) == []
+
+
+def test_ui_imports_no_cli():
+    assert violations("ui", ("explorer.cli",)) == []
+
+
+def test_import_scanner_sees_every_form():
+    """The scanner itself: relative, absolute, nested and typing-only imports are resolved as Python would."""
+    source = (
+        "from ..ui import widgets\n"
+        "from ..cli.inspect import run\n"
+        "import PySide6.QtCore\n"
+        "from . import dtypes\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import pyqtgraph\n"
+        "def run():\n    import tensorflow as tf\n"
+        "try:\n    import keras\nexcept ImportError:\n    pass\n"
+    )
+    found = {(target, top) for target, _, top in imports_of(source, "explorer.core.savedmodel")}
+    assert ("explorer.ui.widgets", True) in found
+    assert ("explorer.cli.inspect.run", True) in found
+    assert ("PySide6.QtCore", True) in found
+    assert ("explorer.core.dtypes", True) in found
+    assert ("tensorflow", False) in found and ("keras", True) in found
+    assert not any(t.startswith("pyqtgraph") for t, _ in found)
+    init = {t for t, _, _ in imports_of("from .base import Runner\nfrom .. import errors\n",
+                                        "explorer.core.runners", is_package=True)}
+    assert init == {"explorer.core.runners.base.Runner", "explorer.core.errors"}
