@@ -202,14 +202,15 @@ def _dense_classifier(path: Path, w1, b1, w2, b2, hidden: str = "relu", inputs: 
 
 
 def classifier_pair(out_dir) -> tuple[Path, Path]:
-    """A collapsed classifier (dead ReLUs: a hidden bias of -100 zeroes every unit, so every input gets the same
-    softmax) and its healthy twin with the same weights and a zero bias. Returns (collapsed, healthy)."""
+    """A collapsed classifier (dead ReLUs: a hidden bias of -1e6 zeroes every unit for any input up to 0..255, so
+    every input gets the same softmax) and its healthy twin with the same weights and a zero bias.
+    Returns (collapsed, healthy)."""
     import numpy as np
 
     rng = np.random.default_rng(1)
     w1, w2 = rng.standard_normal((8, 16)) * 0.5, rng.standard_normal((16, 3))
     b2 = np.array([0.2, -0.1, 0.3])
-    collapsed = _dense_classifier(Path(out_dir) / "collapsed", w1, np.full(16, -100.0), w2, b2)
+    collapsed = _dense_classifier(Path(out_dir) / "collapsed", w1, np.full(16, -1e6), w2, b2)
     healthy = _dense_classifier(Path(out_dir) / "healthy", w1, np.zeros(16), w2, b2)
     return collapsed, healthy
 
