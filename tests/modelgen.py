@@ -295,3 +295,25 @@ def big_variables(out_dir, megabytes: int = 300) -> Path:
     path = Path(out_dir) / f"big_variables_{megabytes}mb"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict})
     return path
+
+
+def fixed_batch(out_dir, batch: int = 32) -> Path:
+    """x [batch, 5] (a fixed batch dim, as some exports have) -> y = tanh(x @ w): TF Serving takes exactly `batch` rows."""
+    import numpy as np
+    import tensorflow as tf
+
+    w = tf.Variable(np.random.default_rng(4).standard_normal((5, 2)).astype(np.float32))
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = w
+
+        @tf.function(input_signature=[tf.TensorSpec([batch, 5], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": tf.tanh(tf.matmul(x, self.w))}
+
+    model = Model()
+    path = Path(out_dir) / f"fixed_batch_{batch}"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
