@@ -84,12 +84,14 @@ def wire_value(key: str, array) -> object:
     if arr.dtype.kind in "OS":
         flat = [_string_value(key, v) for v in arr.reshape(-1).tolist()]
         return _nested(flat, arr.shape)
+    if arr.ndim == 0:  # orjson serialises arrays of rank >= 1 only
+        return arr.item()
     if arr.dtype.kind == "f" and arr.dtype.itemsize == 2:  # orjson has no float16: widen (exact)
         return arr.astype(np.float32)
     if arr.dtype.kind == "c":
         raise ServingError(f"Input '{key}' is complex: TF Serving's REST API cannot carry complex numbers.",
                            fix="Use gRPC, or send the real and imaginary parts as separate inputs.")
-    return arr
+    return np.ascontiguousarray(arr)  # orjson needs C order; views and transposes are not
 
 
 def _string_value(key: str, value):
