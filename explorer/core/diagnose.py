@@ -385,7 +385,12 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
     else:
         base, base_ex = draw_all("unit")
         base_label = "base (random 0..1)"
+        if examples and template is not None:
+            base_ex, base_label = (examples[0],), "your example"
     add(base_label, "base", "base", base, base_ex)
+    if examples and template is not None and plan.mode != "single":
+        for i, example in enumerate(examples[1:4], start=1):
+            add(f"your example {i}", "current", "current", base, (example,))
     if current and plan.mode != "single":
         # More rows of the user's batch are probes too.
         rows = min(int(min((np.shape(current[k])[0] for k in base if k in current and np.ndim(current[k])),
@@ -582,11 +587,12 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
     clean = np.where(finite, data, 0.0)
     magnitude = float(np.abs(clean).sum() / max(finite.sum(), 1))
     scale = magnitude if magnitude > 0 else 1.0
-    std = clean.std(axis=0)
+    exact = bool(n > 0 and np.array_equal(data, np.broadcast_to(data[:1], data.shape), equal_nan=True))
+    # An exact repeat has no spread at all; np.std would report summation round-off (~1e-17) instead.
+    std = np.zeros(data.shape[1]) if exact else clean.std(axis=0)
     spread = float(std.mean() / scale) if std.size else 0.0
     value_range = (clean.max(axis=0) - clean.min(axis=0)) if n else np.zeros(0)
     rel_range = float(value_range.max() / scale) if value_range.size else 0.0
-    exact = bool(n > 0 and np.array_equal(data, np.broadcast_to(data[:1], data.shape), equal_nan=True))
     identical = exact or rel_range <= IDENTICAL_RTOL
     # Largest pairwise distance through the Gram matrix: O(n^2 d) in one BLAS call, not a Python double loop.
     sq = (clean * clean).sum(axis=1)
