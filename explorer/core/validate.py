@@ -365,7 +365,7 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
                     fix=f"Keep the values within ±{exact:,}, or use a model input of type float64/int64.",
                     expected=f"|x| <= {exact:,}", got=_num(sample), severity="warning"))
     if target == "serving" and kind in "iu" and array.dtype.itemsize == 8:
-        big = finite[np.abs(finite.astype(np.float64)) > JSON_EXACT] if kind == "i" else finite[finite > JSON_EXACT]
+        big = finite[(finite > JSON_EXACT) | (finite < -JSON_EXACT)] if kind == "i" else finite[finite > JSON_EXACT]
         lost = [int(v) for v in big.reshape(-1)[:10000] if int(float(v)) != int(v)]
         if lost:
             sample = lost[0]
@@ -431,7 +431,7 @@ def apply_offer(array: np.ndarray, problem: Problem, spec: TensorSpec) -> np.nda
     if offer == "normalize":
         dt = spec.dt
         target = _np_of(dt) if dt.is_float else np.float32
-        return (array.astype(target) / target(255)).astype(target)
+        return (array.astype(target) / target.type(255)).astype(target)
     raise InputProblem(key, f"{key}: there is no automatic fix for this problem ({problem.kind}).", fix=problem.fix)
 
 
