@@ -187,6 +187,7 @@ class OutputPane(QtWidgets.QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([320, 180])  # the table needs room for a few rows without scrolling
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.stats_label)
@@ -279,7 +280,8 @@ class OutputView(QtWidgets.QWidget):
 
 
 def _header_text(p: Prediction) -> str:
-    timing = " · ".join(f"{k} {v:.1f} ms" for k, v in p.timing_ms.items())
+    # A load of 0 ms means the model was loaded before this run: saying "load 0.0 ms" would only confuse.
+    timing = " · ".join(f"{k} {v:.1f} ms" for k, v in p.timing_ms.items() if v or k != "load")
     version = f" · version {p.version}" if p.version is not None else ""
     return f"<b>{p.signature}</b> · {p.engine}{version} · {timing}"
 

@@ -1,0 +1,419 @@
+"""RunPanel: the tensor form, a Run button (Ctrl+Enter), progress, the outputs and the run history, composed.
+
+It owns the runner of the open model (open_runner on a worker, loaded ahead of the first run) and runs each
+request off the GUI thread: build + check + predict are one plain function (run_request) on the worker.
+Failures land in the message bar with their details; the form is never cleared by a failed run.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.core.errors import ExplorerError, InputProblem
+from explorer.core.request import Prediction, Request
+from explorer.core.runners.base import Progress, no_progress
+from explorer.core.signature import Signature
+from explorer.core.workspace import RunRecord
+
+from .widgets.message_bar import MessageBar
+from .widgets.output_view import OutputView
+from .widgets.run_history import HistoryEntry, RunHistory
+from .widgets.tensor_form import Prepared, TensorForm, prepare_inputs
+from .workers import Task, Worker
+
+ENGINES = {"folder": ("auto", "local", "session"), "rest": ("rest",), "grpc": ("grpc",)}
+ENGINE_HELP = {"auto": "TensorFlow 2 (tf.saved_model.load), falling back to the TF1 session loader",
+               "local": "TensorFlow 2 only (tf.saved_model.load)",
+               "session": "The TF1 session loader, as TF Serving loads models",
+               "rest": "TF Serving's REST API", "grpc": "TF Serving's gRPC API"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Where a run goes: the target text (folder or URL), engine, version and runner options."""
+
+    target: str
+    kind: str = "folder"  # "folder" | "rest" | "grpc"
+    engine: str = "auto"
+    version: int | None = None
+    options: tuple = ()  # (name, value) pairs for open_runner, e.g. (("tag_set", ("serve",)),)
+
+    def key(self) -> str:
+        return f"{self.target}@{self.version}" if self.version is not None else self.target
+
+
+@dataclass(eq=False)
+class RunOutcome:
+    """What a run gives back: the runner used (kept for the next run), the prediction and the built inputs."""
+
+    runner: object
+    spec: RunSpec
+    prediction: Prediction
+    prepared: Prepared
+
+
+class InputsNotReady(InputProblem):
+    """The form's inputs have errors; carries them so the form can mark each on its field."""
+
+    def __init__(self, problems):
+        errors = [p for p in problems if p.severity == "error"]
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+        super().__init__(first.input, f"Not run: {first.message}{more}", fix=first.fix or "Fix the marked inputs.")
+        self.problems = list(problems)
+
+
+def open_and_load(spec: RunSpec, progress: Progress = no_progress):
+    """Open the runner for `spec` and load the model now (a worker's job: TF import and load take seconds)."""
+    from explorer.core.targets import open_runner
+
+    progress(0.0, "opening")
+    runner = open_runner(spec.target, spec.engine, spec.version, **dict(spec.options))
+    load = getattr(runner, "load", None)
+    if load is not None:
+        load(progress)
+    return runner
+
+
+def run_request(runner, spec: RunSpec, signature: Signature, sources: dict, batch: int | None,
+                offers: dict | None, progress: Progress = no_progress) -> RunOutcome:
+    """Build and check the inputs, then predict; InputsNotReady when the form has errors (nothing is sent)."""
+    progress(0.0, "building inputs")
+    target = "local" if spec.kind == "folder" else "serving"
+    prepared = prepare_inputs(signature, sources, batch, offers, target)
+    if prepared.errors:
+        raise InputsNotReady(prepared.problems)
+    if runner is None:
+        runner = open_and_load(spec, lambda f, t: progress(0.05 + 0.8 * f, t))
+    method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+    request = Request(signature.key, prepared.inputs, method=method, examples=prepared.examples)
+    try:
+        prediction = runner.predict(request, progress)
+    except ExplorerError as exc:
+        exc.runner = runner  # the model loaded fine: keep it for the next run
+        exc.prepared = prepared
+        raise
+    return RunOutcome(runner, spec, prediction, prepared)
+
+
+def _close(runner) -> None:
+    runner.close()
+
+
+class RunPanel(QtWidgets.QWidget):
+    """Form + Run + outputs + history for one target; set_model()/set_signature() drive it."""
+
+    prediction_done = QtCore.Signal(object)  # Prediction
+    run_failed = QtCore.Signal(object)  # ExplorerError
+    signature_requested = QtCore.Signal(str)  # a history entry of another signature wants its inputs back
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, worker: Worker | None = None,
+                 auto_load: bool = True):
+        super().__init__(parent)
+        self.worker = worker or Worker(self)
+        self.auto_load = auto_load
+        self.spec: RunSpec | None = None
+        self.runner = None
+        self._signature: Signature | None = None
+        self._run_task: Task | None = None
+        self._load_task: Task | None = None
+
+        self.form = TensorForm(worker=self.worker)
+        self.outputs = OutputView()
+        self.history = RunHistory()
+        self.message = MessageBar()
+
+        self.run_button = QtWidgets.QPushButton("Run")
+        self.run_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay))
+        self.run_button.setToolTip("Run the signature with these inputs (Ctrl+Enter)")
+        self.run_button.setDefault(True)
+        self.run_button.setMinimumWidth(90)
+        self.run_button.clicked.connect(self.run)
+        self.engine_box = QtWidgets.QComboBox()
+        self.engine_box.setToolTip("How the model runs")
+        self.engine_box.currentIndexChanged.connect(self._on_engine_box_changed)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.status = QtWidgets.QLabel()
+        self.status.setObjectName("RunStatus")
+        self.status.setStyleSheet("color: #555;")
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.run_button)
+        bar.addWidget(QtWidgets.QLabel("Engine"))
+        bar.addWidget(self.engine_box)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.status, 1)
+
+        form_box = QtWidgets.QGroupBox("Inputs")
+        QtWidgets.QVBoxLayout(form_box).addWidget(self.form)
+        out_box = QtWidgets.QGroupBox("Outputs")
+        QtWidgets.QVBoxLayout(out_box).addWidget(self.outputs)
+        history_box = QtWidgets.QGroupBox("Run history")
+        QtWidgets.QVBoxLayout(history_box).addWidget(self.history)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.addWidget(form_box)
+        self.splitter.addWidget(out_box)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.vsplitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.vsplitter.addWidget(self.splitter)
+        self.vsplitter.addWidget(history_box)
+        self.vsplitter.setStretchFactor(0, 4)
+        self.vsplitter.setStretchFactor(1, 1)
+        self.vsplitter.setSizes([640, 150])
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.vsplitter, 1)
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self)
+            shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.run)
+        self.history.entry_activated.connect(self._on_history_entry_activated)
+        self.history.restore_requested.connect(self._on_history_restore_requested)
+        self._set_engines("folder")
+        self._update_actions()
+
+    # -- what runs where ----------------------------------------------------------------------------------------
+    def set_model(self, info) -> None:
+        """Run against an opened model folder (a ModelInfo); None closes it."""
+        if info is None:
+            self.set_target(None)
+            return
+        options = (("tag_set", tuple(info.tag_set)),) if info.tag_set else ()
+        self.set_target(info.path, "folder", version=info.version, options=options)
+
+    def set_target(self, target: str | None, kind: str = "folder", version: int | None = None,
+                   options: tuple = (), engine: str | None = None) -> None:
+        """Run against a folder or a TF Serving endpoint (kind "rest"/"grpc"); the runner is replaced."""
+        self._close_runner()
+        self.outputs.clear()
+        self.message.clear()
+        if target is None:
+            self.spec = None
+            self.form.set_signature(None)
+            self._signature = None
+            self._update_actions()
+            return
+        self._set_engines(kind, engine)
+        self.spec = RunSpec(str(target), kind, self.engine_box.currentData(), version, tuple(options))
+        self.form.target = "local" if kind == "folder" else "serving"
+        self.form._model_key = self.spec.key()
+        if self.auto_load:
+            self.load()
+        self._update_actions()
+
+    def set_signature(self, signature: Signature | None) -> None:
+        """Show a signature's inputs; what was typed for the previous one is kept for when it comes back."""
+        self._signature = signature
+        self.form.set_signature(signature, self.spec.key() if self.spec else "")
+        self._update_actions()
+
+    def signature(self) -> Signature | None:
+        return self._signature
+
+    def engine(self) -> str:
+        return self.engine_box.currentData() or "auto"
+
+    def load(self) -> Task | None:
+        """Open and load the model on the worker now, so the first run does not wait for TensorFlow."""
+        if self.spec is None:
+            return None
+        self._load_task = self.worker.submit(open_and_load, self.spec, caller="load", name="loading the model",
+                                             on_done=self._on_load_done, on_failed=self._on_load_failed,
+                                             on_progress=self._on_task_progress)
+        self._busy("Loading the model…")
+        return self._load_task
+
+    def run(self) -> Task | None:
+        """Run the current signature with the form's inputs (on the worker); None when nothing can run."""
+        if self.spec is None or self._signature is None or self.is_running():
+            return None
+        self.message.clear()
+        runner = self.runner if self._load_task is None or self._load_task.finished else None
+        self._run_started = time.time()
+        self._run_sources = self.form.sources()
+        self._run_batch = self.form.batch_size()
+        self._run_task = self.worker.submit(
+            run_request, runner, self.spec, self._signature, self._run_sources, self._run_batch,
+            {k: set(v) for k, v in self.form.offers.items()}, caller="run", name=f"running {self._signature.key}",
+            on_done=self._on_run_done, on_failed=self._on_run_failed, on_progress=self._on_task_progress)
+        self._busy(f"Running {self._signature.key}…")
+        self._update_actions()
+        return self._run_task
+
+    def is_running(self) -> bool:
+        return self._run_task is not None and not self._run_task.finished
+
+    def wait(self, timeout_ms: int = 60000) -> bool:
+        """Block until the worker is idle (tests, shutdown)."""
+        return self.worker.wait(timeout_ms)
+
+    def close(self) -> bool:  # noqa: D102 - QWidget.close, plus releasing the model
+        self._close_runner()
+        return super().close()
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _set_engines(self, kind: str, engine: str | None = None) -> None:
+        self.engine_box.blockSignals(True)
+        current = engine or self.engine_box.currentData()
+        self.engine_box.clear()
+        for name in ENGINES.get(kind, ("auto",)):
+            self.engine_box.addItem(name, name)
+            self.engine_box.setItemData(self.engine_box.count() - 1, ENGINE_HELP.get(name, ""),
+                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        index = self.engine_box.findData(current)
+        self.engine_box.setCurrentIndex(max(index, 0))
+        self.engine_box.setEnabled(self.engine_box.count() > 1)
+        self.engine_box.blockSignals(False)
+
+    def _close_runner(self) -> None:
+        runner, self.runner = self.runner, None
+        if runner is not None:  # freeing a TF model can take a while: not on the GUI thread
+            self.worker.submit(_close, runner, caller=f"close-{id(runner)}", name="closing the model")
+
+    def _busy(self, text: str) -> None:
+        self.progress.setValue(0)
+        self.progress.setFormat(text)
+        self.progress.show()
+        self.status.setText(text)
+
+    def _idle(self, text: str) -> None:
+        if self.is_running() or (self._load_task is not None and not self._load_task.finished):
+            return
+        self.progress.hide()
+        self.status.setText(text)
+
+    def _update_actions(self) -> None:
+        ready = self.spec is not None and self._signature is not None
+        self.run_button.setEnabled(ready and not self.is_running())
+        self.run_button.setText("Running…" if self.is_running() else "Run")
+
+    def _on_engine_box_changed(self, *_):
+        if self.spec is None:
+            return
+        from dataclasses import replace
+
+        self._close_runner()
+        self.spec = replace(self.spec, engine=self.engine())
+        if self.auto_load:
+            self.load()
+
+    def _on_task_progress(self, task: Task, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 100))
+        if text:
+            self.progress.setFormat(f"{text[:1].upper()}{text[1:]}… %p%")
+
+    def _on_load_done(self, task: Task, runner) -> None:
+        stale = self.spec is None or (self.spec.kind == "folder" and getattr(runner, "target", None) != self.spec.target)
+        if stale or (self.runner is not None and self.runner is not runner):
+            self.worker.submit(_close, runner, caller=f"close-{id(runner)}")
+        else:
+            self.runner = runner
+        engine = getattr(runner, "engine", self.engine())
+        self._idle(f"Model ready ({engine}).")
+        notes = getattr(runner, "notes", ())
+        if notes:
+            self.message.show_message(" ".join(notes), "info")
+        self._update_actions()
+
+    def _on_load_failed(self, task: Task, error: ExplorerError) -> None:
+        self._idle("The model could not be loaded.")
+        self.message.show_error(error)
+        self._update_actions()
+
+    def _on_run_done(self, task: Task, outcome: RunOutcome) -> None:
+        if self.spec is None or outcome.spec.target != self.spec.target:
+            return  # the model changed while this ran
+        if self.runner is None:
+            self.runner = outcome.runner
+        elif outcome.runner is not self.runner:
+            self.worker.submit(_close, outcome.runner, caller=f"close-{id(outcome.runner)}")
+        prediction = outcome.prediction
+        self.outputs.show_prediction(prediction, self._signature if self._signature and
+                                     self._signature.key == prediction.signature else None)
+        record = RunRecord.from_prediction(prediction, outcome.prepared.inputs)
+        record.started_at = self._run_started
+        entry = self.history.add(record, self._run_sources, self._run_batch, prediction)
+        self.history.select(entry)
+        total = sum(v for k, v in prediction.timing_ms.items() if k != "load")
+        self._idle(f"{prediction.signature} ran in {total:.1f} ms ({prediction.engine}).")
+        self._update_actions()
+        self.prediction_done.emit(prediction)
+
+    def _on_run_failed(self, task: Task, error: ExplorerError) -> None:
+        runner = getattr(error, "runner", None)
+        if runner is not None and self.runner is None:
+            self.runner = runner
+        problems = getattr(error, "problems", None)
+        if problems is not None:
+            self.form.show_problems(problems, self.form.prepared.notes if self.form.prepared else [])
+        elif getattr(error, "key", None) in self.form.rows:
+            from explorer.core.validate import Problem
+
+            key = error.key
+            mine = [Problem("run", key, str(error), error.fix)]
+            self.form.rows[key].show_problems(mine + self.form.rows[key].problems, [])
+        self.message.show_error(error)
+        prepared = getattr(error, "prepared", None)
+        if self.spec is not None and self._signature is not None:
+            record = RunRecord(self.spec.target, getattr(runner, "engine", self.engine()), self._signature.key,
+                               dict(prepared.inputs) if prepared else {}, {}, version=self.spec.version,
+                               error=str(error), started_at=self._run_started)
+            self.history.add(record, self._run_sources, self._run_batch, details=error.details)
+        self._idle("Not run: fix the marked inputs." if problems is not None else "The run failed.")
+        self._update_actions()
+        self.run_failed.emit(error)
+
+    def _on_history_entry_activated(self, entry: HistoryEntry) -> None:
+        if entry.prediction is not None:
+            sig = self._signature if self._signature and self._signature.key == entry.record.signature else None
+            self.outputs.show_prediction(entry.prediction, sig)
+        elif entry.record.error:
+            self.message.show_message(f"Run {entry.number} failed: {entry.record.error}", "error",
+                                      details=entry.details)
+
+    def _on_history_restore_requested(self, entry: HistoryEntry) -> None:
+        key = entry.record.signature
+        if self._signature is not None and self._signature.key == key:
+            self.form.set_sources(entry.sources, entry.batch)
+        else:
+            self.form.remember(self.spec.key() if self.spec else "", key, entry.sources, entry.batch or 1)
+            self.signature_requested.emit(key)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m explorer.ui.run_panel MODEL [SIGNATURE]`: the run panel for one model, for a quick look."""
+    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
+    from explorer.core.savedmodel import read_model
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
+    if len(argv) < 2:
+        print("usage: python -m explorer.ui.run_panel MODEL [SIGNATURE]", file=sys.stderr)
+        return 2
+    try:
+        info = read_model(argv[1])
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    panel = RunPanel()
+    panel.set_model(info)
+    panel.set_signature(info.user_signatures.get(argv[2] if len(argv) > 2 else info.default_signature))
+    panel.resize(1200, 760)
+    panel.setWindowTitle(f"Run — {info.path}")
+    panel.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
