@@ -6,6 +6,7 @@ appears in a fraction of a second and models are read without it (explorer.core.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -31,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("path", nargs="?", help="SavedModel folder, TF Serving base path, or saved_model.pb")
     parser.add_argument("--version", type=int, default=None, help="version of a base path (default: the newest)")
     parser.add_argument("--tag-set", default=None, help="comma-separated tags (default: serve)")
+    shots = parser.add_argument_group("screenshots (for the README; work offscreen)")
+    shots.add_argument("--screenshot", metavar="PNG", help="open PATH, save the window as PNG, and quit")
+    shots.add_argument("--size", default="1280x800", help="window size for --screenshot (default 1280x800)")
+    shots.add_argument("--select", default="", metavar="SIG[/inputs|outputs[/KEY]]",
+                       help="row to select before the screenshot (default: the default signature)")
     return parser
 
 
@@ -51,11 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args, qt_args = build_parser().parse_known_args(argv)  # unknown options (e.g. -platform) are Qt's
+    if _headless() and "-platform" not in qt_args:
+        if not args.screenshot:
+            # Qt would abort with a page about xcb plugins; say what is wrong in one line instead.
+            sys.stderr.write("error: no display (DISPLAY/WAYLAND_DISPLAY unset). Run on a desktop, under xvfb-run, "
+                             "or use the command line: signature-explorer inspect PATH\n")
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     app = create_app(qt_args)
     from .main_window import MainWindow  # after QApplication: widgets need it
 
     window = MainWindow()
     uninstall = install_exception_hooks(window)
+    if args.screenshot:
+        _prepare_screenshot(window, args)
     window.show()
     if args.path:
         # Open after the window is on screen, so a slow disk never delays the first paint.
@@ -66,6 +81,28 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         uninstall()
+
+
+def _prepare_screenshot(window, args) -> None:
+    """Once PATH is open (or failed), select the asked row, save the window to args.screenshot and quit."""
+    width, _, height = args.size.partition("x")
+    window.resize(int(width), int(height))
+
+    def save(*_):
+        if args.select:
+            window.tree.select_path(tuple(args.select.split("/")))
+        QApplication.processEvents()
+        window.grab().save(args.screenshot)
+        print(f"saved {args.screenshot}")
+        window.close()
+
+    window.model_opened.connect(lambda _info: QTimer.singleShot(0, save))
+    window.worker.failed.connect(lambda *_: QTimer.singleShot(0, save))  # a screenshot of the message, too
+
+
+def _headless() -> bool:
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
 class _ErrorReporter(QObject):

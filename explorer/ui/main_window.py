@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self._info = None
         self.tree.set_model(None)
         self.summary.set_model(None)
+        self.details.set_model(None)
         self.details.show_node(None)
         self.setWindowTitle(APP_TITLE)
         self._update_actions()
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
         self._info = info
         self._pending = None
         self.summary.set_model(info)
-        self.details.set_default_signature(info.default_signature)
+        self.details.set_model(info)
         self.settings.add_recent_model(info.path)
         self._fill_recent_menu()
         name = Path(info.path).name or info.path

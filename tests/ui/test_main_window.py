@@ -274,3 +274,21 @@ def test_command_line_path_opens_after_the_window_shows_without_tensorflow(share
     assert seen["visible_ms"] <= seen["opened_ms"]
     assert seen["hooked"] and seen["unhooked"] and seen["code"] == 0
     assert seen["title"].startswith("saved_model_half_plus_two_2_versions")
+
+
+def test_screenshot_option_works_headless_and_plain_start_explains_a_missing_display(shared_models, tmp_path):
+    import os
+
+    from PySide6.QtGui import QImage
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    png = tmp_path / "shot.png"
+    out = subprocess.run([sys.executable, "-m", "explorer.ui.app", str(shared_models / "matrix_half_plus_two"),
+                          "--screenshot", str(png), "--size", "900x500", "--select", "serving_default/inputs/x"],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (900, 500)
+    plain = subprocess.run([sys.executable, "-m", "explorer.ui.app"], capture_output=True, text=True, timeout=120,
+                           env=env)
+    assert plain.returncode == 2 and plain.stderr.startswith("error: no display")

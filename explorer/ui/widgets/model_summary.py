@@ -137,7 +137,7 @@ class ModelSummary(QWidget):
                 self.version_combo.addItem(f"{v}  (newest)" if v == info.versions[0] else str(v), v)
             self.version_combo.setCurrentIndex(info.versions.index(info.version))
             count = len(info.versions)
-            self.version_note.setText(f"of {count}" if count > 1 else "the only one")
+            self.version_note.setText(f"of {count}" if count > 1 else "(the only version)")
             self.version_note.setToolTip("A TF Serving base path: each numbered folder is a version")
             self._set_row_visible(self._version_row, True)
         self.tag_combo.clear()
@@ -186,10 +186,16 @@ class NodeDetails(QTextBrowser):
         self.setOpenLinks(False)
         self._node: Node | None = None
         self._default: str | None = None
+        self._info: ModelInfo | None = None
         self.show_node(None)
 
     def set_default_signature(self, key: str | None) -> None:
         self._default = key
+
+    def set_model(self, info: ModelInfo | None) -> None:
+        """The model the shown nodes belong to (its default signature and the TF Serving call to reach them)."""
+        self._info = info
+        self._default = info.default_signature if info else None
 
     def node(self) -> Node | None:
         return self._node
@@ -205,7 +211,8 @@ class NodeDetails(QTextBrowser):
             specs = node.signature.inputs if node.kind == "inputs" else node.signature.outputs
             self.setHtml(f"<h3>{_e(node.signature.key)} · {node.kind}</h3>" + _table(specs))
         else:
-            self.setHtml(_signature_html(node.signature, node.signature.key == self._default))
+            self.setHtml(_signature_html(node.signature, node.signature.key == self._default)
+                         + _call_html(node.signature, self._info))
 
 
 def _e(text) -> str:
@@ -250,6 +257,27 @@ def _signature_html(sig: Signature, is_default: bool) -> str:
         items = "".join(f"<li><b>{_e(k)}</b> = <code>{_e(v)}</code></li>" for k, v in sig.defaults.items())
         parts += ["<h4>Default input values</h4>", f"<ul>{items}</ul>"]
     return "".join(parts)
+
+
+_API = {"predict": ("predict", "Predict", "inputs / instances"), "classify": ("classify", "Classify", "examples"),
+        "regress": ("regress", "Regress", "examples")}
+
+
+def _call_html(sig: Signature, info: ModelInfo | None) -> str:
+    """How a TF Serving client reaches this signature (model name = the base path's folder, as usually served)."""
+    if info is None or sig.internal or sig.method_short not in _API:
+        return ""
+    from pathlib import Path
+
+    verb, rpc, body = _API[sig.method_short]
+    name = Path(info.path).name if info.versions else "MODEL"
+    version = f"/versions/{info.version}" if info.version is not None else ""
+    return ("<h4>Calling it on TF Serving</h4><table cellspacing='0' cellpadding='2'>"
+            f"<tr><td style='color:gray'>REST</td><td><code>POST /v1/models/{_e(name)}{version}:{verb}</code></td></tr>"
+            f"<tr><td style='color:gray'>gRPC</td><td><code>PredictionService/{rpc}</code>, "
+            f"<code>model_spec.signature_name = \"{_e(sig.key)}\"</code></td></tr>"
+            f"<tr><td style='color:gray'>body</td><td>{_e(body)} with <code>\"signature_name\": "
+            f"\"{_e(sig.key)}\"</code></td></tr></table>")
 
 
 def _tensor_html(node: Node) -> str:
