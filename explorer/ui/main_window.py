@@ -301,6 +301,8 @@ class MainWindow(QMainWindow):
         path = self._pending[0] if self._pending else ""
         self._pending = None
         self.messages.show_error(error)
+        if self._info is not None:
+            self.summary.set_model(self._info)  # put the version/tag-set choosers back to what is shown
         kept = f"; still showing {Path(self._info.path).name}" if self._info else ""
         self._idle(f"Could not open {path}{kept}")
 

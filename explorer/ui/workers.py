@@ -40,7 +40,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal, Slot
 
 from explorer.core.errors import ExplorerError
 
@@ -122,6 +122,20 @@ class _Job(QRunnable):
             self._emit("_done_from_thread", task, result)
 
 
+_POOL: QThreadPool | None = None
+MIN_THREADS = 8
+
+
+def shared_pool() -> QThreadPool:
+    """The app's pool: at least 8 threads, because TF calls block a thread for seconds and on a 2-core machine
+    Qt's global pool (one thread per core) would make a model read wait behind two running predictions."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(max(MIN_THREADS, QThread.idealThreadCount()))
+    return _POOL
+
+
 def _wanted_callables(fn: Callable) -> set[str]:
     try:
         params = inspect.signature(fn).parameters
@@ -151,7 +165,7 @@ class Worker(QObject):
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
         super().__init__(parent)
-        self._pool = pool or QThreadPool.globalInstance()
+        self._pool = pool or shared_pool()
         self._latest: dict[str, Task] = {}
         self._counters: dict[str, itertools.count] = {}
         self._callbacks: dict[int, dict[str, Callable | None]] = {}

@@ -292,3 +292,17 @@ def test_screenshot_option_works_headless_and_plain_start_explains_a_missing_dis
     plain = subprocess.run([sys.executable, "-m", "explorer.ui.app"], capture_output=True, text=True, timeout=120,
                            env=env)
     assert plain.returncode == 2 and plain.stderr.startswith("error: no display")
+
+
+def test_a_version_that_fails_to_read_leaves_the_chooser_on_the_shown_version(qtbot, window, shared_models, tmp_path):
+    import shutil
+
+    base = shutil.copytree(shared_models / "saved_model_half_plus_two_2_versions", tmp_path / "half")
+    open_and_wait(qtbot, window, base)
+    (base / "00000123" / "saved_model.pb").write_bytes(b"")  # broken after it was listed
+    combo = window.summary.version_combo
+    with qtbot.waitSignal(window.worker.failed, timeout=TIMEOUT):
+        combo.setCurrentIndex(1)
+        combo.activated.emit(1)
+    assert "00000123" in window.messages.text() and "0 bytes" in window.messages.text()
+    assert window.model().version == 124 and combo.currentData() == 124

@@ -129,3 +129,15 @@ def test_supersede_false_lets_the_older_task_run_on(qtbot, worker):
     assert not first.is_cancelled and first.stale
     release.set()
     qtbot.waitUntil(lambda: first.finished, timeout=5000)
+
+
+def test_a_read_is_not_queued_behind_long_running_calls(qtbot, worker):
+    release = threading.Event()
+    slow = [worker.submit(release.wait, 10, caller=f"predict{i}") for i in range(3)]  # more than 2 cores
+    try:
+        with qtbot.waitSignal(worker.done, timeout=3000) as blocker:
+            worker.submit(lambda: "read", caller="model")
+        assert blocker.args[1] == "read"
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: all(t.finished for t in slow), timeout=5000)
