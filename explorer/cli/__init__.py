@@ -9,6 +9,7 @@ import sys
 # command -> one-line help; the module explorer.cli.<command> defines add_arguments(parser) and run(args) -> int
 COMMANDS = {
     "inspect": "list every version, tag-set and signature of a model folder or server",
+    "predict": "build inputs, check them against a signature, run the model and print its outputs",
     "status": "list the versions a TF Serving endpoint serves for a model, with their states and errors",
 }
 

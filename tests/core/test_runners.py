@@ -193,7 +193,7 @@ def test_cache_loads_once_and_close_frees(shared_models, tmp_path):
     ones = {"x": np.ones((2, 3, 3), np.float32)}
     a = first.predict(Request("serving_default", ones))
     b = second.predict(Request("serving_default", ones))
-    assert set(a.timing_ms) == {"load", "predict"} and a.timing_ms["predict"] > 0
+    assert {"load", "predict"} <= set(a.timing_ms) and a.timing_ms["predict"] > 0 and a.timing_ms["load"] > 0
     assert b.timing_ms["load"] == 0.0 and second.load() == 0.0  # a cache hit: the model was loaded once
     key = next(k for k in local.cached_models() if k[0] == str((path / "1").resolve()) and k[3] == "local")
     first.close()

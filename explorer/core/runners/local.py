@@ -11,8 +11,12 @@ a runner's close() releases its hold and the last one out frees the model.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,20 +35,57 @@ ENGINES = ("auto", "local", "session")
 
 _tf_module = None
 _tf_import_lock = threading.Lock()
+# What TensorFlow's C++ side prints while it starts, before absl logging is set up -- TF_CPP_MIN_LOG_LEVEL cannot
+# silence it (measured with TF 2.21): INFO/WARNING lines, and the CUDA probe's error on machines without a GPU.
+_STARTUP_NOISE = re.compile(
+    r"^WARNING: All log messages before absl::InitializeLog|^[IW]\d{4} \d\d:\d\d:\d\d"
+    r"|^E\d{4} .*(cuda|cuInit|cudnn|cufft|cublas)|^To enable the following instructions|rebuild TensorFlow"
+)
 
 
 def tensorflow():
-    """Import TensorFlow on first use (1.5-7 s), quietly: its INFO/WARNING chatter is not for our users."""
+    """Import TensorFlow on first use (1.5-7 s), quietly: its start-up chatter is not for our users."""
     global _tf_module
     with _tf_import_lock:
         if _tf_module is None:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            import tensorflow as tf
+            with _startup_output_filtered():
+                import tensorflow as tf
+
+                tf.config.list_logical_devices()  # starts the runtime (and its CUDA probe) inside the filter
 
             # The TF1 loader logs a deprecation notice on every load; users chose that loader on purpose.
             tf.get_logger().setLevel(logging.ERROR)
             _tf_module = tf
     return _tf_module
+
+
+@contextlib.contextmanager
+def _startup_output_filtered():
+    """Send file descriptor 2 to a temp file while TF starts, then pass on every line that is not start-up noise
+    (the C++ side writes to the descriptor, not to sys.stderr, so only a descriptor swap catches it)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (a frozen GUI app): nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            kept = "".join(line for line in text.splitlines(True) if not _STARTUP_NOISE.search(line))
+            if kept.strip():
+                sys.stderr.write(kept)
 
 
 @dataclass(eq=False)
@@ -99,6 +140,7 @@ class LocalRunner:
         self.notes: tuple[str, ...] = ()
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
+        self._import_ms = 0.0  # TensorFlow's import, when this runner's load was the one that paid for it
 
     # --- Runner protocol -----------------------------------------------------------------------------------------
 
@@ -119,12 +161,16 @@ class LocalRunner:
             problem = tf_errors.check_keys(signature, inputs)
             if problem:
                 raise problem
+            defaulted = [k for k in signature.defaults if k in signature.inputs and k not in inputs]
+            for key in defaulted:  # TF2 signature functions do not apply their own defaults: we do, and say so
+                inputs[key] = np.asarray(signature.defaults[key], dtype=signature.inputs[key].dt.np)
             load_ms = 0.0
             while True:
                 loaded, spent = self._ensure_loaded(progress)
                 load_ms += spent
                 progress(0.9 if load_ms else 0.0, f"running {signature.key}")
-                notes = list(self.notes)
+                notes = list(self.notes) + [f"{k}: not given, so the signature's default {signature.defaults[k]} "
+                                            "was used." for k in defaulted]
                 with loaded.lock:
                     if loaded.model is None:  # freed underneath us by clear_cache(): load again
                         self._loaded = None
@@ -142,9 +188,12 @@ class LocalRunner:
                     predict_ms = (time.perf_counter() - start) * 1000.0
                 break
             progress(1.0, "done")
+            timing = {"load": load_ms, "predict": predict_ms}
+            if self._import_ms:
+                timing["import_tensorflow"], self._import_ms = self._import_ms, 0.0
             return Prediction(
                 signature=signature.key, engine=loaded.engine, target=self.target, outputs=outputs,
-                timing_ms={"load": load_ms, "predict": predict_ms}, version=self.info.version, notes=tuple(notes),
+                timing_ms=timing, version=self.info.version, notes=tuple(notes),
             )
 
     def close(self) -> None:
@@ -194,9 +243,13 @@ class LocalRunner:
         if wanted == "auto" and local_key in _tf2_failures and session_key in _cache:
             return _cache[session_key], 0.0, (self._fallback_note(_tf2_failures[local_key]),)
 
+        if _tf_module is None:
+            progress(0.0, "importing TensorFlow")
+            began = time.perf_counter()
+            tensorflow()
+            # Reported apart from the load: 1.5-7 s of import would make any model look slow to load.
+            self._import_ms = (time.perf_counter() - began) * 1000.0
         start = time.perf_counter()
-        progress(0.0, "importing TensorFlow")
-        tensorflow()
         attempts: list[tuple[str, BaseException]] = []
         order = ["local", "session"] if wanted == "auto" else [wanted]
         if wanted == "auto" and local_key in _tf2_failures:

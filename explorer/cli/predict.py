@@ -1,0 +1,152 @@
+"""`signature-explorer predict PATH`: build inputs, check them against the signature, run, print the outputs.
+
+Exit 0 with outputs; exit 2 when the inputs have problems (found before anything runs) or TensorFlow fails;
+exit 1 when a server refuses. With --json: Prediction.to_dict(), or {"problems": [...]}, or {"error": ...}.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="SavedModel folder or TF Serving base path (or rest:// / grpc:// endpoint)")
+    parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
+    parser.add_argument("--signature", default="", help="signature key (default: serving_default, or the only one)")
+    parser.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE",
+                        help="KEY=JSON, KEY=@file.npy, KEY=@file.npz:name, KEY=@image.png, KEY=fill:random "
+                             "(fill:zeros|ones|constant?value=V|range|linspace|uniform|normal?seed=S&std=D); repeatable")
+    parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
+                        help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
+    parser.add_argument("--batch", type=int, help="batch size for -1 dimensions of fills and broadcasts")
+    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session"),
+                        help="auto: TensorFlow 2, then the TF1 session loader (as TF Serving) if TF2 cannot load; "
+                             "local: tf.saved_model.load only; session: the TF1 loader only")
+    parser.add_argument("--tag-set", help="comma-separated tags of a folder, e.g. serve,gpu (default: serve)")
+    parser.add_argument("--json", action="store_true", help="print JSON: outputs with dtype, shape and values")
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.core.errors import ExplorerError, ServingError
+
+    try:
+        return _predict(args)
+    except ExplorerError as exc:
+        code = 1 if isinstance(exc, ServingError) else 2
+        if args.json:
+            _dump({"error": exc.message, "fix": exc.fix, "input": getattr(exc, "key", None)})
+        else:
+            print(f"error: {exc.message}" + (f" Fix: {exc.fix}" if exc.fix else ""), file=sys.stderr)
+        return code
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from explorer.core import tensors, validate
+    from explorer.core.errors import RunError
+    from explorer.core.request import Request
+    from explorer.core.targets import open_runner, parse_target
+
+    sources = {}
+    for text in args.input:
+        key, source = tensors.parse_cli_input(text)
+        sources[key] = source
+    for text in args.example:
+        key, source = tensors.parse_cli_example(text)
+        sources[key] = source
+
+    target = parse_target(args.path)
+    options = {"tag_set": args.tag_set} if target.kind == "folder" and args.tag_set else {}
+    runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto",
+                         version=args.version, **options)
+    try:
+        signatures = runner.signatures()
+        key = args.signature or _default_key(signatures)
+        if key not in signatures:
+            raise RunError(f"{args.path} has no signature '{key}'. Available: {', '.join(signatures) or 'none'}.",
+                           fix="Pass one of them with --signature.")
+        signature = signatures[key]
+        arrays, notes = tensors.build_inputs(signature, sources, batch=args.batch)
+        problems = validate.check(arrays, signature, target="local" if target.kind == "folder" else "serving")
+        errors = [p for p in problems if p.severity == "error"]
+        # The runner notes the defaults it fills in; validate's "default_used" would say it twice.
+        warnings = [p for p in problems if p.severity != "error" and p.kind != "default_used"]
+        if errors:
+            if args.json:
+                _dump({"signature": key, "problems": [p.to_dict() for p in problems]})
+            else:
+                for p in problems:
+                    print(f"{p.severity}: {p.message}" + (f" Fix: {p.fix}" if p.fix else ""), file=sys.stderr)
+            return 2
+
+        examples = tuple(_examples(sources, signature))
+        method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+        prediction = runner.predict(Request(key, arrays, method=method, examples=examples))
+    finally:
+        runner.close()
+
+    notes = list(notes) + [f"{p.input}: {p.message}" if p.input and not p.message.startswith(p.input) else p.message
+                           for p in warnings] + list(prediction.notes)
+    if args.json:
+        out = prediction.to_dict()
+        out["notes"] = notes
+        _dump(out)
+    else:
+        sys.stdout.write(render(prediction, notes))
+    return 0
+
+
+def render(prediction, notes: list[str]) -> str:
+    """Outputs as text: a header, each output's dtype, shape and values (long ones summarised), timings, notes."""
+    import numpy as np
+
+    from explorer.core.request import output_dict
+
+    where = prediction.target + (f" (version {prediction.version})" if prediction.version is not None else "")
+    lines = [f"{prediction.signature} · {prediction.engine} · {where}"]
+    for key, array in prediction.outputs.items():
+        array = np.asarray(array)
+        out = output_dict(array)
+        shape = "(" + ", ".join(map(str, out["shape"])) + ("," if len(out["shape"]) == 1 else "") + ")"
+        lines.append(f"{key}  {_short_dtype(out['dtype'])}  {shape}")
+        if array.size <= 64:
+            values = json.dumps(out["values"], ensure_ascii=False)
+        else:  # numpy's summary keeps the first and last rows: a terminal is not a table viewer
+            values = np.array2string(array, threshold=64, edgeitems=3, max_line_width=110)
+        lines.extend("  " + line for line in values.splitlines())
+    timing = prediction.timing_ms
+    spent = [f"{label} {timing[k]:.1f} ms" for k, label in
+             (("import_tensorflow", "TensorFlow import"), ("load", "load"), ("predict", "predict")) if k in timing]
+    lines.append(" · ".join(spent))
+    lines.extend(f"note: {n}" for n in notes)
+    return "\n".join(lines) + "\n"
+
+
+def _short_dtype(name: str) -> str:
+    from explorer.core import dtypes
+
+    try:
+        return dtypes.lookup(name).short
+    except KeyError:
+        return name
+
+
+def _default_key(signatures: dict) -> str:
+    from explorer.core.signature import default_key
+
+    return default_key(signatures) or ""
+
+
+def _examples(sources: dict, signature) -> list[dict]:
+    """Feature dicts of an --example source, for engines that send them as tf.Example JSON (REST classify)."""
+    from explorer.core.examples import parse_examples
+
+    found = [s for k, s in sources.items() if s.kind == "examples"]
+    if len(found) != 1 or signature.method_short not in ("classify", "regress"):
+        return []
+    return parse_examples(found[0].text)
+
+
+def _dump(data: dict) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
