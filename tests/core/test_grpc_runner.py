@@ -3,21 +3,19 @@ versions and labels, output_filter, tensor_content, 50 MB messages, TLS, refused
 from __future__ import annotations
 
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
-from launch import free_port, start_server  # noqa: E402  (tests/servers, contract D)
-
-from explorer.core.errors import ServingError  # noqa: E402
-from explorer.core.request import Request  # noqa: E402
-from explorer.core.runners.grpc import GrpcRunner  # noqa: E402
-from explorer.core.savedmodel import read_model  # noqa: E402
-from explorer.core.serving_status import VersionStatus  # noqa: E402
+from explorer.core.errors import ServingError
+from explorer.core.request import Request
+from explorer.core.runners.grpc import GrpcRunner
+from explorer.core.savedmodel import read_model
+from explorer.core.serving_status import VersionStatus
+from tests.servers.fixtures import *  # noqa: F401,F403  (contract D: session-scoped, shared server pool)
+from tests.servers.fixtures import MODELS, TWO_VERSIONS
+from tests.servers.launch import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,44 +38,27 @@ def big_output_model(out_dir: Path) -> Path:
     return base
 
 
-def self_signed(out_dir: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1/localhost and its key, made by openssl."""
-    cert, key = out_dir / "cert.pem", out_dir / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=localhost",
+def self_signed(out_dir: Path) -> Path:
+    """A certificate for 127.0.0.1/localhost (its key beside it), made by openssl."""
+    cert = out_dir / "other.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(out_dir / "other.key"),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
-    return cert, key
+    return cert
 
 
 @pytest.fixture(scope="module")
-def servers(shared_models, tmp_path_factory):
-    """Three servers started side by side: the two-version model (policy all, labels), the same model with policy
-    specific:123 and a 1.5 s stall, and a generated large-output model behind TLS that wants an API key header."""
-    tmp = tmp_path_factory.mktemp("grpc")
-    two = shared_models / "saved_model_half_plus_two_2_versions"
-    cert, key = self_signed(tmp)
-    big = big_output_model(tmp)
-    jobs = {
-        "all": (two, "all", ["--version_labels=stable=123,canary=124"]),
-        "slow": (two, "specific:123", ["--stall_ms=1500"]),
-        "big": (big, "latest", [f"--ssl_cert={cert}", f"--ssl_key={key}", "--require_header=X-Api-Key: s3"]),
+def servers(all_versions_server, model_servers, tls_files, tmp_path_factory):
+    """The two-version model (policy all, labels stable/canary), the same model with policy specific:123 and a
+    1.5 s stall, and a generated large-output model behind TLS that wants an API key header."""
+    big = big_output_model(tmp_path_factory.mktemp("grpc"))
+    return {
+        "all": all_versions_server,
+        "slow": model_servers.get(TWO_VERSIONS, "default", "specific:123", ("--stall_ms=1500",)),
+        "big": model_servers.get(str(big), "default", "latest", (
+            f"--ssl_cert={tls_files['cert']}", f"--ssl_key={tls_files['key']}", "--require_header=X-Api-Key: s3")),
+        "cert": tls_files["cert"], "big_path": big, "two_path": MODELS / TWO_VERSIONS,
     }
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        futures = {name: pool.submit(start_server, path, policy=policy, extra_args=extra, timeout=180)
-                   for name, (path, policy, extra) in jobs.items()}
-        handles = {}
-        try:
-            for name, future in futures.items():
-                handles[name] = future.result()
-        except Exception:
-            for f in futures.values():
-                if f.done() and not f.exception():
-                    f.result().stop()
-            raise
-    handles["cert"], handles["big_path"], handles["two_path"] = cert, big, two
-    yield handles
-    for name in ("all", "slow", "big"):
-        handles[name].stop()
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +149,7 @@ def test_regress_on_a_float_input_signature_is_explained(runner):
     assert err.value.explanation.kind == "examples_into_non_string"
 
 
-def test_output_filter(servers, shared_models):
+def test_output_filter(servers):
     # half_plus_two_2_versions has one output per signature; the filter must still be sent and honoured
     r = GrpcRunner(servers["all"].target("grpc"))
     p = r.predict(Request("serving_default", x(4.0)), output_filter=["y"])
@@ -225,10 +206,10 @@ def test_50mb_response_needs_a_raised_limit(servers):
     assert "too large to show" in p.wire["response"]
 
 
-def test_50mb_request_is_sent(servers):
-    # a large input must pass our send limit too (half_plus_two answers as much as it gets)
+def test_large_request_passes_our_send_limit(servers):
+    # 6 MB in (and out: half_plus_two answers as much as it gets), over gRPC's 4 MB default
     r = GrpcRunner(servers["all"].target("grpc"))
-    values = np.arange(BIG_FLOATS, dtype=np.float32).reshape(-1, 1)
+    values = np.arange(1_500_000, dtype=np.float32).reshape(-1, 1)
     p = r.predict(Request("serving_default", {"x": values}))
     assert p.outputs["y"].shape == values.shape and p.outputs["y"][-1, 0] == values[-1, 0] * 0.5 + 2
     with pytest.raises(ServingError) as err:
@@ -241,7 +222,7 @@ def test_tls_needs_the_right_root_certificate(servers, tmp_path):
     url = servers["big"].target("grpc")
     ok = GrpcRunner(url, ca_file=str(servers["cert"]), headers=API_KEY)
     assert ok.predict(Request("serving_default", {"n": np.array(3, np.int32)})).outputs["y"].tolist() == [0, 1, 2]
-    other, _ = self_signed(tmp_path)  # a certificate the server does not have
+    other = self_signed(tmp_path)  # a certificate the server does not have
     with pytest.raises(ServingError) as err:
         GrpcRunner(url, ca_file=str(other), timeout=5).status()
     assert err.value.code == "UNAVAILABLE" and err.value.explanation.kind == "tls"

@@ -59,13 +59,14 @@ class _Apis:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where a GrpcRunner points: host, port, model, and an optional version number or label."""
+    """Where a GrpcRunner points: host, port, model, an optional version number or label, and TLS."""
 
     host: str
     port: int
     model: str
     version: int | None = None
     label: str | None = None
+    tls: bool = False
 
     def url(self) -> str:
         tail = f"/versions/{self.version}" if self.version is not None else (
@@ -77,27 +78,16 @@ def endpoint_of(target) -> Endpoint:
     """A targets.Target, an Endpoint, or "grpc://HOST:PORT/MODEL[/versions/N|/labels/L]" -> Endpoint."""
     if isinstance(target, Endpoint):
         return target
+    from ..targets import parse_target
+
     if isinstance(target, str):
-        try:
-            from ..targets import parse_target
-        except ImportError:  # targets.py belongs to the runners work; until it lands, read the URL here
-            return _parse_url(target)
         target = parse_target(target)
+    if getattr(target, "kind", "grpc") != "grpc":
+        raise ServingError(f"{target.url()} is not a gRPC endpoint.", url=target.url(),
+                           fix="Use grpc://HOST:PORT/MODEL, optionally /versions/N or /labels/LABEL.")
     return Endpoint(host=target.host, port=int(target.port), model=target.model,
-                    version=getattr(target, "version", None), label=getattr(target, "label", None))
-
-
-def _parse_url(text: str) -> Endpoint:
-    import re
-
-    match = re.match(r"^grpcs?://(?P<host>\[[^\]]+\]|[^:/]+):(?P<port>\d+)/(?P<model>[^/]+)"
-                     r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/]+))?/?$", text.strip())
-    if not match:
-        raise ServingError(f"'{text}' is not a gRPC address.", url=text,
-                           fix="Write it as grpc://HOST:PORT/MODEL, optionally /versions/N or /labels/LABEL.")
-    version = match.group("version")
-    return Endpoint(match.group("host"), int(match.group("port")), match.group("model"),
-                    int(version) if version else None, match.group("label"))
+                    version=getattr(target, "version", None), label=getattr(target, "label", None),
+                    tls=bool(getattr(target, "tls", False)))
 
 
 class GrpcRunner:
@@ -110,12 +100,12 @@ class GrpcRunner:
                  version: int | None = None, label: str | None = None, server_name: str | None = None):
         endpoint = endpoint_of(target)
         if version is not None or label is not None:
-            endpoint = Endpoint(endpoint.host, endpoint.port, endpoint.model, version, label)
+            endpoint = Endpoint(endpoint.host, endpoint.port, endpoint.model, version, label, endpoint.tls)
         self.endpoint = endpoint
         self.target = endpoint.url()
         self.timeout = timeout
         self.max_message_bytes = int(max_message_mb * 2**20)
-        self.tls = bool(tls or ca_file)
+        self.tls = bool(tls or ca_file or endpoint.tls)
         self.ca_file = ca_file
         self.server_name = server_name  # TLS host name to check when it differs from the address (self-signed certs)
         # gRPC metadata keys must be lower case; users copy them from HTTP habits ("Authorization").
