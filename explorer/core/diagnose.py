@@ -904,7 +904,7 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
         found["signature_differences"] = [d.to_dict() for d in sig_diff]
     newest = versions[0] if versions else None
     server_identical = bool(stats) and all(s.identical for s in stats.values() if s.numeric)
-    match = None
+    match, matched = None, False  # a single SavedModel (no versions) matches as version None
     local_varies = None
     for i, version in enumerate(candidates):
         if cancelled():
@@ -929,9 +929,9 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
             local_stats = analyse_outputs(local_run.values, [p.group for p in probes[:-1]])
             local_varies = not all(s.identical for s in local_stats.values() if s.numeric)
         if agree:
-            match = version
+            match, matched = version, True
             break
-    found["matches"] = match
+    found["matches"], found["matched"] = match, matched
     newest_text = f"version {newest}" if newest is not None else "the folder"
     if served_versions and newest is not None and max(served_versions) < newest:
         causes.append(Cause(
@@ -947,7 +947,7 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
             f"answers on the newest, {newest}.",
             "Point clients at the version you mean (/versions/N or a version label), or make the server load the "
             "newest version (version policy, model config, a restart if files were replaced in place)."))
-    elif match is None and (sig_diff or found["outputs_agree"]):
+    elif not matched and (sig_diff or found["outputs_agree"]):
         evidence = (f"The server's signatures differ from the folder's ({len(sig_diff)} breaking difference(s))"
                     if sig_diff else f"The server's answers match no version of {folder} on the same probes")
         if server_identical and local_varies and not sig_diff:

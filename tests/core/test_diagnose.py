@@ -253,3 +253,100 @@ def test_importing_diagnose_loads_neither_tensorflow_nor_qt():
     code = "import sys, explorer.core.diagnose; print('tensorflow' in sys.modules, 'PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+# --- against a server ---------------------------------------------------------------------------------------------
+
+from tests.servers.fixtures import *  # noqa: E402,F401,F403  (contract D: the session's shared server pool)
+
+
+@pytest.fixture(scope="module")
+def versions_base(tmp_path_factory):
+    return modelgen.two_versions(tmp_path_factory.mktemp("diagnose_versions"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["rest", "grpc"])
+def test_server_pinned_to_an_old_version_is_named(model_servers, versions_base, kind):
+    server = model_servers.get(str(versions_base), "clf", "specific:1")
+    d = dg.diagnose(open_runner(server.target(kind)), probes=32, compare_local=str(versions_base))
+    found = {c.cause: c for c in d.causes}
+    assert "stale_version" in found and "version 1, not 2" in found["stale_version"].title
+    assert "pinned_version" in found and "newest is 2" in found["pinned_version"].evidence
+    assert d.compared["matches"] == 1 and d.compared["outputs_agree"] == {"2": False, "1": True}
+    assert d.to_dict()["compared"]["versions"] == [2, 1]
+
+
+@pytest.mark.slow
+def test_server_agreeing_with_the_folder_is_ok(model_servers, versions_base):
+    server = model_servers.get(str(versions_base), "clf", "specific:1")
+    d = dg.diagnose(open_runner(server.target("rest")), probes=32, compare_local=str(versions_base / "1"))
+    assert d.verdict == "ok" and d.compared["outputs_agree"] == {"None": True}
+    assert not {"stale_version", "pinned_version", "other_model", "caching"} & causes(d)
+
+
+@pytest.mark.slow
+def test_server_with_another_model_is_named(model_servers, models, versions_base):
+    server = model_servers.get(str(versions_base), "clf", "specific:1")
+    d = dg.diagnose(open_runner(server.target("rest")), probes=32, compare_local=str(models["healthy"]))
+    assert "other_model" in causes(d, "error") and d.compared["matches"] is None
+
+
+class CachingProxy:
+    """A real HTTP proxy in front of the test server that caches POST answers by URL, ignoring the body -- the
+    misconfigured gateway behind many "TF Serving returns the same output" reports."""
+
+    def __init__(self, upstream_port):
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        cache = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self, method):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) if method == "POST" else None
+                if method == "POST" and self.path in cache:
+                    status, data = cache[self.path]
+                else:
+                    conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
+                    conn.request(method, self.path, body=body, headers={"Content-Type": "application/json"})
+                    response = conn.getresponse()
+                    status, data = response.status, response.read()
+                    conn.close()
+                    if method == "POST" and status == 200:
+                        cache[self.path] = (status, data)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._forward("GET")
+
+            def do_POST(self):
+                self._forward("POST")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.slow
+def test_caching_proxy_is_named(model_servers, versions_base):
+    server = model_servers.get(str(versions_base), "clf", "specific:1")
+    proxy = CachingProxy(server.rest_port)
+    try:
+        d = dg.diagnose(open_runner(f"rest://127.0.0.1:{proxy.port}/clf"), probes=32)
+    finally:
+        proxy.close()
+    assert "caching" in causes(d, "error") and d.verdict == "identical"
