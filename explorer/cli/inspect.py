@@ -6,14 +6,22 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="SavedModel folder, TF Serving base path, or saved_model.pb(txt)")
+    parser.add_argument("path", help="SavedModel folder, TF Serving base path, saved_model.pb(txt), or a server: "
+                                     "rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL")
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
     parser.add_argument("--tag-set", help="comma-separated tags, e.g. serve,gpu (default: serve)")
     parser.add_argument("--all", action="store_true", help="also list internal entries such as __saved_model_init_op")
     parser.add_argument("--json", action="store_true", help="print the stable JSON schema instead of a tree")
+    from explorer.cli.status import add_endpoint_arguments  # rest:// and grpc:// targets: timeout, headers, TLS
+
+    add_endpoint_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from explorer.cli.status import is_endpoint
+
+    if is_endpoint(args.path):
+        return _run_server(args)
     from explorer.core.savedmodel import read_model
 
     info = read_model(args.path, version=args.version, tag_set=args.tag_set)
@@ -44,9 +52,15 @@ def render_tree(info, show_internal: bool = False) -> str:
                  f"assets {_size(info.assets_bytes)}")
     for reason in info.skipped_versions.items():
         lines.append(f"  skipped version folder {reason[0]}/: {reason[1]}")
-    shown = {k: s for k, s in info.signatures.items() if show_internal or not s.internal}
-    hidden = [k for k in info.signatures if k not in shown]
     lines.append("")
+    return "\n".join(lines + render_signatures(info.signatures, show_internal)) + "\n"
+
+
+def render_signatures(signatures: dict, show_internal: bool = False) -> list[str]:
+    """The signature part of the tree: each signature with aligned inputs and outputs (folders and servers)."""
+    lines = []
+    shown = {k: s for k, s in signatures.items() if show_internal or not s.internal}
+    hidden = [k for k in signatures if k not in shown]
     if not shown:
         lines.append("  (no signatures: TF Serving cannot serve this model)")
     for key, sig in shown.items():
@@ -62,7 +76,32 @@ def render_tree(info, show_internal: bool = False) -> str:
     if hidden:
         lines.append(f"\n({len(hidden)} internal entr{'y' if len(hidden) == 1 else 'ies'} hidden: "
                      f"{', '.join(hidden)}; --all shows them)")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _run_server(args: argparse.Namespace) -> int:
+    """inspect rest://... or grpc://...: the server's signatures (its metadata) with the same tree."""
+    from explorer.cli.status import endpoint_options
+    from explorer.core.targets import open_runner
+
+    runner = open_runner(args.path, version=args.version, **endpoint_options(args))
+    try:
+        signatures = runner.signatures()
+    finally:
+        runner.close()
+    version = getattr(runner, "_served_version", None)
+    if args.json:
+        import json
+
+        out = {"target": runner.target, "engine": runner.engine, "version": version,
+               "signatures": {k: s.to_dict() for k, s in signatures.items()}}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    lines = [runner.target, f"  served by TF Serving ({runner.engine})" + (f" · version {version}" if version else ""),
+             ""]
+    sys.stdout.write("\n".join(lines + render_signatures(signatures, args.all)) + "\n")
+    return 0
 
 
 def _dtype_and_shape(spec) -> tuple[str, str]:
