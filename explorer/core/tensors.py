@@ -455,7 +455,7 @@ def _numbers_to(dt: dtypes.DType, values, key: str) -> np.ndarray:
         overflow = np.isinf(out.astype(np.float64)) & np.isfinite(arr)
         if overflow.any():
             raise InputProblem(key, f"{key} takes {dt.short}; {arr[overflow][0]:g} is too large for it (becomes inf).",
-                               fix=f"Scale the values down, or use a model input of a wider type.")
+                               fix="Scale the values down, or use a model input of a wider type.")
     return out
 
 
@@ -579,6 +579,12 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
     if not source.path:
         raise InputProblem(key, f"{key}: no file chosen.", fix="Choose a .npy, .npz, .csv, text or image file.")
     path = Path(os.path.expanduser(source.path))
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        if not images:
+            raise InputProblem(key, f"{key}: the folder {source.path} holds no images.",
+                               fix="Choose a file, or a folder of .png/.jpg images (one batch row per image).")
+        return _from_image(spec, source, images, batch, loose, folder=path)
     if not path.is_file():
         where = "" if path.is_absolute() else f" (relative to {os.getcwd()})"
         raise InputProblem(key, f"{key}: file not found: {source.path}{where}.",
@@ -590,7 +596,7 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
     if suffix == ".npz":
         return _from_npz(spec, source, path)
     if suffix in IMAGE_SUFFIXES:
-        return _from_image(spec, source, path, batch, loose)
+        return _from_image(spec, source, [path], batch, loose)
     if suffix == ".json":
         text = _cached("text", path, (), lambda: _read_text(key, path))
         try:
@@ -809,26 +815,45 @@ def _image_layout(spec: TensorSpec):
                        fix="Load the pixels from .npy instead, or pick the image input of the signature.")
 
 
-def _from_image(spec: TensorSpec, source: Source, path: Path, batch, loose: bool) -> Built:
+def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loose: bool,
+                folder: Path | None = None) -> Built:
+    """One image, or a folder of images as one batch row each (sorted by name)."""
     key = spec.key
     dt = _dtype_of(spec)
+    many = folder is not None
+    head = ([f"{key}: {len(paths)} image(s) from {folder.name}/, one row each, sorted by name: "
+             + ", ".join(p.name for p in paths[:4]) + (", ..." if len(paths) > 4 else "") + "."] if many else [])
     if dt.is_string:
-        data = _cached("bytes", path, (), lambda: path.read_bytes())
-        array = np.empty(1, dtype=object)
-        array[0] = data
-        if spec.shape is not None and spec.rank == 0:
+        blobs = [_cached("bytes", p, (), p.read_bytes) for p in paths]
+        array = np.empty(len(blobs), dtype=object)
+        array[:] = blobs
+        if not many and spec.shape is not None and spec.has_shape and spec.rank == 0:
             array = array.reshape(())
-        return Built(array, (f"{key}: the encoded bytes of {path.name} ({len(data):,} B) as one string.",))
+        said = (f"{key}: the encoded bytes of {paths[0].name} ({len(blobs[0]):,} B) as one string."
+                if not many else f"{key}: the encoded bytes of each image, {len(blobs)} strings.")
+        return Built(array, tuple(head) + (said,))
     batch_axis, h, w, c, channels_first = _image_layout(spec)
+    if many and not batch_axis and len(paths) > 1:
+        raise InputProblem(key, f"{key} takes one image {spec.shape_text()}, but the folder holds {len(paths)}.",
+                           fix="Choose one image file, or a signature with a batch dimension.")
     mode = _MODES.get(c) if c not in (None, -1) else ("L" if c is None else "")
     if c not in (None, -1) and mode is None:
         raise InputProblem(key, f"{key} wants {c} channels; images have 1 (grayscale), 3 (RGB) or 4 (RGBA).",
                            fix="Load the pixels from .npy instead.")
-    pixels, notes = _cached("image", path, (h, w, mode), lambda: _load_image(key, path, h, w, mode))
-    notes = list(notes)
-    array = pixels.copy()  # the cached pixels are read-only and shared
-    if array.ndim == 2 and c is not None:
-        array = array[:, :, None]
+    loaded = [_cached("image", p, (h, w, mode), lambda p=p: _load_image(key, p, h, w, mode)) for p in paths]
+    sizes = {px.shape for px, _ in loaded}
+    if len(sizes) > 1:
+        raise InputProblem(key, f"{key}: the images have different sizes or channels {sorted(sizes)}, and the "
+                                f"signature's shape {spec.shape_text()} does not fix them, so they cannot form one batch.",
+                           fix="Resize the images to one size first, or load them one at a time.")
+    notes = list(head)
+    for _, image_notes in loaded:
+        notes.extend(n for n in image_notes if n not in notes)
+    if len(notes) > 12:
+        notes = notes[:11] + [f"{key}: ... and {len(notes) - 11} more notes like these."]
+    array = np.stack([px for px, _ in loaded])  # a copy: the cached pixels are read-only and shared
+    if array.ndim == 3 and c is not None:
+        array = array[..., None]
     if dt.is_float:
         array = array.astype(dt.np)
         if source.params.get("normalize"):
@@ -840,15 +865,17 @@ def _from_image(spec: TensorSpec, source: Source, path: Path, batch, loose: bool
         array = _numbers_to(dt, array, key) if dt.is_integer else array.astype(dt.np)
         notes.append(f"{key}: pixel values 0..255 as {dt.short}.")
     if channels_first:
-        array = np.moveaxis(array, -1, 0)
+        array = np.moveaxis(array, -1, 1)
         notes.append(f"{key}: channels moved first (C, H, W) as the signature's shape asks.")
-    if batch_axis:
+    if not batch_axis:
+        array = array[0]
+    elif not many:
         n = 1
-        if spec.shape is not None and spec.shape[0] > 0:
+        if spec.shape is not None and spec.has_shape and spec.shape[0] > 0:
             n = spec.shape[0]
         elif batch:
             n = int(batch)
-        array = np.repeat(array[None, ...], n, axis=0)
+        array = np.repeat(array, n, axis=0)
         notes.append(f"{key}: added a batch axis: {_shape_str(array.shape)}"
                      + (f" (the image repeated {n} times)." if n > 1 else "."))
     return Built(np.ascontiguousarray(array), tuple(notes))

@@ -300,6 +300,8 @@ def test_image_layouts_and_dtypes(images):
     assert u8.array.dtype == np.uint8 and u8.array.shape == (1, 8, 8, 3) and "RGBA -> RGB" in " ".join(u8.notes)
     nchw = build_input(TensorSpec("p", "DT_FLOAT", (-1, 3, 16, 16)), Source("file", path=rgba))
     assert nchw.array.shape == (1, 3, 16, 16) and "channels moved first" in " ".join(nchw.notes)
+    hwc = build_input(TensorSpec("p", "DT_FLOAT", (8, 8, 3)), Source("file", path=rgba))
+    assert hwc.array.shape == (8, 8, 3) and not any("batch axis" in n for n in hwc.notes)
     hw = build_input(TensorSpec("p", "DT_FLOAT", (-1, 10, 12)), Source("file", path=rgba))
     assert hw.array.shape == (1, 10, 12)
     free = build_input(TensorSpec("p", "DT_FLOAT", (-1, -1, -1, -1)), Source("file", path=str(images / "rgb.png")))
@@ -307,6 +309,26 @@ def test_image_layouts_and_dtypes(images):
     encoded = build_input(TensorSpec("jpeg", "DT_STRING", (-1,)), Source("file", path=str(images / "photo.jpg")))
     assert encoded.array[0] == (images / "photo.jpg").read_bytes() and "encoded bytes" in encoded.notes[0]
     assert "look like an image" in str(problem(build_input, TensorSpec("p", "DT_FLOAT", (-1,)), Source("file", path=rgba)))
+
+
+def test_a_folder_of_images_is_one_batch(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i, size in enumerate([(20, 20), (40, 30), (28, 28)]):
+        Image.fromarray(np.full(size[::-1] + (3,), 50 * (i + 1), np.uint8)).save(folder / f"img{i}.png")
+    (folder / "notes.txt").write_text("ignored: not an image")
+    built = build_input(GRAY, Source("file", path=str(folder)))
+    assert built.array.shape == (3, 28, 28, 1)
+    assert built.array[:, 0, 0, 0].tolist() == [50, 100, 150]  # sorted by name, one row each
+    assert "3 image(s) from batch/" in built.notes[0] and any("resized 40x30 -> 28x28" in n for n in built.notes)
+    encoded = build_input(TensorSpec("jpeg", "DT_STRING", (-1,)), Source("file", path=str(folder)))
+    assert encoded.array.shape == (3,) and encoded.array[0] == (folder / "img0.png").read_bytes()
+    free = TensorSpec("image", "DT_FLOAT", (-1, -1, -1, 3))
+    assert "different sizes" in str(problem(build_input, free, Source("file", path=str(folder))))
+    single = TensorSpec("image", "DT_FLOAT", (28, 28, 3))
+    assert "takes one image" in str(problem(build_input, single, Source("file", path=str(folder))))
+    (tmp_path / "empty").mkdir()
+    assert "holds no images" in str(problem(build_input, GRAY, Source("file", path=str(tmp_path / "empty"))))
 
 
 def test_a_non_image_named_png_is_a_clear_problem(images):
