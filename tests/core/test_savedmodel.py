@@ -78,7 +78,12 @@ def tf_signatures(meta_graph) -> dict[str, Signature]:
     return out
 
 
+DEMO = ROOT / "explorer" / "resources" / "demo_model"
+
+
 def model_path(request, name) -> Path:
+    if name == "demo_model":
+        return DEMO
     return request.getfixturevalue(name) if name in GENERATED else SHARED / name
 
 
@@ -109,7 +114,7 @@ def assert_equals_tensorflow(info):
 
 # --- every model equals TensorFlow's parse ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", SHARED_SAVED_MODELS + GENERATED)
+@pytest.mark.parametrize("name", SHARED_SAVED_MODELS + GENERATED + ["demo_model"])
 def test_every_version_equals_tensorflow(request, name):
     path = model_path(request, name)
     versions = list_versions(path)
@@ -347,3 +352,40 @@ def test_unreadable_folder_and_version(world_readable_tmp, tf1_model):
     out = _as_unprivileged(base)
     assert out.startswith(f"ERROR {base} looks like a TF Serving base path, but no version folder holds a SavedModel")
     assert "1/: unreadable" in out and "2/: unreadable" in out
+
+
+# --- the bundled demo model -----------------------------------------------------------------------------------------
+
+def test_demo_model_signatures_as_documented():
+    info = read_model(DEMO)
+    assert info.versions == (1,) and info.skipped_versions == {}
+    shapes = {key: {k: (s.dtype, s.shape) for k, s in {**sig.inputs, **sig.outputs}.items()}
+              for key, sig in info.user_signatures.items()}
+    assert shapes == {
+        "serving_default": {"image": ("DT_FLOAT", (-1, 28, 28, 1)), "probabilities": ("DT_FLOAT", (-1, 10))},
+        "score": {"features": ("DT_FLOAT", (-1, 4)), "category": ("DT_INT64", (-1,)), "score": ("DT_FLOAT", (-1,))},
+        "text_stats": {"text": ("DT_STRING", (-1,)), "length": ("DT_INT64", (-1,)), "words": ("DT_INT64", (-1,)),
+                       "bucket": ("DT_INT64", (-1,))},
+    }
+    assert {s.method_short for s in info.user_signatures.values()} == {"predict"}
+    size = sum(f.stat().st_size for f in DEMO.rglob("*") if f.is_file())
+    assert size < 1 << 20, f"the demo model is a shipped resource: {size} bytes is too big"
+
+
+def test_demo_model_is_not_collapsed():
+    """Its sample digits come out as themselves, and different inputs give clearly different outputs."""
+    import numpy as np
+    import tensorflow as tf
+    from PIL import Image
+
+    model = tf.saved_model.load(str(DEMO / "1"))
+    images = np.stack([np.asarray(Image.open(DEMO / "samples" / f"digit_{d}.png"), np.float32)[..., None] / 255
+                       for d in range(10)])
+    probabilities = model.signatures["serving_default"](image=tf.constant(images))["probabilities"].numpy()
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    assert (probabilities.argmax(axis=1) == np.arange(10)).sum() >= 9
+    features = tf.constant(np.random.default_rng(0).normal(size=(6, 4)), tf.float32)
+    scores = model.signatures["score"](features=features, category=tf.constant([0, 1, 2, 3, 4, 5], tf.int64))
+    assert np.ptp(scores["score"].numpy()) > 0.3
+    stats = model.signatures["text_stats"](text=tf.constant(["two words", "three short words"]))
+    assert stats["words"].numpy().tolist() == [2, 3] and stats["length"].numpy().tolist() == [9, 17]
