@@ -187,6 +187,14 @@ def _scalar(raw: str):
     return raw
 
 
+def _flag(params: dict, name: str) -> bool:
+    """A boolean option that may arrive as text from a form or a query string ("false" is false)."""
+    value = params.get(name, False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
 def _param_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -710,7 +718,7 @@ def _from_text(spec: TensorSpec, text: str, params: dict, batch, dims, *, origin
             shape = (len(rows), width.pop() if width else 0)
         else:
             cells, shape = lines, (len(lines),)
-        if params.get("b64"):
+        if _flag(params, "b64"):
             import base64
             import binascii
 
@@ -856,7 +864,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
         array = array[..., None]
     if dt.is_float:
         array = array.astype(dt.np)
-        if source.params.get("normalize"):
+        if _flag(source.params, "normalize"):
             array /= np.asarray(255, dtype=dt.np)
             notes.append(f"{key}: scaled 0..255 to 0..1 (divided by 255), {dt.short}.")
         else:

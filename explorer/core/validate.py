@@ -30,7 +30,7 @@ class Problem:
 
     kind: str  # "missing", "unknown_key", "dtype", "rank", "batch", "channels", "layout", "shape", "batch_disagree",
     #            "string_for_number", "number_for_string", "value_range", "precision", "json_precision",
-    #            "non_finite", "empty", "wire_dtype", "default_used"
+    #            "non_finite", "empty", "wire_dtype", "default_used", "encoding"
     input: str | None
     message: str
     fix: str
@@ -51,13 +51,17 @@ def check(inputs: dict[str, np.ndarray], signature: Signature, target: str = "lo
     problems: list[Problem] = []
     missing = [k for k in specs if k not in inputs]
     unknown = [k for k in inputs if k not in specs]
+    for key, spec in specs.items():
+        if spec.encoding != "dense":
+            problems.append(_not_dense(key, spec))
     for key in missing:
-        problems.append(_missing(key, specs[key], signature))
+        if specs[key].encoding == "dense":
+            problems.append(_missing(key, specs[key], signature))
     for key in unknown:
         problems.append(_unknown(key, specs, signature, missing))
     for key, value in inputs.items():
         spec = specs.get(key)
-        if spec is not None:
+        if spec is not None and spec.encoding == "dense":
             problems.extend(_check_one(key, value, spec, signature, target))
     problems.extend(_batch_agreement(inputs, specs))
     return sorted(problems, key=lambda p: p.severity != "error")
@@ -78,6 +82,15 @@ def _missing(key: str, spec: TensorSpec, signature: Signature) -> Problem:
                        fix=f"Give {key} to override the default.", expected=want, got="not given", severity="warning")
     return Problem("missing", key, f"Input {key!r} is missing: signature {signature.key!r} needs it ({want}).",
                    fix=f"Add a value for {key} ({want}).", expected=want, got="not given")
+
+
+def _not_dense(key: str, spec: TensorSpec) -> Problem:
+    what = "a sparse" if spec.encoding == "coo_sparse" else "a composite (e.g. ragged)"
+    return Problem("encoding", key, f"{key} is {what} tensor ({spec.name}); TF Serving's Predict API and this tool "
+                   "feed dense tensors only, so this signature cannot be called as exported.",
+                   fix="Re-export with dense inputs (convert inside the serving function, e.g. tf.sparse.from_dense "
+                       "or tf.RaggedTensor.from_tensor), or call the model from Python.",
+                   expected="dense tensor", got=spec.encoding)
 
 
 def _unknown(key: str, specs: dict[str, TensorSpec], signature: Signature, missing: list[str]) -> Problem:

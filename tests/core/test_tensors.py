@@ -292,6 +292,8 @@ def test_jpeg_normalized_and_batched(images):
     assert built.array.shape == (2, 64, 64, 3)
     assert abs(float(built.array.mean()) - 128 / 255) < 0.01 and built.array.max() <= 1
     assert any("divided by 255" in n for n in built.notes) and any("repeated 2 times" in n for n in built.notes)
+    raw = build_input(RGB, Source("file", path=str(images / "photo.jpg"), params={"normalize": "false"}))
+    assert raw.array.max() > 100  # "false" typed in a form is false
 
 
 def test_image_layouts_and_dtypes(images):

@@ -321,3 +321,10 @@ def test_check_never_crashes_on_odd_values():
     problems = check(odd, specs)
     assert ("unknown_key", "zz") in kinds(problems) and has_errors(problems)
     assert check({"x": np.array([[True]])}, sig_of(X))[0].kind == "dtype"
+
+
+def test_sparse_and_ragged_inputs_are_named_not_crashed_on(tf1_model):
+    sig = read_model(tf1_model).signatures["sparse_and_ragged"]
+    problems = check({"sparse_ids": np.zeros((2, 10), np.int64)}, sig)
+    assert sorted(kinds(problems)) == [("encoding", "ragged"), ("encoding", "sparse_ids")]
+    assert "sparse tensor" in only([p for p in problems if p.input == "sparse_ids"], "encoding").message
