@@ -11,6 +11,7 @@ COMMANDS = {
     "inspect": "list every version, tag-set and signature of a model folder or server",
     "predict": "build inputs, check them against a signature, run the model and print its outputs",
     "status": "list the versions a TF Serving endpoint serves for a model, with their states and errors",
+    "check": "probe a model or server for identical outputs and name the likely cause",
 }
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2

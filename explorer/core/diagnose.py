@@ -806,7 +806,10 @@ def verdict_for(stats: dict[str, OutputStats], input_keys: tuple[str, ...], valu
                 parts.append(f"every probe gives {k} = {_preview(byte_rows[0])}")
             else:
                 parts.append(f"{k} always predicts the same class")
-            lead = ("Your input looks like raw 0..255 values. With" if user_scale == "byte" else
+            own = [g for g in ("base", "current", "perturb") if g in groups]
+            lead = ("Your input looks like raw 0..255 values" + (
+                    ", and it and its perturbations all give the same answer" if own and _identical_across(
+                        values[k], groups, own) else "") + ". With" if user_scale == "byte" else
                     "If you send raw 0..255 values (unnormalised pixels), expect this: with")
             unit_pinned = f", {s.saturated_by_group.get('unit', 0):.0%} pinned" if s.saturation else ""
             causes.append(Cause(
@@ -1002,6 +1005,13 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
         raise RunError(f"No signature {key!r} to check; this model has: {known}.", key=key,
                        fix="Pick one with --signature.")
     sig = signatures[key]
+    load_ms = 0.0
+    if callable(getattr(runner, "load", None)):
+        # Load before probing (TF import + restore can take seconds) so the probe timing is the probes' own.
+        progress(0.0, "loading the model")
+        loading = time.perf_counter()
+        runner.load()
+        load_ms = (time.perf_counter() - loading) * 1000  # wall time: TensorFlow's import included
     plan = plan_for(sig, current)
     probe_list = build_probes(sig, probes, plan, current, examples, seed)
     if not sig.inputs:
@@ -1049,6 +1059,7 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
     progress(1.0, "done")
     timing = dict(run.timing_ms)
     timing["total"] = (time.perf_counter() - started) * 1000
+    timing["load"] = load_ms
     return Diagnosis(key, getattr(runner, "target", ""), getattr(runner, "engine", ""), verdict, stats,
                      tuple(causes), tuple(probe_list), run.values, plan.mode, run.calls, timing,
                      tuple(notes) + run.notes, tuple(sig.inputs), compared)
