@@ -448,6 +448,29 @@ def apply_offer(array: np.ndarray, problem: Problem, spec: TensorSpec) -> np.nda
     raise InputProblem(key, f"{key}: there is no automatic fix for this problem ({problem.kind}).", fix=problem.fix)
 
 
+def auto_fix(inputs: dict[str, np.ndarray], signature: Signature, target: str = "local",
+             offers: tuple[str, ...] = ("cast",)) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Apply the listed offers where they lose nothing (casts only when cast_safety says safe); returns the new
+    inputs and a note per fix. For a CLI flag such as --fix: what remains is for check() to report."""
+    fixed = dict(inputs)
+    notes: list[str] = []
+    for _ in range(3):  # a fix can reveal the next (add an axis, then cast)
+        todo = [p for p in check(fixed, signature, target)
+                if p.offer in offers and p.input in fixed and p.input in signature.inputs]
+        done = False
+        for p in todo:
+            spec = signature.inputs[p.input]
+            array = np.asarray(fixed[p.input])
+            if p.offer == "cast" and not cast_safety(array, spec.dt)[0]:
+                continue
+            fixed[p.input] = apply_offer(array, p, spec)
+            notes.append(f"{p.input}: {p.offer.replace('_', ' ')} applied ({p.got} -> {p.expected}).")
+            done = True
+        if not done:
+            break
+    return fixed, notes
+
+
 def convert_channels(array: np.ndarray, channels: int) -> np.ndarray:
     """Last axis 1/3/4 channels -> `channels`: luminance (ITU-R 601, as Pillow), gray repeated, alpha dropped or opaque."""
     src = array.shape[-1]

@@ -7,7 +7,8 @@ from explorer.core.errors import InputProblem
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.tensors import Source, build_inputs
-from explorer.core.validate import Problem, apply_offer, cast_safety, check, convert_channels, has_errors
+from explorer.core.validate import (Problem, apply_offer, auto_fix, cast_safety, check, convert_channels,
+                                     has_errors)
 from explorer.core import dtypes
 
 
@@ -328,3 +329,15 @@ def test_sparse_and_ragged_inputs_are_named_not_crashed_on(tf1_model):
     problems = check({"sparse_ids": np.zeros((2, 10), np.int64)}, sig)
     assert sorted(kinds(problems)) == [("encoding", "ragged"), ("encoding", "sparse_ids")]
     assert "sparse tensor" in only([p for p in problems if p.input == "sparse_ids"], "encoding").message
+
+
+def test_auto_fix_applies_only_safe_offers(problems_model):
+    sig = problems_model[0].signatures["two_inputs"]
+    inputs = {"a": np.ones((2, 3)), "b": np.full((2, 3), 2**25 + 1, np.int64)}
+    fixed, notes = auto_fix(inputs, sig)
+    assert fixed["a"].dtype == np.float32 and notes == ["a: cast applied (float64 -> float32)."]
+    assert fixed["b"].dtype == np.int64  # 2**25 + 1 does not fit float32 exactly: left for the user to decide
+    assert [p.kind for p in check(fixed, sig) if p.severity == "error"] == ["dtype"]
+    single = {"image": np.zeros((28, 28, 1))}
+    fixed, notes = auto_fix(single, problems_model[0].signatures["serving_default"], offers=("cast", "add_batch_axis"))
+    assert fixed["image"].shape == (1, 28, 28, 1) and fixed["image"].dtype == np.float32 and len(notes) == 2
