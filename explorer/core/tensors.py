@@ -52,6 +52,10 @@ class Source:
     path: str = ""
     key: str = ""  # the array's name inside an .npz
 
+    def __hash__(self) -> int:  # params is a dict: hash its JSON so Sources can key caches
+        return hash((self.kind, self.text, self.fill, json.dumps(self.params, sort_keys=True, default=str),
+                     self.path, self.key))
+
     def describe(self) -> str:
         """A short line for tables and logs: 'fill:normal?seed=3', '@a.npz:x', 'literal [[1.0]]'."""
         query = "&".join(f"{k}={_param_text(v)}" for k, v in self.params.items())

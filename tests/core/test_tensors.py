@@ -81,6 +81,8 @@ def test_source_round_trips_and_describes():
     assert Source.from_dict(src.to_dict()) == src
     assert src.describe() == "fill:normal?seed=3&std=2.0&shape=2x3"
     assert Source("file", path="a.npz", key="k").describe() == "@a.npz:k"
+    same = Source("fill", fill="normal", params={"std": 2.0, "shape": [2, 3], "seed": 3})
+    assert same == src and hash(same) == hash(src) and len({src, same}) == 1
 
 
 # ---------------------------------------------------------------- shapes
