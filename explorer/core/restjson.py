@@ -3,7 +3,8 @@
 orjson (OPT_SERIALIZE_NUMPY) encodes arrays ~15x faster than json + tolist() (design/FACTS.md) with exact float32
 values. Two things orjson cannot do are handled here: it writes NaN/Infinity as null (TF Serving wants its bare
 NaN/Infinity tokens), and it rejects those tokens in responses -- both fall back to the stdlib json, which reads and
-writes them. Large all-number responses skip nested Python lists entirely (see _fast_numeric).
+writes them. Decoding is bounded by numpy building arrays from nested lists (bench/serving.py; flattening the
+lists by hand first did not beat it).
 """
 from __future__ import annotations
 
@@ -193,13 +194,13 @@ def decode_predict(body: bytes | str, outputs: dict[str, TensorSpec] | None = No
             keys = list(rows[0])
             return {k: to_array([r[k] for r in rows], specs.get(k), k) for k in sorted(keys)}
         key = _single_key(specs, "predictions")
-        return {key: to_array(rows, specs.get(key), key, body=body)}
+        return {key: to_array(rows, specs.get(key), key)}
     if "outputs" in doc:
         value = doc["outputs"]
         if isinstance(value, dict) and not _is_b64(value):
             return {k: to_array(v, specs.get(k), k) for k, v in sorted(value.items())}
         key = _single_key(specs, "outputs")
-        return {key: to_array(value, specs.get(key), key, body=body)}
+        return {key: to_array(value, specs.get(key), key)}
     raise _shape_error("it has neither 'predictions' nor 'outputs'")
 
 
@@ -266,16 +267,12 @@ def _is_b64(value) -> bool:
     return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("b64"), str)
 
 
-def to_array(value, spec: TensorSpec | None = None, key: str = "", body=None) -> np.ndarray:
+def to_array(value, spec: TensorSpec | None = None, key: str = "") -> np.ndarray:
     """Nested JSON values -> array: dtype from the spec (float32, exact int64, bytes for DT_STRING) or inferred."""
     dt = _dtype_of(spec)
     if dt is not None and dt.is_string or _has_strings(value):
         return _string_array(value)
     target = dt.np if dt is not None and dt.numpy and not dt.is_string else None
-    if body is not None and target is not None and target.kind == "f":
-        fast = _fast_numeric(body, value, target)
-        if fast is not None:
-            return fast
     try:
         return np.array(value, dtype=target) if target is not None else np.array(value)
     except (ValueError, TypeError, OverflowError) as exc:
@@ -322,35 +319,6 @@ def _string_array(value) -> np.ndarray:
         return arr.reshape(shape)
     except ValueError:
         return arr
-
-
-def _fast_numeric(body, value, dtype) -> np.ndarray | None:
-    """Big all-number outputs: shape from the decoded lists' first elements, values parsed by numpy from the text.
-
-    np.array() over nested Python lists dominates decoding (FACTS.md); numpy parses the numbers straight from the
-    JSON text several times faster. Only used when the body holds exactly one numeric tensor; None -> slow path."""
-    shape = []
-    probe = value
-    while isinstance(probe, list):
-        shape.append(len(probe))
-        if not probe:
-            return None
-        probe = probe[0]
-    count = int(np.prod(shape)) if shape else 1
-    if count < 4096 or not isinstance(probe, (int, float)) or isinstance(probe, bool):
-        return None
-    raw = body if isinstance(body, (bytes, bytearray)) else body.encode()
-    start, end = raw.find(b"["), raw.rfind(b"]")
-    if start < 0 or end < start:
-        return None
-    numbers = raw[start:end + 1].translate(None, b"[] \n\r\t")
-    try:
-        flat = np.array(numbers.split(b","), dtype=dtype)  # numpy reads "NaN", "Infinity", "-Infinity" too
-    except ValueError:
-        return None
-    if flat.size != count:
-        return None
-    return flat.reshape(shape)
 
 
 # ---------------------------------------------------------------------------------------------------------------

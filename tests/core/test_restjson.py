@@ -100,14 +100,21 @@ def test_single_output_takes_the_signature_key():
     assert list(restjson.decode_predict(b'{"predictions": []}')) == ["predictions"]
 
 
-def test_large_numeric_output_fast_path_matches_the_slow_one():
+@pytest.mark.parametrize("shape", [(64, 1000), (2, 40, 40, 3)])
+def test_large_numeric_outputs_decode_exactly(shape):
     rng = np.random.default_rng(0)
-    y = rng.normal(size=(64, 1000)).astype(np.float32)
-    y[3, 7], y[5, 9] = np.nan, -np.inf
+    y = rng.normal(size=shape).astype(np.float32)
+    y.flat[7], y.flat[9] = np.nan, -np.inf
     body = restjson.dumps({"predictions": y})
-    out = restjson.decode_predict(body, {"y": spec("y", "DT_FLOAT", (-1, 1000))})["y"]
-    assert out.shape == (64, 1000) and out.dtype == np.float32
+    out = restjson.decode_predict(body, {"y": spec("y", "DT_FLOAT", (-1,) + shape[1:])})["y"]
+    assert out.shape == shape and out.dtype == np.float32
     np.testing.assert_array_equal(out, y)
+
+
+def test_ragged_nested_output_is_an_error_not_a_wrong_tensor():
+    body = b'{"predictions": [[[1, 2], [3, 4]], [[5, 6], [7]]]}'
+    with pytest.raises(ServingError, match="cannot become a tensor"):
+        restjson.decode_predict(body, {"y": spec("y", "DT_INT32", (-1, 2, 2))})
 
 
 def test_classify_and_regress_results():

@@ -221,7 +221,9 @@ class RestRunner:
         specs = None
         if method == "predict":
             try:
-                sig = self.signatures().get(request.signature or "serving_default")
+                if self._signatures is None:
+                    self.metadata()
+                sig = self._signatures.get(request.signature or "serving_default")
                 specs = sig.outputs if sig else None
             except ServingError:
                 specs = None  # metadata unavailable: the predict call will say what is wrong
