@@ -85,12 +85,16 @@ class ModelInfo:
         """The stable `inspect --json` schema (documented in the README)."""
         return {
             "path": self.path,
+            "model_dir": self.model_dir,
             "versions": list(self.versions),
             "version": self.version,
+            "skipped_versions": dict(self.skipped_versions),
             "tag_sets": [list(t) for t in self.tag_sets],
             "tag_set": list(self.tag_set),
             "tensorflow_version": self.tensorflow_version,
             "fingerprint": self.fingerprint,
+            "fingerprint_source": self.fingerprint_source,
+            "file_format": self.file_format,
             "sizes": {
                 "saved_model": self.saved_model_bytes,
                 "variables": self.variables_bytes,
