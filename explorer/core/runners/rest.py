@@ -114,9 +114,7 @@ class RestRunner:
         """One HTTP exchange -> (status, body); network failures become ServingError. Retries once on a stale
         keep-alive connection (the server restarted or closed it), never after the request reached a live server."""
         url = self.base_url + path
-        headers = {"Accept": "application/json", **self.headers}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
+        headers = {"Content-Type": "application/json", **self.headers} if body is not None else self.headers
         with self._lock:
             for attempt in (0, 1):
                 reused = self._conn is not None
