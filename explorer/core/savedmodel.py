@@ -418,8 +418,8 @@ def _default_value(data: bytes):
     """A TF2 default input value as nested lists, strings as text (None if its dtype cannot be decoded)."""
     try:
         decoded = _decode_tensor(data)
-    except (wire.WireError, struct.error, ValueError):
-        return None
+    except (wire.WireError, struct.error, ValueError, IndexError, OverflowError):
+        return None  # an odd default must not make the whole model unreadable
     if decoded is None:
         return _default_value_numpy(data)
     return decoded
