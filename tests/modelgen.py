@@ -345,3 +345,45 @@ def image_classifier(out_dir, size: int = 32, classes: int = 10) -> Path:
     path = Path(out_dir) / f"image_classifier_{size}"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+# --- compare: pairs whose differences are known by construction -------------------------------------------------
+
+
+def _two_output_model(path: Path, w, v, z_shift: float = 0.0, scale: float = 1.0) -> Path:
+    """x [None, 4] float32 -> {"scores": softmax(x @ w) * scale, "z": (tanh(x @ v) + z_shift) * scale}."""
+    import numpy as np
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(np.asarray(w, np.float32))
+            self.v = tf.Variable(np.asarray(v, np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"scores": tf.nn.softmax(tf.matmul(x, self.w)) * scale,
+                    "z": (tf.tanh(tf.matmul(x, self.v)) + z_shift) * scale}
+
+    model = Model()
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def compare_pairs(out_dir) -> dict[str, Path]:
+    """Three models with one signature (x [None, 4] -> scores [None, 3], z [None, 2]): "base"; "one_output", equal
+    in scores and with z shifted by 0.5; "slightly", both outputs scaled by 1 + 1e-4 (different at rtol 1e-5,
+    equal at rtol 1e-3). Also "versions": a TF Serving base path with base as version 1 and one_output as 2."""
+    import numpy as np
+
+    rng = np.random.default_rng(21)
+    w, v = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    root = Path(out_dir) / "compare_pairs"
+    models = {"base": _two_output_model(root / "base", w, v),
+              "one_output": _two_output_model(root / "one_output", w, v, z_shift=0.5),
+              "slightly": _two_output_model(root / "slightly", w, v, scale=1.0 + 1e-4)}
+    models["versions"] = root / "versions"
+    _two_output_model(root / "versions" / "1", w, v)
+    _two_output_model(root / "versions" / "2", w, v, z_shift=0.5)
+    return models

@@ -213,3 +213,37 @@ def _output_diff(key, a, b, rtol, atol, top_k) -> OutputDiff:
                       mismatched=mismatched, size=int(a.size), argmax_agree=argmax_agree, topk_agree=topk_agree,
                       nonfinite_a=int(np.count_nonzero(~finite_a)), nonfinite_b=int(np.count_nonzero(~finite_b)),
                       nonfinite_differ=nonfinite_differ, diff=diff, **base)
+
+
+# --- several targets ------------------------------------------------------------------------------------------------
+
+
+def compare_many(outputs: list[dict[str, np.ndarray] | None], reference: int = 0, rtol: float = 1e-5,
+                 atol: float = 1e-6, top_k: int = 5) -> list[PredictionDiff | None]:
+    """Each target's outputs against the reference's: one PredictionDiff per entry, None for the reference itself
+    and for targets without outputs (not run yet, or failed)."""
+    if not 0 <= reference < len(outputs) or outputs[reference] is None:
+        return [None] * len(outputs)
+    base = outputs[reference]
+    return [None if i == reference or out is None else compare_outputs(base, out, rtol=rtol, atol=atol, top_k=top_k)
+            for i, out in enumerate(outputs)]
+
+
+RANDOM_FILL = "uniform"
+
+
+def random_sources(signature: Signature, seed: int = 0) -> dict:
+    """A seeded random request for every input of `signature` (tensors.Source fills, uniform in [0, 1)), so two
+    targets can be compared without any input given; string inputs cannot be made up and raise InputProblem."""
+    from .errors import InputProblem
+    from .tensors import Source
+
+    sources = {}
+    for i, (key, spec) in enumerate(sorted(signature.inputs.items())):
+        if spec.dt.is_string:
+            raise InputProblem(key, f"{key} is a {spec.dt.short} input: random values cannot stand in for text "
+                                    "or serialized tf.Examples.",
+                               fix=f"Give it with --input {key}=text:... or --example '{key}=[{{...}}]'.")
+        # Each input gets its own seed so two inputs of one shape are not the same array.
+        sources[key] = Source("fill", fill=RANDOM_FILL, params={"seed": seed + i})
+    return sources
