@@ -23,6 +23,7 @@ from explorer.core.savedmodel import ModelInfo, read_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
+from .run_panel import RunPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
@@ -30,6 +31,7 @@ from .workers import Task, Worker
 
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
+RUN = "Run"
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +61,8 @@ class MainWindow(QMainWindow):
         self._panels: dict[str, QWidget] = {}
         self._docks: dict[str, QDockWidget] = {}
         self.add_panel(DETAILS, self.details, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogInfoView))
+        self.run_panel = RunPanel()  # the tensor form, Run, outputs and history (issue 3)
+        self.add_panel(RUN, self.run_panel, self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -87,6 +91,10 @@ class MainWindow(QMainWindow):
         self.tree.signature_selected.connect(self._on_tree_signature_selected)
         self.summary.version_chosen.connect(self._on_summary_version_chosen)
         self.summary.tag_set_chosen.connect(self._on_summary_tag_set_chosen)
+        self.model_opened.connect(self.run_panel.set_model)
+        self.model_closed.connect(lambda: self.run_panel.set_model(None))
+        self.signature_selected.connect(lambda info, signature: self.run_panel.set_signature(signature))
+        self.run_panel.signature_requested.connect(self.select_signature)
 
         self.resize(1280, 800)
         self.splitter.setSizes([720, 560])

@@ -25,6 +25,7 @@ from .widgets.run_history import HistoryEntry, RunHistory
 from .widgets.tensor_form import Prepared, TensorForm, prepare_inputs
 from .workers import Task, Worker
 
+WIDE = 900  # px: below this the outputs go under the form
 ENGINES = {"folder": ("auto", "local", "session"), "rest": ("rest",), "grpc": ("grpc",)}
 ENGINE_HELP = {"auto": "TensorFlow 2 (tf.saved_model.load), falling back to the TF1 session loader",
                "local": "TensorFlow 2 only (tf.saved_model.load)",
@@ -251,6 +252,14 @@ class RunPanel(QtWidgets.QWidget):
         self._busy(f"Running {self._signature.key}…")
         self._update_actions()
         return self._run_task
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Beside the signature tree the panel may be narrow: then the outputs go below the form, not beside it.
+        wide = event.size().width() >= WIDE
+        orientation = QtCore.Qt.Orientation.Horizontal if wide else QtCore.Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+        super().resizeEvent(event)
 
     def is_running(self) -> bool:
         return self._run_task is not None and not self._run_task.finished
