@@ -12,6 +12,7 @@ COMMANDS = {
     "predict": "build inputs, check them against a signature, run the model and print its outputs",
     "status": "list the versions a TF Serving endpoint serves for a model, with their states and errors",
     "check": "probe a model or server for identical outputs and name the likely cause",
+    "compare": "send the same request to two models, versions or servers and compare outputs and signatures",
 }
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
