@@ -268,13 +268,16 @@ def _draw(spec: TensorSpec, shape: tuple[int, ...], scale: str, rng: np.random.G
         # Integer inputs are often ids into a table: stay small so no lookup runs out of range.
         high = {"unit": 2, "normal": 10, "byte": 256 if dt.name == "DT_UINT8" else 10}[scale]
         return rng.integers(0, high, size=shape).astype(npdt)
-    if scale == "unit":
-        values = rng.random(shape)
-    elif scale == "normal":
-        values = rng.standard_normal(shape)
+    # Drawn directly in float32/float64 (numpy's generators support both): a 256 x 224x224x3 probe set is
+    # 38 M values, and a float64 draw plus a cast doubles the time and the memory.
+    direct = npdt if npdt in (np.float32, np.float64) else np.float64
+    if scale == "normal":
+        values = rng.standard_normal(shape, dtype=direct)
     else:
-        values = rng.random(shape) * 255.0
-    return values.astype(npdt)
+        values = rng.random(shape, dtype=direct)
+        if scale == "byte":
+            values *= 255.0
+    return values if values.dtype == npdt else values.astype(npdt)
 
 
 def _filled(spec: TensorSpec, shape: tuple[int, ...], value: float) -> np.ndarray:
@@ -337,9 +340,16 @@ def _example_perturbed(example: dict, relative: float, rng: np.random.Generator)
 DEFAULT_EXAMPLE = {"x": [0.5]}  # TF Serving's own classify/regress test models read one float feature "x"
 
 
+class ProbeSet(list):
+    """The probes in order (a list of Probe), plus `arrays`: every input stacked over all probes, so a batch of
+    probes is a slice, not a re-stack of hundreds of rows (None when the probes' shapes differ)."""
+
+    arrays: dict[str, np.ndarray] | None = None
+
+
 def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None,
                  current: dict[str, np.ndarray] | None = None, examples: list[dict] | None = None,
-                 seed: int = 0) -> list[Probe]:
+                 seed: int = 0) -> ProbeSet:
     """About `count` probes for `signature` (at least 12): a base (the user's input or a unit-scale draw), zeros,
     ones, perturbations of the base, a sweep of each input key with the others at the base, and random draws at
     the unit, normal and 0..255 scales. The last probe is a repeat of the base, meant for a separate call."""
@@ -348,86 +358,147 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
     specs = signature.inputs
     count = max(int(count), 12)
     example_keys = [k for k, s in specs.items() if is_example_input(signature, s)]
+    plain_keys = [k for k in specs if k not in example_keys]
     template = (examples[0] if examples else DEFAULT_EXAMPLE) if example_keys else None
 
-    def draw_all(scale: str) -> tuple[dict, tuple]:
-        ex = (_example_draw(template, scale, rng),) if template is not None else ()
-        return {k: _draw(s, plan.unit_shapes[k], scale, rng) for k, s in specs.items() if k not in example_keys}, ex
+    # Probes are collected as blocks of rows per key (one RNG call per block, no per-row copies) and stacked
+    # once at the end: per-row draws and stacks cost more than a small model's whole batch.
+    metas: list[tuple[str, str, str, tuple]] = []  # (label, kind, group, examples of the probe)
+    pieces: dict[str, list[np.ndarray]] = {k: [] for k in plain_keys}
 
-    def with_examples(inputs: dict, exs: tuple) -> dict:
-        if not exs:
-            return inputs
-        serialized = _serialize(list(exs))
-        out = dict(inputs)
-        for k in example_keys:
-            out[k] = serialized.reshape(plan.unit_shapes[k] or ()) if plan.unit_shapes[k] in ((), (1,)) \
-                else np.resize(serialized, plan.unit_shapes[k])
-        return out
+    def add_rows(labels: list[str], kind: str, group: str, rows: dict[str, np.ndarray], exs_list: list[tuple]):
+        """Append len(labels) probes; rows[k] is an (m, ...) block, or one row repeated for all m."""
+        m = len(labels)
+        for k in plain_keys:
+            block = rows[k]
+            pieces[k].append(block if block.ndim == len(plan.unit_shapes[k]) + 1 and len(block) == m
+                             and not _is_row(block, plan.unit_shapes[k]) else
+                             np.broadcast_to(block, (m,) + block.shape))
+        for i, label in enumerate(labels):
+            metas.append((label, kind, group, exs_list[i] if exs_list else ()))
 
-    probes: list[Probe] = []
+    def add_one(label: str, kind: str, group: str, inputs: dict, exs: tuple = ()):
+        add_rows([label], kind, group, {k: np.asarray(v)[None] for k, v in inputs.items()}, [exs])
 
-    def add(label, kind, group, inputs, exs=()):
-        probes.append(Probe(label, kind, group, with_examples(inputs, exs), tuple(exs)))
+    def block(key: str, scale: str, m: int) -> np.ndarray:
+        return _draw(specs[key], (m,) + tuple(plan.unit_shapes[key]), scale, rng)
 
     # The base: what the user is looking at, else one unit-scale draw.
-    if current:
-        base = {}
-        for k, s in specs.items():
-            if k in example_keys or k not in current:
-                continue
+    base: dict[str, np.ndarray] = {}
+    for k in plain_keys:
+        if current and k in current:
             array = np.asarray(current[k])
             base[k] = array[0] if plan.mode != "single" and array.ndim else array
-        for k, s in specs.items():
-            if k not in base and k not in example_keys:
-                base[k] = _draw(s, plan.unit_shapes[k], "unit", rng)
-        base_ex = (examples[0],) if template is not None else ()
+        else:
+            base[k] = _draw(specs[k], plan.unit_shapes[k], "unit", rng)
+    base_ex: tuple = ()
+    if template is not None:
+        base_ex = (examples[0],) if examples else (_example_draw(template, "unit", rng),)
+    if current:
         base_label = "your input"
+    elif examples and template is not None:
+        base_label = "your example"
     else:
-        base, base_ex = draw_all("unit")
         base_label = "base (random 0..1)"
-        if examples and template is not None:
-            base_ex, base_label = (examples[0],), "your example"
-    add(base_label, "base", "base", base, base_ex)
+    add_one(base_label, "base", "base", base, base_ex)
     if examples and template is not None and plan.mode != "single":
         for i, example in enumerate(examples[1:4], start=1):
-            add(f"your example {i}", "current", "current", base, (example,))
+            add_one(f"your example {i}", "current", "current", base, (example,))
     if current and plan.mode != "single":
         # More rows of the user's batch are probes too.
         rows = min(int(min((np.shape(current[k])[0] for k in base if k in current and np.ndim(current[k])),
                            default=1)), 4)
         for i in range(1, rows):
-            add(f"your input row {i}", "current", "current",
-                {k: (np.asarray(current[k])[i] if k in current else v) for k, v in base.items()}, base_ex)
+            add_one(f"your input row {i}", "current", "current",
+                    {k: (np.asarray(current[k])[i] if k in current else v) for k, v in base.items()}, base_ex)
     zeros_ex = (_example_filled(template, 0),) if template is not None else ()
     ones_ex = (_example_filled(template, 1),) if template is not None else ()
-    add("zeros", "zeros", "fill", {k: _filled(specs[k], plan.unit_shapes[k], 0) for k in base}, zeros_ex)
-    add("ones", "ones", "fill", {k: _filled(specs[k], plan.unit_shapes[k], 1) for k in base}, ones_ex)
+    add_one("zeros", "zeros", "fill", {k: _filled(specs[k], plan.unit_shapes[k], 0) for k in base}, zeros_ex)
+    add_one("ones", "ones", "fill", {k: _filled(specs[k], plan.unit_shapes[k], 1) for k in base}, ones_ex)
     for relative in (1e-3, 1e-1):
         exs = tuple(_example_perturbed(e, relative, rng) for e in base_ex)
-        add(f"base + {relative:g} noise", "perturb", "perturb",
-            {k: _perturbed(specs[k], v, relative, rng) for k, v in base.items()}, exs)
+        add_one(f"base + {relative:g} noise", "perturb", "perturb",
+                {k: _perturbed(specs[k], v, relative, rng) for k, v in base.items()}, exs)
     # Sweeps: one key varies, the others stay at the base. Example inputs sweep as one key.
-    sweep_keys = [k for k in specs if k not in example_keys] + (example_keys[:1] if example_keys else [])
-    remaining = count - len(probes) - 1  # one repeat at the end
+    sweep_keys = plain_keys + example_keys[:1]
+    remaining = count - len(metas) - 1  # one repeat at the end
     per_key = max(3, remaining // (2 * max(len(sweep_keys), 1))) if len(sweep_keys) > 1 else max(3, remaining // 4)
     for key in sweep_keys:
-        for i in range(per_key):
-            scale = ("unit", "normal")[i % 2]
+        for scale, m in (("unit", (per_key + 1) // 2), ("normal", per_key // 2)):
+            if not m:
+                continue
+            labels = [f"sweep {key} #{i + 1} ({scale})" for i in range(m)]
+            rows = dict(base)
             if key in example_keys:
-                exs = (_example_draw(template, scale, rng),)
-                add(f"sweep {key} #{i + 1} ({scale})", "sweep", f"sweep:{key}", base, exs)
+                exs_list = [(_example_draw(template, scale, rng),) for _ in range(m)]
             else:
-                varied = dict(base)
-                varied[key] = _draw(specs[key], plan.unit_shapes[key], scale, rng)
-                add(f"sweep {key} #{i + 1} ({scale})", "sweep", f"sweep:{key}", varied, base_ex)
+                rows[key] = block(key, scale, m)
+                exs_list = [base_ex] * m
+            add_rows(labels, "sweep", f"sweep:{key}", rows, exs_list)
     # Random draws at three scales fill the rest, in equal shares.
-    remaining = max(count - len(probes) - 1, 2 * len(SCALES))
-    for i in range(remaining):
-        scale = SCALES[i % len(SCALES)]
-        inputs, exs = draw_all(scale)
-        add(f"random {scale} #{i // len(SCALES) + 1}", "random", scale, inputs, exs)
-    add("repeat of base (separate call)", "repeat", "repeat", probes[0].inputs, probes[0].examples)
-    return probes
+    remaining = max(count - len(metas) - 1, 2 * len(SCALES))
+    unit_blocks: dict[str, np.ndarray] = {}
+    for j, scale in enumerate(SCALES):
+        m = remaining // len(SCALES) + (1 if j < remaining % len(SCALES) else 0)
+        if not m:
+            continue
+        rows = {}
+        for k in plain_keys:
+            if scale == "byte" and k in unit_blocks and specs[k].dt.is_float and len(unit_blocks[k]) >= m:
+                # The 0..1 draws scaled to 0..255: a paired comparison that isolates the scale, at the cost
+                # of a multiply instead of another random draw.
+                rows[k] = (unit_blocks[k][:m] * 255).astype(unit_blocks[k].dtype)
+            else:
+                rows[k] = block(k, scale, m)
+            if scale == "unit":
+                unit_blocks[k] = rows[k]
+        exs_list = [(_example_draw(template, scale, rng),) for _ in range(m)] if template is not None else []
+        add_rows([f"random {scale} #{i + 1}" for i in range(m)], "random", scale, rows, exs_list)
+    add_one("repeat of base (separate call)", "repeat", "repeat", base, base_ex)
+    return _assemble(metas, pieces, plan, example_keys)
+
+
+def _is_row(array: np.ndarray, unit_shape: tuple) -> bool:
+    """True when `array` is one probe's value (so it must be repeated), not a block of rows."""
+    return array.shape == tuple(unit_shape)
+
+
+def _assemble(metas, pieces, plan: Plan, example_keys: list[str]) -> ProbeSet:
+    """Stack each key's blocks once and hand every Probe views of its rows."""
+    n = len(metas)
+    arrays: dict[str, np.ndarray] | None = {}
+    try:
+        for k, blocks in pieces.items():
+            arrays[k] = np.concatenate(blocks) if blocks else np.empty((n,) + tuple(plan.unit_shapes[k]))
+    except ValueError:
+        arrays = None  # probes of different shapes (a user's input unlike the signature): no common stack
+    if example_keys and any(m[3] for m in metas):
+        serialized = _serialize([m[3][0] if m[3] else {} for m in metas])
+        stacked = {}
+        for k in example_keys:
+            stacked[k] = serialized.reshape((n,) + (tuple(plan.unit_shapes[k]) or ()))
+        if arrays is not None:
+            arrays.update(stacked)
+    else:
+        stacked = {}
+    out = ProbeSet()
+    for i, (label, kind, group, exs) in enumerate(metas):
+        if arrays is not None:
+            inputs = {k: a[i] for k, a in arrays.items()}
+        else:
+            inputs = {k: _row(pieces[k], i) for k in pieces}
+            inputs.update({k: a[i] for k, a in stacked.items()})
+        out.append(Probe(label, kind, group, inputs, exs))
+    out.arrays = arrays
+    return out
+
+
+def _row(blocks: list[np.ndarray], i: int) -> np.ndarray:
+    for block in blocks:
+        if i < len(block):
+            return block[i]
+        i -= len(block)
+    raise IndexError(i)
 
 
 def _serialize(examples: list[dict]) -> np.ndarray:
@@ -457,15 +528,27 @@ def _method(signature: Signature) -> str:
     return signature.method_short if signature.method_short in ("classify", "regress") else "predict"
 
 
-def _request(signature: Signature, probes: list[Probe], plan: Plan) -> Request:
+def _request(signature: Signature, probes: list[Probe], plan: Plan, start: int = 0, stop: int | None = None) -> Request:
+    """The request for probes[start:stop]: a slice of the stacked arrays when there are some, padded to the fixed
+    batch size when the signature has one."""
+    stop = len(probes) if stop is None else stop
+    chosen = probes[start:stop]
+    arrays = getattr(probes, "arrays", None)
     if plan.mode == "single":
-        (probe,) = probes
+        (probe,) = chosen
         inputs = {k: _cast(signature.inputs[k], v) for k, v in probe.inputs.items()}
         examples = probe.examples
     else:
-        inputs = {k: np.stack([_cast(signature.inputs[k], p.inputs[k]) for p in probes])
-                  for k in signature.inputs}
-        examples = tuple(e for p in probes for e in p.examples)
+        inputs = {}
+        for k, spec in signature.inputs.items():
+            dtype = object if spec.dt.is_string else spec.dt.np  # once per key: the lookup is not free
+            rows = arrays[k][start:stop] if arrays is not None else np.stack([p.inputs[k] for p in chosen])
+            if plan.mode == "fixed" and len(rows) < plan.rows:
+                # Pad by repeating the last row: the signature takes exactly N rows.
+                rows = np.concatenate([rows, np.repeat(rows[-1:], plan.rows - len(rows), axis=0)])
+            inputs[k] = np.asarray(rows, dtype=dtype)
+        pad = plan.rows - len(chosen) if plan.mode == "fixed" else 0
+        examples = tuple(e for p in chosen for e in p.examples) + (chosen[-1].examples * pad)
     for k, spec in signature.inputs.items():
         if (spec.shape is None or not spec.has_shape) and plan.mode != "single" and spec.dt.is_string:
             inputs[k] = inputs[k].reshape(-1)
@@ -483,12 +566,10 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
                progress: Progress = _quiet, cancelled: Cancelled = _never) -> ProbeRun:
     """Send every probe but the last (the repeat) packed by `plan`, then the repeat in a call of its own; check
     `cancelled()` before each call. The base probe (first) goes in the first call, so its twin is separate."""
-    main, repeat = probes[:-1], probes[-1]
-    if plan.mode == "single":
-        chunks = [[p] for p in main]
-    else:
-        chunks = [main[i:i + plan.rows] for i in range(0, len(main), plan.rows)]
-    total = len(chunks) + 1
+    main = len(probes) - 1
+    step = 1 if plan.mode == "single" else plan.rows
+    ranges = [(i, min(i + step, main)) for i in range(0, main, step)]
+    total = len(ranges) + 1
     pieces: dict[str, list] = {}
     per_probe_ok: dict[str, bool] = {}
     notes: list[str] = []
@@ -498,37 +579,35 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
     predict_ms = 0.0
     first_outputs: dict[str, np.ndarray] = {}
 
-    def call(chunk: list[Probe]) -> dict[str, np.ndarray]:
+    def call(start: int, stop: int) -> dict[str, np.ndarray]:
         nonlocal calls, predict_ms
         if cancelled():
             raise DiagnosisCancelled()
-        sent = chunk
-        if plan.mode == "fixed" and len(chunk) < plan.rows:
-            sent = chunk + [chunk[-1]] * (plan.rows - len(chunk))  # pad: the signature takes exactly N rows
+        request = _request(signature, probes, plan, start, stop)
         started = time.perf_counter()
-        prediction = runner.predict(_request(signature, sent, plan))
+        prediction = runner.predict(request)
         predict_ms += (time.perf_counter() - started) * 1000
         calls += 1
         progress(calls / total, f"probe call {calls} of {total}")
         return {k: np.asarray(v) for k, v in prediction.outputs.items()}
 
-    for chunk in chunks:
-        outputs = call(chunk)
+    for start, stop in ranges:
+        outputs = call(start, stop)
         if not first_outputs:
             first_outputs = outputs
         for key, value in outputs.items():
-            rows = _split(value, len(chunk), plan)
+            rows = _split(value, stop - start, plan)
             if rows is None:
                 if per_probe_ok.get(key, True):
-                    expected = plan.rows if plan.mode == "fixed" else len(chunk)
+                    expected = plan.rows if plan.mode == "fixed" else stop - start
                     if value.ndim and plan.mode != "single":
                         notes.append(f"output {key} has {value.shape[0]} rows for {expected} probes sent: "
                                      "it is not per example, so it was left out of the analysis")
                 per_probe_ok[key] = False
                 continue
-            pieces.setdefault(key, []).extend(rows)
+            pieces.setdefault(key, []).append(rows)
             per_probe_ok.setdefault(key, True)
-    repeat_out = call([repeat])
+    repeat_out = call(main, main + 1)
     repeat_rows = {}
     for key, value in repeat_out.items():
         rows = _split(value, 1, plan)
@@ -538,32 +617,36 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
                 row_mismatch = True  # one row asked, a whole earlier batch answered: a cache keyed on the URL
             continue
         repeat_rows[key] = rows[0]
-    base_rows = {k: _split(v, len(chunks[0]), plan)[0] for k, v in first_outputs.items()
-                 if _split(v, len(chunks[0]), plan) is not None}
+    first = ranges[0][1] - ranges[0][0] if ranges else 0
+    base_rows = {}
+    for k, v in first_outputs.items():
+        rows = _split(v, first, plan)
+        if rows is not None:
+            base_rows[k] = rows[0]
     values = {}
-    for key, rows in pieces.items():
+    for key, blocks in pieces.items():
         if not per_probe_ok.get(key):
             continue
-        shapes = {np.shape(r) for r in rows}
-        if len(shapes) > 1:  # variable-length outputs: compare the common prefix
-            flat = [np.asarray(r).reshape(-1) for r in rows]
+        if len({b.shape[1:] for b in blocks}) > 1:  # variable-length outputs: compare the common prefix
+            flat = [np.asarray(r).reshape(-1) for b in blocks for r in b]
             n = min(f.size for f in flat)
             notes.append(f"output {key} changes shape between probes; compared its first {n} values")
-            rows = [f[:n] for f in flat]
-        values[key] = np.stack(rows)
+            values[key] = np.stack([f[:n] for f in flat])
+        else:
+            values[key] = np.concatenate(blocks)
     timing = {"total": (time.perf_counter() - t0) * 1000, "predict": predict_ms}
     return ProbeRun(values, repeat_rows, base_rows, calls, plan.mode, tuple(notes), timing, row_mismatch)
 
 
-def _split(value: np.ndarray, n: int, plan: Plan) -> list[np.ndarray] | None:
-    """One output of a call split into per-probe rows, or None when it is not per probe."""
+def _split(value: np.ndarray, n: int, plan: Plan) -> np.ndarray | None:
+    """One output of a call as a block of per-probe rows (n, ...), or None when it is not per probe."""
     if plan.mode == "single":
-        return [value]
+        return value[None]
     if value.ndim == 0 or value.shape[0] < n:
         return None
     if plan.mode == "batch" and value.shape[0] != n:
         return None
-    return list(value[:n])
+    return value[:n]
 
 
 # --- analysis (plain numpy) -------------------------------------------------------------------------------------
