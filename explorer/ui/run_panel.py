@@ -349,6 +349,8 @@ class RunPanel(QtWidgets.QWidget):
         elif outcome.runner is not self.runner:
             self.worker.submit(_close, outcome.runner, caller=f"close-{id(outcome.runner)}")
         prediction = outcome.prediction
+        if self.form.signature() is not None and self.form.signature().key == prediction.signature:
+            self.form.show_prepared(outcome.prepared)  # notes and previews of exactly what ran
         self.outputs.show_prediction(prediction, self._signature if self._signature and
                                      self._signature.key == prediction.signature else None)
         record = RunRecord.from_prediction(prediction, outcome.prepared.inputs)

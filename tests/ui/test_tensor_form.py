@@ -153,6 +153,7 @@ def test_npz_key_choice_and_image(qtbot, half, files):
     image = form.prepared.inputs["image"]
     assert image.shape == (1, 4, 4, 3) and float(image[..., 0].max()) == pytest.approx(1.0)
     assert "resized" in row.notes_label.text()
+    assert row.preview.isVisibleTo(row) and not row.preview.pixmap().isNull()  # the image as the model gets it
 
 
 def test_examples_table_builds_tf_examples(qtbot, half):

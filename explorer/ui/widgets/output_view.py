@@ -205,6 +205,8 @@ class OutputPane(QtWidgets.QWidget):
         scores = choice.kind == "scores" or (array.dtype.kind in "fiu" and array.size > 0 and array.ndim >= 1
                                              and looks_like_scores(example_view(array, spec), self.key))
         self.model.set_array(array, scores=scores and array.ndim == 2)
+        if self.model.columnCount() <= 64 and self.model.rowCount() <= 256:
+            self.table.resizeColumnsToContents()  # small tables: no elided numbers
 
 
 def _fits(shape: tuple[int, ...], declared: tuple[int, ...]) -> bool:

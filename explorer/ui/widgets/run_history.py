@@ -39,7 +39,10 @@ class HistoryEntry:
         for key in sorted(self.record.outputs)[:3]:
             array = np.asarray(self.record.outputs[key])
             text = f"{key} {tuple(array.shape)}"
-            if array.dtype.kind in "biuf" and array.size:
+            if array.dtype.kind == "f" and array.ndim == 2 and array.shape[0] == 1 and array.shape[1] >= 2:
+                best = int(np.nanargmax(np.where(np.isnan(array[0]), -np.inf, array[0])))
+                text += f" argmax {best} ({float(array[0, best]):.3g})"  # what a user reads off class scores
+            elif array.dtype.kind in "biuf" and array.size:
                 with np.errstate(all="ignore"):
                     text += f" mean {float(np.nanmean(array.astype(np.float64))):.4g}"
             parts.append(text)

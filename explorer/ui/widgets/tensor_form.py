@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.errors import ExplorerError, InputProblem
 from explorer.core.signature import Signature, TensorSpec
@@ -154,13 +154,20 @@ class InputRow(QtWidgets.QFrame):
         self.notes_label.setStyleSheet("color: #666; font-size: 11px;")
         self.notes_label.hide()
 
+        self.preview = QtWidgets.QLabel()  # a thumbnail of image-like inputs, as built (first batch row)
+        self.preview.setToolTip("The first batch row of this input as the model will receive it")
+        self.preview.hide()
+        notes_row = QtWidgets.QHBoxLayout()
+        notes_row.addWidget(self.preview, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        notes_row.addWidget(self.notes_label, 1, QtCore.Qt.AlignmentFlag.AlignTop)
+
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
         layout.addLayout(head)
         layout.addWidget(self.stack)
         layout.addLayout(problem_row)
-        layout.addWidget(self.notes_label)
+        layout.addLayout(notes_row)
         self._show_mode(self.modes[0])
 
     # -- editors ----------------------------------------------------------------------------------------------
@@ -243,6 +250,24 @@ class InputRow(QtWidgets.QFrame):
         self.notes_label.setText("\n".join(notes))
         self.notes_label.setVisible(bool(notes))
 
+    def show_preview(self, array: np.ndarray | None) -> None:
+        """Show a thumbnail when the built input looks like an image batch (N, H, W, 1|3|4); hide it otherwise."""
+        image = _image_of(array)
+        if image is None:
+            self.preview.clear()
+            self.preview.hide()
+            return
+        h, w, c = image.shape
+        fmt = {1: QtGui.QImage.Format.Format_Grayscale8, 3: QtGui.QImage.Format.Format_RGB888,
+               4: QtGui.QImage.Format.Format_RGBA8888}[c]
+        qimage = QtGui.QImage(image.tobytes(), w, h, w * c, fmt).copy()  # copy: own the pixels
+        pixmap = QtGui.QPixmap.fromImage(qimage).scaled(
+            96, 96, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+            QtCore.Qt.TransformationMode.FastTransformation if max(h, w) < 96
+            else QtCore.Qt.TransformationMode.SmoothTransformation)
+        self.preview.setPixmap(pixmap)
+        self.preview.show()
+
     def problem_text(self) -> str:
         """The problems shown, as plain text (for tests and copying)."""
         return "\n".join(p.message for p in self.problems)
@@ -250,6 +275,21 @@ class InputRow(QtWidgets.QFrame):
     def _on_offer_button_clicked(self) -> None:
         if self._offer is not None:
             self.offer_accepted.emit(self.spec.key, self._offer.offer)
+
+
+def _image_of(array) -> np.ndarray | None:
+    """(H, W, C) uint8 of the first row of an image-like batch, scaled to its own range; None when not one."""
+    if array is None or array.dtype.kind not in "biuf" or array.ndim != 4 or array.shape[-1] not in (1, 3, 4):
+        return None
+    image = np.asarray(array[0], dtype=np.float64)
+    if min(image.shape[:2]) < 4 or image.size > 4096 * 4096 * 4:
+        return None
+    finite = image[np.isfinite(image)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if array.dtype == np.uint8:
+        low, high = 0.0, 255.0
+    scale = 255.0 / (high - low) if high > low else 0.0
+    return np.ascontiguousarray(np.clip((np.nan_to_num(image) - low) * scale, 0, 255).astype(np.uint8))
 
 
 def _html(text: str) -> str:
@@ -476,8 +516,14 @@ class TensorForm(QtWidgets.QWidget):
         self.check_now()
 
     def _on_check_done(self, task, prepared: Prepared) -> None:
+        self.show_prepared(prepared)
+
+    def show_prepared(self, prepared: Prepared) -> None:
+        """Show what building the inputs found: problems, notes and image previews (also after a run)."""
         self.prepared = prepared
         self.show_problems(prepared.problems, prepared.notes)
+        for key, row in self.rows.items():
+            row.show_preview(prepared.inputs.get(key))
         self.checked.emit(prepared)
 
     def _on_check_failed(self, task, error: ExplorerError) -> None:
