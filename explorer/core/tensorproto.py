@@ -17,8 +17,8 @@ def to_numpy(proto) -> np.ndarray:
         values = list(proto.string_val)
         flat = np.empty(len(values), dtype=object)
         flat[:] = values
-    elif proto.tensor_content:
-        return np.frombuffer(proto.tensor_content, dtype=dt.np).reshape(shape).copy()
+    elif len(content := proto.tensor_content):  # read once: protobuf (upb) copies the bytes on every access
+        return np.frombuffer(content, dtype=dt.np).reshape(shape).copy()
     elif dt.name in ("DT_HALF", "DT_BFLOAT16"):
         flat = np.array(list(proto.half_val), dtype=np.uint16).view(dt.np)
     elif dt.name in ("DT_COMPLEX64", "DT_COMPLEX128"):
@@ -50,5 +50,6 @@ def fill_proto(proto, array: np.ndarray, dtype: str | None = None):
         raise TypeError(f"cannot encode a tensor of dtype {dt.name}")
     else:
         # tensor_content is the compact form TF itself writes for numeric tensors.
-        proto.tensor_content = np.ascontiguousarray(arr.astype(dt.np)).tobytes()
+        # copy=False: an array already in the right dtype is not copied twice (tobytes copies once anyway).
+        proto.tensor_content = np.ascontiguousarray(arr.astype(dt.np, copy=False)).tobytes()
     return proto

@@ -258,3 +258,47 @@ def test_headers_are_sent_as_metadata(servers):
         GrpcRunner(url, ca_file=ca).status()
     assert err.value.code == "UNAUTHENTICATED"
     assert GrpcRunner(url, ca_file=ca, headers={"x-api-key": "s3"}).status()[0].version == 1
+
+
+@pytest.mark.parametrize("array", [
+    np.array([[1.5, -2.0]], np.float32), np.array([[1.5, -2.0]], np.float16), np.array([True, False]),
+    np.array([-3, 4], np.int8), np.array([2**63 + 5], np.uint64), np.array([1 + 2j], np.complex64),
+    np.array([b"a", b"\xff"], dtype=object), np.array(3.5, np.float64), np.zeros((2, 0), np.float32),
+], ids=lambda a: str(a.dtype))
+def test_tensor_protos_round_trip_with_tensorflow(array):
+    """Our encoding parses in TensorFlow as the same array, and TensorFlow's (tensor_content or typed fields) in ours."""
+    import tensorflow as tf
+    from tensorflow.core.framework import tensor_pb2
+
+    from explorer.core import tensorproto
+
+    theirs = tf.make_tensor_proto(array)
+    back = tensorproto.to_numpy(theirs)
+    assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
+    ours = tensorproto.fill_proto(tensor_pb2.TensorProto(), array)
+    back = tf.make_ndarray(ours)
+    assert back.dtype == array.dtype and np.array_equal(back, array)
+
+
+def test_short_value_lists_broadcast_as_tensorflow_does():
+    import tensorflow as tf
+
+    from explorer.core import tensorproto
+
+    proto = tf.make_tensor_proto(1.0, shape=[2, 2], dtype=tf.float32)  # one float_val for four elements
+    assert not proto.tensor_content
+    assert tensorproto.to_numpy(proto).tolist() == tf.make_ndarray(proto).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_status_command_over_grpc(servers, capsys):
+    from explorer.cli import main
+
+    assert main(["status", servers["all"].target("grpc")]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines()]
+    assert ["124", "AVAILABLE", "OK"] in rows and ["123", "AVAILABLE", "OK"] in rows and "serving 124" in out
+    assert main(["status", servers["big"].target("grpc"), "--ca-file", str(servers["cert"]),
+                 "--header", "X-Api-Key: s3", "--json"]) == 0
+    assert '"state": "AVAILABLE"' in capsys.readouterr().out
+    assert main(["status", f"grpc://127.0.0.1:{free_port()}/default", "--timeout", "3"]) == 1
+    assert "Nothing is listening" in capsys.readouterr().err

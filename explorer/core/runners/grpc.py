@@ -120,6 +120,8 @@ class GrpcRunner:
     # --- connection ---------------------------------------------------------------------------------------------
 
     def _stubs(self):
+        if self._channel is not None:  # the common case, without taking the lock
+            return self._prediction, self._models
         with self._lock:
             if self._channel is None:
                 api = apis()
@@ -261,6 +263,11 @@ class GrpcRunner:
         else:
             outputs = _regressions(response.result)
         decoded = time.perf_counter()
+        if request.method == "predict":  # sizes from the arrays: ByteSize() would serialize the message again
+            request_bytes = sum(np.asarray(a).nbytes for a in request.inputs.values())
+            response_bytes = sum(a.nbytes for a in outputs.values())
+        else:
+            request_bytes = response_bytes = None
         progress(1.0, "done")
         version = int(response.model_spec.version.value) if response.model_spec.HasField("version") else None
         return Prediction(
@@ -269,7 +276,7 @@ class GrpcRunner:
             timing_ms={"load": (connected - started) * 1e3, "encode": (encoded - connected) * 1e3,
                        "predict": (answered - encoded) * 1e3, "decode": (decoded - answered) * 1e3},
             wire={"protocol": "grpc", "method": f"tensorflow.serving.PredictionService/{request.method.capitalize()}",
-                  "request": _text(message), "response": _text(response)},
+                  "request": _text(message, request_bytes), "response": _text(response, response_bytes)},
         )
 
     def _predict_request(self, request: Request, output_filter):
@@ -334,11 +341,10 @@ def _regressions(result) -> dict[str, np.ndarray]:
     return {"outputs": np.array([r.value for r in result.regressions], dtype=np.float32)}
 
 
-def _text(message) -> str:
+def _text(message, approx_bytes: int | None = None) -> str:
     """The message as protobuf text when small; a one-line summary when it is too big to be worth printing."""
-    size = message.ByteSize()
+    size = message.ByteSize() if approx_bytes is None or approx_bytes <= WIRE_TEXT_LIMIT else approx_bytes
     if size > WIRE_TEXT_LIMIT:
         return f"<{type(message).__name__} of {size:,} bytes: too large to show>"
-    from google.protobuf import text_format
-
-    return text_format.MessageToString(message, as_utf8=True)
+    # str() is protobuf's C text encoder: ~10x faster than text_format, which would cost more than a small call.
+    return str(message)
