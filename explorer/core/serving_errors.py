@@ -93,8 +93,8 @@ def _servable(m: re.Match) -> dict:
                 "why": "that version is not loaded: it does not exist under the model base path, it failed to load, "
                        "or the server's version policy (latest/specific) does not serve it"}
     return {"what": f"model '{m.group('model')}'",
-            "why": "no model of that name is loaded: the name in the URL or ModelSpec differs from the server's "
-                   "--model_name (or model config), or no version of it has finished loading"}
+            "why": "the name in the URL or ModelSpec differs from the server's --model_name (or model config), "
+                   "or no version of it has finished loading"}
 
 
 def _size(m: re.Match) -> dict:
