@@ -151,6 +151,8 @@ class RunPanel(QtWidgets.QWidget):
         bar.addWidget(self.engine_box)
         bar.addWidget(self.progress)
         bar.addWidget(self.status, 1)
+        self.bar = bar  # other panels put their controls here (e.g. "Run on: Local / Server / Both")
+        self.run_handler = None  # () -> Task | None: when set, Run (and Ctrl+Enter) calls it instead
 
         form_box = QtWidgets.QGroupBox("Inputs")
         QtWidgets.QVBoxLayout(form_box).addWidget(self.form)
@@ -238,6 +240,8 @@ class RunPanel(QtWidgets.QWidget):
 
     def run(self) -> Task | None:
         """Run the current signature with the form's inputs (on the worker); None when nothing can run."""
+        if self.run_handler is not None:
+            return self.run_handler()
         if self.spec is None or self._signature is None or self.is_running():
             return None
         self.message.clear()
