@@ -34,13 +34,15 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import os
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from explorer.core.errors import ExplorerError
 
@@ -74,12 +76,10 @@ class Task:
         return self._cancel.is_set()
 
 
-class _Job(QRunnable):
+class _Job:
     """Runs one call on a pool thread; reports only through the Worker's private (queued) signals."""
 
     def __init__(self, worker: "Worker", task: Task, fn: Callable, args: tuple, kwargs: dict):
-        super().__init__()
-        self.setAutoDelete(True)
         self._worker, self._task, self._fn, self._args, self._kwargs = worker, task, fn, args, kwargs
         self._last_progress = 0.0
 
@@ -96,7 +96,7 @@ class _Job(QRunnable):
         except RuntimeError:
             pass  # the Worker was deleted (its window closed) while the call ran: nobody is waiting for it
 
-    def run(self) -> None:  # noqa: D401 - QRunnable API
+    def run(self) -> None:
         task = self._task
         self._emit("_started_from_thread", task)
         kwargs = dict(self._kwargs)
@@ -122,18 +122,23 @@ class _Job(QRunnable):
             self._emit("_done_from_thread", task, result)
 
 
-_POOL: QThreadPool | None = None
+_EXECUTOR: ThreadPoolExecutor | None = None
 MIN_THREADS = 8
 
 
-def shared_pool() -> QThreadPool:
-    """The app's pool: at least 8 threads, because TF calls block a thread for seconds and on a 2-core machine
-    Qt's global pool (one thread per core) would make a model read wait behind two running predictions."""
-    global _POOL
-    if _POOL is None:
-        _POOL = QThreadPool()
-        _POOL.setMaxThreadCount(max(MIN_THREADS, QThread.idealThreadCount()))
-    return _POOL
+def shared_executor() -> ThreadPoolExecutor:
+    """The app's worker threads: at least 8, because TF calls block a thread for seconds and on a 2-core machine
+    a pool of one thread per core would make a model read wait behind two running predictions.
+
+    Plain Python threads rather than QThreadPool + QRunnable: with PySide6 6.12 a QRunnable subclass handed to
+    QThreadPool is a Python object whose lifetime C++ manages, and TF loads on such threads crashed the RunPanel
+    tests intermittently; a ThreadPoolExecutor leaves Qt only the queued signals, which is all we need from it.
+    """
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = ThreadPoolExecutor(max_workers=max(MIN_THREADS, os.cpu_count() or 1),
+                                       thread_name_prefix="explorer-worker")
+    return _EXECUTOR
 
 
 def _wanted_callables(fn: Callable) -> set[str]:
@@ -147,7 +152,7 @@ def _wanted_callables(fn: Callable) -> set[str]:
 
 
 class Worker(QObject):
-    """Runs plain functions on a QThreadPool; results, failures and progress arrive on this object's thread."""
+    """Runs plain functions on worker threads; results, failures and progress arrive on this object's thread."""
 
     started = Signal(object)  # Task
     progress = Signal(object, float, str)  # Task, fraction, text
@@ -163,9 +168,9 @@ class Worker(QObject):
 
     _ids = itertools.count(1)
 
-    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
+    def __init__(self, parent: QObject | None = None, executor: ThreadPoolExecutor | None = None):
         super().__init__(parent)
-        self._pool = pool or shared_pool()
+        self._executor = executor or shared_executor()
         self._latest: dict[str, Task] = {}
         self._counters: dict[str, itertools.count] = {}
         self._callbacks: dict[int, dict[str, Callable | None]] = {}
@@ -193,7 +198,7 @@ class Worker(QObject):
         self._callbacks[task.id] = {"done": on_done, "failed": on_failed, "progress": on_progress,
                                     "started": on_started}
         self._running[task.id] = task
-        self._pool.start(_Job(self, task, fn, args, kwargs))
+        self._executor.submit(_Job(self, task, fn, args, kwargs).run)
         return task
 
     def is_latest(self, task: Task) -> bool:
@@ -212,12 +217,10 @@ class Worker(QObject):
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         """Block until this worker's tasks finished and their results were delivered (tests, shutdown)."""
-        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
-
         deadline = time.monotonic() + timeout_ms / 1000
         while self._running and time.monotonic() < deadline:
-            self._pool.waitForDone(QDeadlineTimer(20))
             QCoreApplication.processEvents()
+            time.sleep(0.005)
         return not self._running
 
     # --- delivery on our thread --------------------------------------------------------------------------------
