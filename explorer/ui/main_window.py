@@ -24,6 +24,7 @@ from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
 from .run_panel import RunPanel
+from .widgets.diagnostics import DiagnosticsPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
@@ -32,6 +33,7 @@ from .workers import Task, Worker
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
 RUN = "Run"
+DIAGNOSTICS = "Diagnostics"
 
 
 class MainWindow(QMainWindow):
@@ -63,6 +65,9 @@ class MainWindow(QMainWindow):
         self.add_panel(DETAILS, self.details, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogInfoView))
         self.run_panel = RunPanel()  # the tensor form, Run, outputs and history (issue 3)
         self.add_panel(RUN, self.run_panel, self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.diagnostics = DiagnosticsPanel(worker=self.worker)  # check for identical outputs (issue 5)
+        self.add_panel(DIAGNOSTICS, self.diagnostics,
+                       self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion))
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -95,6 +100,10 @@ class MainWindow(QMainWindow):
         self.model_closed.connect(lambda: self.run_panel.set_model(None))
         self.signature_selected.connect(lambda info, signature: self.run_panel.set_signature(signature))
         self.run_panel.signature_requested.connect(self.select_signature)
+        self.signature_selected.connect(lambda info, signature: self.diagnostics.set_target(
+            info.path, signature.key, version=info.version))
+        self.model_closed.connect(lambda: self.diagnostics.set_target(None))
+        self.diagnostics.check_action.triggered.connect(lambda: self.show_panel(DIAGNOSTICS))
 
         self.resize(1280, 800)
         self.splitter.setSizes([720, 560])
@@ -222,6 +231,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.expand_action)
         self.view_menu.addAction(self.collapse_action)
         self.view_menu.addSeparator()
+        tools_menu = bar.addMenu("&Tools")
+        tools_menu.addAction(self.diagnostics.check_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
