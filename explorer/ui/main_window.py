@@ -32,7 +32,7 @@ from .workers import Task, Worker
 
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
-RUN = "Run"
+RUN = "Predict"  # the run panel's tab ("Run" is the example name the window's own tests add)
 DIAGNOSTICS = "Diagnostics"
 
 
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.model_opened.connect(self.run_panel.set_model)
         self.model_closed.connect(lambda: self.run_panel.set_model(None))
         self.signature_selected.connect(lambda info, signature: self.run_panel.set_signature(signature))
-        self.run_panel.signature_requested.connect(self.select_signature)
+        self.run_panel.signature_requested.connect(self.tree.select_signature)
         self.signature_selected.connect(lambda info, signature: self.diagnostics.set_target(
             info.path, signature.key, version=info.version))
         self.model_closed.connect(lambda: self.diagnostics.set_target(None))
