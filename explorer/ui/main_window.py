@@ -24,6 +24,7 @@ from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
 from .run_panel import RunPanel
+from .server_actions import ServerActions
 from .widgets.diagnostics import DiagnosticsPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow):
             info.path, signature.key, version=info.version))
         self.model_closed.connect(lambda: self.diagnostics.set_target(None))
         self.diagnostics.check_action.triggered.connect(lambda: self.show_panel(DIAGNOSTICS))
+
+        self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
 
         self.resize(1280, 800)
         self.splitter.setSizes([720, 560])
