@@ -50,6 +50,7 @@ def tensorflow():
         if _tf_module is None:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             with _startup_output_filtered():
+                _preload_shared_libraries()
                 import tensorflow as tf
 
                 tf.config.list_logical_devices()  # starts the runtime (and its CUDA probe) inside the filter
@@ -58,6 +59,36 @@ def tensorflow():
             tf.get_logger().setLevel(logging.ERROR)
             _tf_module = tf
     return _tf_module
+
+
+# TensorFlow's largest shared libraries, in dependency order. Python's import dlopens them holding the GIL, which
+# froze a GUI's event loop for 1.2-2 s while libtensorflow_cc.so (1 GB) loaded, even with the import on a worker
+# thread. dlopen called through ctypes releases the GIL, so loading them first keeps the GUI responsive; the
+# import then finds them loaded. RTLD_LOCAL, as Python loads extensions: RTLD_GLOBAL made the import crash.
+_PRELOAD = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+
+
+def _preload_shared_libraries() -> None:
+    """Load TensorFlow's big .so files without holding the GIL (Linux); any problem: leave it to the import."""
+    if not sys.platform.startswith("linux") or os.environ.get("EXPLORER_TF_PRELOAD") == "0":
+        return  # EXPLORER_TF_PRELOAD=0: bench/predict.py measures the stall without the preload
+    import ctypes
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("tensorflow")
+        libc = ctypes.CDLL(None)
+        dlopen = libc.dlopen
+    except (ImportError, OSError, AttributeError, ValueError):
+        return
+    if spec is None or not spec.origin:
+        return
+    dlopen.restype, dlopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_int]
+    base = os.path.dirname(spec.origin)
+    for name in _PRELOAD:
+        path = os.path.join(base, name)
+        if os.path.isfile(path) and not dlopen(path.encode(), os.RTLD_NOW | os.RTLD_LOCAL):
+            return  # the import will load it (and report a real problem) the usual way
 
 
 @contextlib.contextmanager
