@@ -1,0 +1,1066 @@
+"""CompareView: one request sent to several targets -- model folders, versions, TF Serving endpoints -- side by side.
+
+Targets are columns (A, B, C ...; A is the reference unless another is chosen). compare() builds the form's
+inputs ONCE (prepare_inputs on the worker) and sends the same arrays to every target, each on its own worker
+task, so results appear as they arrive. Then a diff table (per output and target: status, shapes, dtypes,
+max |diff|, max rel, allclose at the chosen tolerances, argmax/top-k agreement, NaN/Inf) and plots (overlay,
+difference against the tolerance band, heatmap of |diff|) and a table of values in columns per target.
+A column can also be "recorded" (a saved run's outputs), which is how a saved run is replayed elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.core.compare import PredictionDiff, compare_many, compare_signatures
+from explorer.core.errors import ExplorerError, RunError
+from explorer.core.request import Prediction, Request
+from explorer.core.runners.base import Progress, no_progress
+
+from ..run_panel import RunSpec, open_and_load
+from ..workers import Task, Worker
+from .message_bar import MessageBar
+from .plots import _PALETTE
+
+TOLERANCES_KEY = "tolerances"  # settings key: {"rtol": float, "atol": float}
+DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
+MAX_VALUE_ROWS = 100_000  # the values table is lazy, but an index column of millions of rows helps nobody
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+_STATUS_STYLE = {  # background, text
+    "equal": ("#E3F4E5", "#1B5E20"), "close": ("#EEF7E0", "#33691E"), "different": ("#FDE2E0", "#8E1B12"),
+    "shape_mismatch": ("#FFEBD2", "#7A4100"), "only_a": ("#FFEBD2", "#7A4100"), "only_b": ("#FFEBD2", "#7A4100"),
+}
+_STATUS_TEXT = {"equal": "equal", "close": "close (within tolerance)", "different": "DIFFERENT",
+                "shape_mismatch": "shape differs", "only_a": "missing here", "only_b": "only here"}
+
+
+def column_color(index: int) -> str:
+    return _PALETTE[index % len(_PALETTE)] if index < len(_PALETTE) else pg.intColor(index, hues=16).name()
+
+
+@dataclass(eq=False)
+class Column:
+    """One target in the comparison: a live one (spec, run on compare) or a recorded prediction (never re-run)."""
+
+    spec: RunSpec | None
+    title: str
+    prediction: Prediction | None = None
+    error: ExplorerError | None = None
+    state: str = "idle"  # "idle" | "running" | "done" | "failed" | "recorded"
+    runner: object = None
+    signatures: dict = field(default_factory=dict)  # what the target offers, for the signature note
+    task: Task | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.spec is not None
+
+
+@dataclass(eq=False)
+class ColumnOutcome:
+    """What one target's run gives back: its runner (kept for the next compare), prediction and signatures."""
+
+    runner: object
+    prediction: Prediction
+    signatures: dict
+
+
+def run_column(runner, spec: RunSpec, signature_key: str, inputs: dict[str, np.ndarray], examples: tuple = (),
+               progress: Progress = no_progress) -> ColumnOutcome:
+    """Open (if needed) and run one target with the given arrays; RunError when it lacks the signature."""
+    if runner is None:
+        runner = open_and_load(spec, lambda f, t: progress(0.8 * f, t))
+    try:
+        signatures = runner.signatures()
+        signature = signatures.get(signature_key)
+        if signature is None:
+            raise RunError(f"{spec.target} has no signature '{signature_key}' (it has "
+                           f"{', '.join(sorted(signatures)) or 'none'}).",
+                           fix="Compare targets that serve the same signature, or pick another signature.")
+        method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+        prediction = runner.predict(Request(signature_key, dict(inputs), method=method, examples=tuple(examples)),
+                                    progress)
+    except ExplorerError as exc:
+        exc.runner = runner  # loaded fine: keep it for the next compare
+        raise
+    return ColumnOutcome(runner, prediction, signatures)
+
+
+def prepare_request(signature, sources: dict, batch: int | None, offers: dict | None, target: str):
+    """The form's Sources built once into arrays (tensor_form.prepare_inputs); InputsNotReady on errors."""
+    from ..run_panel import InputsNotReady
+    from .tensor_form import prepare_inputs
+
+    prepared = prepare_inputs(signature, sources, batch, offers, target)
+    if prepared.errors:
+        raise InputsNotReady(prepared.problems)
+    return prepared
+
+
+def spec_from_text(text: str, version: int | None = None, engine: str = "auto") -> RunSpec:
+    """A RunSpec for what the user typed: a folder path or rest:// / grpc:// (or a pasted TF Serving URL)."""
+    from explorer.core.targets import parse_target
+
+    target = parse_target(text)
+    if target.kind == "folder":
+        return RunSpec(os.path.abspath(target.path), "folder", engine, version)
+    if version is not None:
+        from dataclasses import replace
+
+        target = replace(target, version=version, label=None)
+    return RunSpec(target.url(), target.kind, target.kind, None)
+
+
+def spec_title(spec: RunSpec) -> str:
+    """A short name for a column: the folder's name (and version) or the endpoint URL."""
+    if spec.kind == "folder":
+        name = os.path.basename(spec.target.rstrip("/\\")) or spec.target
+        return f"{name} v{spec.version}" if spec.version is not None else name
+    return spec.target
+
+
+def _num(value) -> str:
+    if value is None:
+        return "–"
+    if value == 0:
+        return "0"
+    return f"{value:.3g}"
+
+
+def _shape(shape) -> str:
+    if shape is None:
+        return "–"
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+# --- target cards -----------------------------------------------------------------------------------------------
+
+
+class TargetCard(QtWidgets.QFrame):
+    """One column's header: letter and colour, target, engine/version, state and timing, signature agreement."""
+
+    remove_requested = QtCore.Signal(object)  # TargetCard
+    reference_requested = QtCore.Signal(object)  # TargetCard
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("TargetCard")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setMinimumWidth(230)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.letter = QtWidgets.QLabel()
+        self.letter.setFixedSize(26, 26)
+        self.letter.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.title = QtWidgets.QLabel()
+        self.title.setStyleSheet("font-weight: 600;")
+        self.title.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = QtWidgets.QLabel()
+        self.detail.setStyleSheet("color: #555;")
+        self.state = QtWidgets.QLabel()
+        self.state.setWordWrap(True)
+        self.signature_note = QtWidgets.QLabel()
+        self.signature_note.setWordWrap(True)
+        self.signature_note.setStyleSheet("color: #555;")
+        self.reference_button = QtWidgets.QToolButton()
+        self.reference_button.setText("Reference")
+        self.reference_button.setCheckable(True)
+        self.reference_button.setToolTip("Compare every other column against this one")
+        self.reference_button.clicked.connect(lambda: self.reference_requested.emit(self))
+        self.remove_button = QtWidgets.QToolButton()
+        self.remove_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.setToolTip("Remove this target from the comparison")
+        self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.letter)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.reference_button)
+        top.addWidget(self.remove_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 6, 6)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.state)
+        layout.addWidget(self.signature_note)
+
+    def show_column(self, index: int, column: Column, reference: bool, note: str) -> None:
+        color = column_color(index)
+        self.letter.setText(LETTERS[index % len(LETTERS)])
+        self.letter.setStyleSheet(f"background: {color}; color: white; border-radius: 13px; font-weight: 700;")
+        self.setStyleSheet(f"#TargetCard {{ border: 1px solid #C9CED6; border-top: 3px solid {color};"
+                           f" border-radius: 4px; background: {'#F6F8FB' if reference else 'palette(base)'}; }}")
+        full = column.spec.target if column.spec else column.title
+        metrics = self.title.fontMetrics()
+        self.title.setText(metrics.elidedText(column.title, QtCore.Qt.TextElideMode.ElideMiddle, 260))
+        self.title.setToolTip(full)
+        p = column.prediction
+        if column.spec is not None:
+            engine = p.engine if p is not None else column.spec.engine
+            version = p.version if p is not None and p.version is not None else column.spec.version
+            self.detail.setText(f"{column.spec.kind} · {engine}" + (f" · version {version}"
+                                                                  if version is not None else ""))
+        else:
+            version = f" · version {p.version}" if p is not None and p.version is not None else ""
+            self.detail.setText(f"recorded run · {p.engine if p else ''}{version}")
+        if column.state == "running":
+            self.state.setText("<span style='color:#0D47A1'>⟳ running…</span>")
+        elif column.state == "failed" and column.error is not None:
+            self.state.setText(f"<span style='color:#B3261E'>✖ {_html(str(column.error))}</span>")
+            self.state.setToolTip(column.error.fix or "")
+        elif p is not None:
+            ms = p.timing_ms.get("predict")
+            load = p.timing_ms.get("load")
+            timing = f" in {ms:.1f} ms" if ms is not None else ""
+            if load:
+                timing += f" (+ load {load:.0f} ms)"
+            verb = "recorded" if column.state == "recorded" else "ran"
+            self.state.setText(f"<span style='color:#1B5E20'>✔ {verb}{timing}</span>")
+        else:
+            self.state.setText("<span style='color:#777'>not run yet</span>")
+        self.signature_note.setText(note)
+        self.signature_note.setVisible(bool(note))
+        self.reference_button.setChecked(reference)
+        self.reference_button.setText("Reference" if reference else "Make reference")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- values table -----------------------------------------------------------------------------------------------
+
+
+class ValuesModel(QtCore.QAbstractTableModel):
+    """One output flattened: a column of values per target, then the difference of each from the reference."""
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._shape: tuple = ()
+        self._columns: list[tuple[str, np.ndarray, np.ndarray | None]] = []  # header, flat values, beyond-tol mask
+        self._rows = 0
+
+    def set_columns(self, shape: tuple, columns: list[tuple[str, np.ndarray, np.ndarray | None]]) -> None:
+        self.beginResetModel()
+        self._shape = tuple(shape)
+        self._columns = columns
+        self._rows = min(max((c[1].size for c in columns), default=0), MAX_VALUE_ROWS)
+        self.endResetModel()
+
+    def value(self, row: int, column: int):
+        values = self._columns[column][1]
+        return values[row] if row < values.size else None
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        header, values, beyond = self._columns[index.column()]
+        row = index.row()
+        if row >= values.size:
+            return None
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            v = values[row]
+            if isinstance(v, bytes):
+                return v.decode("utf-8", "replace")
+            if isinstance(v, (float, np.floating)):
+                return f"{float(v):.7g}" if beyond is None else f"{float(v):.4g}"
+            return str(v)
+        if role == QtCore.Qt.ItemDataRole.BackgroundRole and beyond is not None and row < beyond.size and beyond[row]:
+            return QtGui.QBrush(QtGui.QColor(_STATUS_STYLE["different"][0]))
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            return self._columns[section][0]
+        if self._shape and len(self._shape) > 1:
+            return "[" + ", ".join(str(int(i)) for i in np.unravel_index(section, self._shape)) + "]"
+        return str(section)
+
+
+# --- the view ---------------------------------------------------------------------------------------------------
+
+DIFF_COLUMNS = ("output", "target", "status", "shape", "dtype", "max |Δ|", "max rel", "allclose", "beyond tol",
+                "argmax", "top-k", "NaN/Inf")
+PLOT_MODES = ("Overlay", "Difference", "Heatmap |Δ|")
+
+
+class CompareView(QtWidgets.QWidget):
+    """Targets as columns, one request to all of them, a diff table and plots of where they disagree."""
+
+    column_finished = QtCore.Signal(int)  # a target's run came back (done or failed)
+    compared = QtCore.Signal(object)  # list[PredictionDiff | None], once every live column has finished
+    targets_changed = QtCore.Signal()
+    tolerances_changed = QtCore.Signal(float, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, worker: Worker | None = None, settings=None):
+        super().__init__(parent)
+        self.worker = worker or Worker(self)
+        self.settings = settings
+        self.columns: list[Column] = []
+        self.reference = 0
+        self.diffs: list[PredictionDiff | None] = []
+        self.signature_key = ""
+        self.request_provider = None  # () -> (Signature, sources, batch, offers) | None: the run panel's form
+        self.current_target_provider = None  # () -> RunSpec | None: what the run panel runs on
+        self.inputs: dict[str, np.ndarray] = {}
+        self._examples: tuple = ()
+        self._generation = 0
+        self._prepare_task: Task | None = None
+        self._chosen_output = ""  # the output the user picked to plot; kept across runs
+        self.rtol, self.atol = self._stored_tolerances()
+
+        # -- toolbar
+        self.target_edit = QtWidgets.QLineEdit()
+        self.target_edit.setPlaceholderText("Add a target: model folder, base path, rest://host:port/model or "
+                                            "grpc://…  (Enter)")
+        self.target_edit.setClearButtonEnabled(True)
+        self.target_edit.returnPressed.connect(self._on_add_clicked)
+        self.add_button = QtWidgets.QPushButton("Add")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.folder_button = QtWidgets.QPushButton("Folder…")
+        self.folder_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DirOpenIcon))
+        self.folder_button.clicked.connect(self._on_folder_clicked)
+        self.current_button = QtWidgets.QPushButton("Add current")
+        self.current_button.setToolTip("Add the model or endpoint the Run tab runs on")
+        self.current_button.clicked.connect(self._on_current_clicked)
+        self.versions_button = QtWidgets.QPushButton("All versions…")
+        self.versions_button.setToolTip("One column per numbered version of a TF Serving base path")
+        self.versions_button.clicked.connect(self._on_versions_clicked)
+        self.clear_button = QtWidgets.QPushButton("Clear")
+        self.clear_button.clicked.connect(self.clear_targets)
+        self.rtol_edit = self._tolerance_edit(self.rtol, "Relative tolerance: |b − a| ≤ atol + rtol·|a|")
+        self.atol_edit = self._tolerance_edit(self.atol, "Absolute tolerance: |b − a| ≤ atol + rtol·|a|")
+        self.compare_button = QtWidgets.QPushButton("Compare")
+        self.compare_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay))
+        self.compare_button.setToolTip("Build the form's inputs once and send the same arrays to every target")
+        self.compare_button.setDefault(True)
+        self.compare_button.clicked.connect(self.compare)
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.target_edit, 3)
+        for w in (self.add_button, self.folder_button, self.current_button, self.versions_button, self.clear_button):
+            bar.addWidget(w)
+        bar.addSpacing(12)
+        bar.addWidget(QtWidgets.QLabel("rtol"))
+        bar.addWidget(self.rtol_edit)
+        bar.addWidget(QtWidgets.QLabel("atol"))
+        bar.addWidget(self.atol_edit)
+        bar.addSpacing(8)
+        bar.addWidget(self.compare_button)
+
+        self.message = MessageBar()
+        self.message.hide()
+
+        # -- target cards, side by side
+        self._cards: list[TargetCard] = []
+        self._cards_box = QtWidgets.QWidget()
+        self._cards_layout = QtWidgets.QHBoxLayout(self._cards_box)
+        self._cards_layout.setContentsMargins(0, 0, 0, 0)
+        self._empty = QtWidgets.QLabel("No targets yet. Add two or more: the open model, another version "
+                                       "(All versions…), a folder or a TF Serving endpoint.")
+        self._empty.setStyleSheet("color: #666; padding: 12px;")
+        self._cards_layout.addWidget(self._empty, 1)
+        cards_scroll = QtWidgets.QScrollArea()
+        cards_scroll.setWidgetResizable(True)
+        cards_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        cards_scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        cards_scroll.setWidget(self._cards_box)
+        cards_scroll.setFixedHeight(104)
+
+        self.headline = QtWidgets.QLabel()
+        self.headline.setObjectName("CompareHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.inputs_label = QtWidgets.QLabel()
+        self.inputs_label.setStyleSheet("color: #555;")
+        self.inputs_label.setWordWrap(True)
+
+        # -- diff table
+        self.table = QtWidgets.QTableWidget(0, len(DIFF_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(DIFF_COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setWordWrap(False)
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for i, width in enumerate((90, 150, 150, 110, 80, 80, 80, 66, 84, 60, 60)):
+            header.resizeSection(i, width)
+
+        # -- plots and values
+        self.output_box = QtWidgets.QComboBox()
+        self.output_box.setToolTip("Which output the plot and values show")
+        self.output_box.setMinimumWidth(120)
+        self.output_box.currentIndexChanged.connect(self._on_output_box_changed)
+        self.mode_box = QtWidgets.QComboBox()
+        self.mode_box.addItems(PLOT_MODES)
+        self.mode_box.setToolTip("Overlay: every target's values; Difference: each target minus the reference, "
+                                 "with the tolerance band; Heatmap: |difference| per element")
+        self.mode_box.currentIndexChanged.connect(self._on_mode_box_changed)
+        self.heat_target_box = QtWidgets.QComboBox()
+        self.heat_target_box.setToolTip("Which target's difference from the reference the heatmap shows")
+        self.heat_target_box.currentIndexChanged.connect(self._on_mode_box_changed)
+        self.plot_caption = QtWidgets.QLabel()
+        self.plot_caption.setStyleSheet("color: #555;")
+        plot_bar = QtWidgets.QHBoxLayout()
+        plot_bar.addWidget(QtWidgets.QLabel("Output"))
+        plot_bar.addWidget(self.output_box)
+        plot_bar.addWidget(self.mode_box)
+        plot_bar.addWidget(self.heat_target_box)
+        plot_bar.addWidget(self.plot_caption, 1)
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
+        for name in ("left", "bottom"):
+            self.plot_item.getAxis(name).setPen(pg.mkPen("#666"))
+            self.plot_item.getAxis(name).setTextPen(pg.mkPen("#333"))
+        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
+        self._curves: list[pg.PlotDataItem] = []
+        self._band = [pg.PlotDataItem(pen=pg.mkPen("#888", width=1, style=QtCore.Qt.PenStyle.DashLine))
+                      for _ in range(2)]
+        self._band_fill = pg.FillBetweenItem(self._band[0], self._band[1], brush=pg.mkBrush(120, 120, 120, 40))
+        for item in (*self._band, self._band_fill):
+            self.plot_item.addItem(item)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.plot_item.addItem(self.image_item)
+        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("inferno"), interactive=False, width=12, pen="#666")
+        self.color_bar.setImageItem(self.image_item, insert_in=self.plot_item)
+        plot_panel = QtWidgets.QWidget()
+        plot_layout = QtWidgets.QVBoxLayout(plot_panel)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.addLayout(plot_bar)
+        plot_layout.addWidget(self.plot_widget, 1)
+
+        self.values = ValuesModel(self)
+        self.values_view = QtWidgets.QTableView()
+        self.values_view.setModel(self.values)
+        self.values_view.setAlternatingRowColors(True)
+        self.values_view.horizontalHeader().setDefaultSectionSize(92)
+        self.values_view.verticalHeader().setDefaultSectionSize(22)
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self.values_view.setFont(mono)
+
+        lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        lower.addWidget(plot_panel)
+        lower.addWidget(self.values_view)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([190, 420])
+        lower.setSizes([760, 480])
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(cards_scroll)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.inputs_label)
+        layout.addWidget(self.splitter, 1)
+        self._hide_plot_items()
+        self._refresh_cards()
+        self._update_actions()
+
+    # -- targets ------------------------------------------------------------------------------------------------
+    def add_target(self, target: str | RunSpec, version: int | None = None, engine: str = "auto",
+                   title: str | None = None) -> Column:
+        """Add a live target (folder, base path + version, or endpoint URL); ExplorerError if it cannot be parsed."""
+        spec = target if isinstance(target, RunSpec) else spec_from_text(str(target), version, engine)
+        column = Column(spec, title or spec_title(spec))
+        self.columns.append(column)
+        self._targets_changed()
+        return column
+
+    def add_recorded(self, prediction: Prediction, title: str) -> Column:
+        """Add a recorded result (a saved run): shown and compared, never re-run."""
+        column = Column(None, title, prediction=prediction, state="recorded")
+        self.columns.append(column)
+        self._targets_changed()
+        return column
+
+    def remove_column(self, index: int) -> None:
+        column = self.columns.pop(index)
+        self._close_runner(column)
+        if self.reference >= len(self.columns) or self.reference == index:
+            self.reference = 0
+        elif index < self.reference:
+            self.reference -= 1
+        self._targets_changed()
+
+    def clear_targets(self) -> None:
+        for column in self.columns:
+            self._close_runner(column)
+        self.columns.clear()
+        self.reference = 0
+        self._targets_changed()
+
+    def set_reference(self, index: int) -> None:
+        """Compare every other column against column `index`."""
+        if 0 <= index < len(self.columns):
+            self.reference = index
+            self._targets_changed(keep_results=True)
+
+    def add_all_versions(self, base: str, engine: str = "auto") -> list[Column]:
+        """One column per numbered version of a TF Serving base path, oldest first; ExplorerError if it has none."""
+        from explorer.core.savedmodel import list_versions
+
+        versions = sorted(list_versions(base))
+        if not versions:
+            raise ExplorerError(f"{base} has no numbered version folders holding a SavedModel.",
+                                fix="Choose a TF Serving base path: a folder of version folders 1/, 2/, …")
+        base = os.path.abspath(base)
+        return [self.add_target(RunSpec(base, "folder", engine, v)) for v in versions]
+
+    def specs(self) -> list[RunSpec]:
+        """The live targets, in column order (for saving)."""
+        return [c.spec for c in self.columns if c.spec is not None]
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def compare(self) -> Task | None:
+        """Build the form's inputs once (from request_provider) and send them to every live target."""
+        if self.request_provider is None:
+            self._say("Nothing to compare with: open a model and fill in its inputs in the Run tab.", "info")
+            return None
+        request = self.request_provider()
+        if request is None or request[0] is None:
+            self._say("Select a signature and fill in its inputs in the Run tab first.", "info",
+                      fix="The same inputs then go to every target here.")
+            return None
+        if len([c for c in self.columns if c.live]) < 1 or len(self.columns) < 2:
+            self._say("Add at least two targets to compare.", "info",
+                      fix="Use Add current, All versions…, Folder… or type a rest:// or grpc:// URL.")
+            return None
+        signature, sources, batch, offers = request
+        kinds = {c.spec.kind for c in self.columns if c.live}
+        where = "local" if kinds == {"folder"} else "serving"  # the stricter rules when a server takes part
+        self.message.clear()
+        self._prepare_task = self.worker.submit(
+            prepare_request, signature, sources, batch, offers, where, caller="compare-prepare",
+            name="building the inputs", on_done=lambda task, prepared: self._on_prepared(signature.key, prepared),
+            on_failed=self._on_prepare_failed)
+        return self._prepare_task
+
+    def compare_arrays(self, signature_key: str, inputs: dict[str, np.ndarray], examples: tuple = ()) -> list[Task]:
+        """Send these arrays to every live target (recorded columns keep their outputs); returns the tasks."""
+        self._generation += 1
+        self.signature_key = signature_key
+        self.inputs = {k: np.asarray(v) for k, v in inputs.items()}
+        self._examples = tuple(examples)
+        self.message.clear()
+        self._show_inputs()
+        tasks = []
+        for i, column in enumerate(self.columns):
+            if not column.live:
+                continue
+            column.state, column.error, column.prediction = "running", None, None
+            generation = self._generation
+            column.task = self.worker.submit(
+                run_column, column.runner, column.spec, signature_key, self.inputs, self._examples,
+                caller=f"compare-{id(column)}", name=f"running {column.title}",
+                on_done=lambda task, outcome, c=column, g=generation: self._on_column_done(c, g, outcome),
+                on_failed=lambda task, error, c=column, g=generation: self._on_column_failed(c, g, error))
+            tasks.append(column.task)
+        self._refresh_cards()
+        self._update_actions()
+        self._refresh_diffs()
+        return tasks
+
+    def is_running(self) -> bool:
+        return any(c.state == "running" for c in self.columns) or (
+            self._prepare_task is not None and not self._prepare_task.finished)
+
+    def wait(self, timeout_ms: int = 60000) -> bool:
+        return self.worker.wait(timeout_ms)
+
+    # -- tolerances ---------------------------------------------------------------------------------------------
+    def set_tolerances(self, rtol: float, atol: float) -> None:
+        """Change rtol/atol (remembered in the settings), and compare again what is already there."""
+        self.rtol, self.atol = float(rtol), float(atol)
+        for edit, value in ((self.rtol_edit, self.rtol), (self.atol_edit, self.atol)):
+            edit.setText(f"{value:g}")
+        if self.settings is not None:
+            self.settings.set(TOLERANCES_KEY, {"rtol": self.rtol, "atol": self.atol})
+        self.tolerances_changed.emit(self.rtol, self.atol)
+        self._refresh_diffs()
+
+    def _stored_tolerances(self) -> tuple[float, float]:
+        stored = self.settings.get(TOLERANCES_KEY, {}) if self.settings is not None else {}
+        try:
+            rtol, atol = float(stored.get("rtol", DEFAULT_RTOL)), float(stored.get("atol", DEFAULT_ATOL))
+        except (AttributeError, TypeError, ValueError):  # a hand-edited settings file must not stop the view
+            return DEFAULT_RTOL, DEFAULT_ATOL
+        return (rtol if rtol >= 0 else DEFAULT_RTOL), (atol if atol >= 0 else DEFAULT_ATOL)
+
+    def _tolerance_edit(self, value: float, tip: str) -> QtWidgets.QLineEdit:
+        edit = QtWidgets.QLineEdit(f"{value:g}")
+        validator = QtGui.QDoubleValidator(0.0, 1e9, 12, edit)
+        validator.setNotation(QtGui.QDoubleValidator.Notation.ScientificNotation)
+        validator.setLocale(QtCore.QLocale.c())  # "1e-5" must parse whatever the user's locale
+        edit.setValidator(validator)
+        edit.setMaximumWidth(72)
+        edit.setToolTip(tip)
+        edit.editingFinished.connect(self._on_tolerance_edited)
+        return edit
+
+    def _on_tolerance_edited(self) -> None:
+        try:
+            rtol, atol = float(self.rtol_edit.text()), float(self.atol_edit.text())
+        except ValueError:
+            return
+        if (rtol, atol) != (self.rtol, self.atol):
+            self.set_tolerances(rtol, atol)
+
+    # -- results ------------------------------------------------------------------------------------------------
+    def _on_prepared(self, signature_key: str, prepared) -> None:
+        self.compare_arrays(signature_key, prepared.inputs, prepared.examples)
+        if prepared.notes:
+            self.inputs_label.setText(self.inputs_label.text() + " · " + " ".join(prepared.notes))
+
+    def _on_prepare_failed(self, task, error: ExplorerError) -> None:
+        self.message.show_error(error)
+        self._update_actions()
+
+    def _on_column_done(self, column: Column, generation: int, outcome: ColumnOutcome) -> None:
+        if column not in self.columns or generation != self._generation:
+            self._close_runner_object(outcome.runner, column)
+            return
+        if column.runner is not None and column.runner is not outcome.runner:
+            self._close_runner_object(column.runner, column)
+        column.runner, column.prediction, column.signatures = outcome.runner, outcome.prediction, outcome.signatures
+        column.state, column.error = "done", None
+        self._column_finished(column)
+
+    def _on_column_failed(self, column: Column, generation: int, error: ExplorerError) -> None:
+        if column not in self.columns or generation != self._generation:
+            return
+        runner = getattr(error, "runner", None)
+        if runner is not None and column.runner is None:
+            column.runner = runner
+        column.state, column.error, column.prediction = "failed", error, None
+        self._column_finished(column)
+
+    def _column_finished(self, column: Column) -> None:
+        self._refresh_cards()
+        self._update_actions()
+        self._refresh_diffs()
+        self.column_finished.emit(self.columns.index(column))
+        if not self.is_running():
+            failed = [c for c in self.columns if c.state == "failed"]
+            if failed:
+                first = failed[0]
+                more = f" ({len(failed) - 1} more target{'s' * (len(failed) > 2)} failed)" if len(failed) > 1 else ""
+                self.message.show_message(f"{first.title}: {first.error}{more}", "error",
+                                          details=first.error.details, fix=first.error.fix)
+            self.compared.emit(list(self.diffs))
+
+    def _refresh_diffs(self) -> None:
+        # Plain numpy on small outputs; fine on the GUI thread up to a few 100k elements per target.
+        outputs = [c.prediction.outputs if c.prediction is not None else None for c in self.columns]
+        self.diffs = compare_many(outputs, self.reference, rtol=self.rtol, atol=self.atol)
+        self._fill_table()
+        self._fill_outputs_box()
+        self._headline()
+        self._redraw()
+
+    # -- drawing ------------------------------------------------------------------------------------------------
+    def _targets_changed(self, keep_results: bool = False) -> None:
+        if not keep_results:
+            self._generation += 1  # results still running for the old set of columns are dropped
+        self._refresh_cards()
+        self._refresh_diffs()
+        self._update_actions()
+        self.targets_changed.emit()
+
+    def _refresh_cards(self) -> None:
+        while len(self._cards) < len(self.columns):
+            card = TargetCard()
+            card.remove_requested.connect(self._on_card_remove_requested)
+            card.reference_requested.connect(self._on_card_reference_requested)
+            self._cards_layout.insertWidget(len(self._cards), card, 1,  # equal widths: columns
+                                            QtCore.Qt.AlignmentFlag.AlignTop)
+            self._cards.append(card)
+        while len(self._cards) > len(self.columns):
+            card = self._cards.pop()
+            card.setParent(None)
+            card.deleteLater()
+        ref = self.columns[self.reference] if self.reference < len(self.columns) else None
+        for i, (card, column) in enumerate(zip(self._cards, self.columns)):
+            card.show_column(i, column, i == self.reference, self._signature_note(column, ref))
+        self._empty.setVisible(not self.columns)
+
+    def _signature_note(self, column: Column, ref: Column | None) -> str:
+        if ref is None or column is ref or not column.signatures or not ref.signatures or not self.signature_key:
+            return ""
+        diffs = compare_signatures({k: v for k, v in ref.signatures.items() if k == self.signature_key},
+                                   {k: v for k, v in column.signatures.items() if k == self.signature_key})
+        diff = diffs[0] if diffs else None
+        if diff is None or diff.status == "same":
+            return f"{self.signature_key}: same signature as {LETTERS[self.reference]}"
+        changes = "; ".join(c.text() for c in diff.changes[:2]) + ("; …" if len(diff.changes) > 2 else "")
+        colour = "#B3261E" if diff.breaking else "#777"
+        return f"<span style='color:{colour}'>{self.signature_key} differs from {LETTERS[self.reference]}: " \
+               f"{_html(changes)}</span>"
+
+    def _fill_table(self) -> None:
+        rows = []
+        for i, diff in enumerate(self.diffs):
+            if diff is None:
+                continue
+            for key, d in diff.outputs.items():
+                rows.append((i, key, d))
+        self.table.setRowCount(len(rows))
+        ref = LETTERS[self.reference] if self.columns else ""
+        for r, (i, key, d) in enumerate(rows):
+            if d.shape_a == d.shape_b or d.shape_b is None or d.shape_a is None:
+                shape = _shape(d.shape_a if d.shape_a is not None else d.shape_b)
+            else:
+                shape = f"{_shape(d.shape_a)} → {_shape(d.shape_b)}"
+            dtype = d.dtype_a if d.dtype_a == d.dtype_b or not d.dtype_b else f"{d.dtype_a} → {d.dtype_b}"
+            nonfinite = f"{d.nonfinite_a} / {d.nonfinite_b}" + (f" ({d.nonfinite_differ} differ)"
+                                                               if d.nonfinite_differ else "")
+            texts = [key, f"{LETTERS[i]} vs {ref} · {self.columns[i].title}", _STATUS_TEXT.get(d.status, d.status),
+                     shape, dtype, _num(d.max_abs), _num(d.max_rel),
+                     "yes" if d.allclose else "no", f"{d.mismatched} / {d.size}",
+                     "–" if d.argmax_agree is None else f"{d.argmax_agree:.0%}",
+                     "–" if d.topk_agree is None else f"{d.topk_agree:.0%}", nonfinite]
+            background, ink = _STATUS_STYLE.get(d.status, ("#FFFFFF", "#000000"))
+            for c, text in enumerate(texts):
+                item = QtWidgets.QTableWidgetItem(text)
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, (i, key))
+                if c >= 5:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                if c == 2 or (not d.agrees and c in (5, 6, 7, 8)) or (c == 11 and d.nonfinite_differ) or (
+                        c == 9 and d.argmax_agree is not None and d.argmax_agree < 1) or (
+                        c in (3, 4) and (d.shape_a != d.shape_b or d.dtype_a != d.dtype_b)):
+                    item.setBackground(QtGui.QBrush(QtGui.QColor(background)))
+                    item.setForeground(QtGui.QBrush(QtGui.QColor(ink)))
+                if c == 2:
+                    font = item.font()
+                    font.setBold(not d.agrees)
+                    item.setFont(font)
+                if c == 1:
+                    item.setForeground(QtGui.QBrush(QtGui.QColor(column_color(i))))
+                    item.setToolTip(self.columns[i].spec.target if self.columns[i].spec else self.columns[i].title)
+                self.table.setItem(r, c, item)
+
+    def _fill_outputs_box(self) -> None:
+        keys = sorted({k for c in self.columns if c.prediction is not None for k in c.prediction.outputs})
+        self.output_box.blockSignals(True)
+        self.output_box.clear()
+        self.output_box.addItems(keys)
+        differing = [k for d in self.diffs if d is not None for k in d.differing]
+        if self._chosen_output in keys:
+            self.output_box.setCurrentText(self._chosen_output)
+        elif differing:  # unless the user picked one, show first what disagrees: that is what they came for
+            self.output_box.setCurrentText(differing[0])
+        self.output_box.blockSignals(False)
+        others = [i for i, d in enumerate(self.diffs) if d is not None]
+        current_target = self.heat_target_box.currentData()
+        self.heat_target_box.blockSignals(True)
+        self.heat_target_box.clear()
+        for i in others:
+            self.heat_target_box.addItem(f"{LETTERS[i]} − {LETTERS[self.reference]}", i)
+        index = self.heat_target_box.findData(current_target)
+        self.heat_target_box.setCurrentIndex(max(index, 0))
+        self.heat_target_box.blockSignals(False)
+
+    def _headline(self) -> None:
+        if len(self.columns) < 2:
+            self.headline.setText("")
+            return
+        ref = LETTERS[self.reference]
+        parts = []
+        tol = f"rtol {self.rtol:g}, atol {self.atol:g}"
+        for i, diff in enumerate(self.diffs):
+            if diff is None:
+                continue
+            who = f"<b style='color:{column_color(i)}'>{LETTERS[i]}</b>"
+            if diff.equal:
+                exact = all(d.status == "equal" for d in diff.outputs.values())
+                parts.append(f"{who} {'equals' if exact else 'agrees with'} {ref} on every output"
+                             + ("" if exact else f" within {tol}"))
+            else:
+                worst = []
+                for key in diff.differing:
+                    d = diff.outputs[key]
+                    if d.status == "different":
+                        worst.append(f"<b>{key}</b> ({d.mismatched}/{d.size} beyond tolerance, max |Δ| "
+                                     f"{_num(d.max_abs)})")
+                    else:
+                        worst.append(f"<b>{key}</b> ({_STATUS_TEXT.get(d.status, d.status)})")
+                parts.append(f"{who} <span style='color:#B3261E'>differs</span> from {ref} in " + ", ".join(worst))
+        failed = [LETTERS[i] for i, c in enumerate(self.columns) if c.state == "failed"]
+        if failed:
+            parts.append(f"<span style='color:#B3261E'>{', '.join(failed)} failed</span>")
+        if self.is_running():
+            parts.append("<span style='color:#0D47A1'>waiting for "
+                         + ", ".join(LETTERS[i] for i, c in enumerate(self.columns) if c.state == "running")
+                         + "…</span>")
+        self.headline.setText(". ".join(parts) + ("." if parts else ""))
+
+    def _show_inputs(self) -> None:
+        parts = [f"{k} {'string' if v.dtype.kind in 'OSU' else v.dtype.name} {_shape(v.shape)}"
+                 for k, v in self.inputs.items()]
+        self.inputs_label.setText(f"Same request to every target: <b>{self.signature_key}</b> · " + ", ".join(parts)
+                                  if parts else "")
+
+    def _hide_plot_items(self) -> None:
+        for curve in self._curves:
+            curve.hide()
+        for item in (*self._band, self._band_fill):
+            item.hide()
+        self.image_item.hide()
+        self.color_bar.hide()
+        self.legend.clear()
+        vb = self.plot_item.getViewBox()
+        vb.invertY(False)
+        vb.setAspectLocked(False)
+        self.plot_item.setLabel("left", "")
+        self.plot_item.setLabel("bottom", "")
+
+    def _curve(self, i: int) -> pg.PlotDataItem:
+        while len(self._curves) <= i:
+            curve = pg.PlotDataItem()
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.plot_item.addItem(curve)
+            self._curves.append(curve)
+        return self._curves[i]
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        """Curves shown now (tests read their data with getData())."""
+        return [c for c in self._curves if c.isVisible()]
+
+    def _redraw(self) -> None:
+        self._hide_plot_items()
+        key = self.output_box.currentText()
+        mode = self.mode_box.currentText()
+        self.heat_target_box.setVisible(mode == PLOT_MODES[2] and self.heat_target_box.count() > 1)
+        if not key:
+            self.plot_caption.setText("Run a comparison to see the outputs here.")
+            self.values.set_columns((), [])
+            return
+        numeric = [(i, np.asarray(c.prediction.outputs[key])) for i, c in enumerate(self.columns)
+                   if c.prediction is not None and key in c.prediction.outputs]
+        self._fill_values(key, numeric)
+        numeric = [(i, a) for i, a in numeric if a.dtype.kind in "biuf"]
+        if not numeric:
+            self.plot_caption.setText(f"{key} is not numeric: see the values table.")
+            return
+        diffs = {i: d.outputs.get(key) for i, d in enumerate(self.diffs) if d is not None}
+        if mode == PLOT_MODES[0]:
+            self._draw_overlay(key, numeric)
+        elif mode == PLOT_MODES[1]:
+            self._draw_difference(key, numeric, diffs)
+        else:
+            self._draw_heatmap(key, numeric, diffs)
+        self.plot_item.enableAutoRange()
+
+    def _draw_overlay(self, key: str, numeric) -> None:
+        size = max(a.size for _, a in numeric)
+        small = size <= 64
+        for n, (i, array) in enumerate(numeric):
+            color = column_color(i)
+            # Later columns are drawn dashed and with hollow symbols so identical curves stay visible.
+            style = QtCore.Qt.PenStyle.SolidLine if n == 0 else QtCore.Qt.PenStyle.DashLine
+            curve = self._curve(n)
+            curve.setData(np.arange(array.size), array.reshape(-1).astype(np.float64),
+                          pen=pg.mkPen(color, width=2 if n == 0 else 1.5, style=style),
+                          symbol=("o" if n % 2 == 0 else "x") if small else None, symbolSize=8 if n == 0 else 7,
+                          symbolBrush=color if n == 0 else None, symbolPen=pg.mkPen(color))
+            curve.show()
+            self.legend.addItem(curve, f"{LETTERS[i]} · {self.columns[i].title}")
+        self.plot_item.setLabel("bottom", "element (flattened)")
+        self.plot_item.setLabel("left", key)
+        self.plot_caption.setText(f"{key}: every target's values, flattened ({size} elements)")
+
+    def _draw_difference(self, key: str, numeric, diffs) -> None:
+        ref_array = next((a for i, a in numeric if i == self.reference), None)
+        n = 0
+        for i, _array in numeric:
+            d = diffs.get(i)
+            if d is None or d.diff is None:
+                continue
+            curve = self._curve(n)
+            values = d.diff.reshape(-1)
+            curve.setData(np.arange(values.size), values, pen=pg.mkPen(column_color(i), width=1.5),
+                          symbol="o" if values.size <= 64 else None, symbolSize=6, symbolBrush=column_color(i),
+                          symbolPen=None)
+            curve.show()
+            self.legend.addItem(curve, f"{LETTERS[i]} − {LETTERS[self.reference]}")
+            n += 1
+        if ref_array is not None and n:
+            # The band |b − a| ≤ atol + rtol·|a| makes "differs only beyond a tolerance" visible at a glance.
+            tol = self.atol + self.rtol * np.abs(ref_array.reshape(-1).astype(np.float64))
+            x = np.arange(tol.size)
+            self._band[0].setData(x, tol)
+            self._band[1].setData(x, -tol)
+            for item in (*self._band, self._band_fill):
+                item.show()
+            self.legend.addItem(self._band[0], "tolerance band")
+        self.plot_item.setLabel("bottom", "element (flattened)")
+        self.plot_item.setLabel("left", f"{key} − reference")
+        self.plot_caption.setText(f"{key}: each target minus {LETTERS[self.reference]}; dashed: ±(atol + rtol·|a|)"
+                                  if n else f"{key}: no difference to draw (shapes differ or one side failed)")
+
+    def _draw_heatmap(self, key: str, numeric, diffs) -> None:
+        target = self.heat_target_box.currentData()
+        d = diffs.get(target) if target is not None else None
+        if d is None or d.diff is None:
+            self.plot_caption.setText(f"{key}: no element-wise difference (shapes differ or one side failed)")
+            return
+        diff = np.abs(d.diff)
+        image = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
+        high = float(image.max()) if image.size else 0.0
+        self.image_item.setImage(image, autoLevels=False, levels=(0.0, high or 1.0))
+        self.color_bar.setLevels((0.0, high or 1.0))
+        self.image_item.show()
+        self.color_bar.show()
+        vb = self.plot_item.getViewBox()
+        vb.invertY(True)
+        self.plot_item.setLabel("bottom", "element in row")
+        self.plot_item.setLabel("left", "batch row")
+        self.plot_caption.setText(f"{key}: |{LETTERS[target]} − {LETTERS[self.reference]}| per element, "
+                                  f"max {_num(high)}")
+
+    def _fill_values(self, key: str, arrays) -> None:
+        columns = []
+        shape = ()
+        for i, array in arrays:
+            shape = array.shape if not shape else shape
+            columns.append((f"{LETTERS[i]}", array.reshape(-1), None))
+        for i, d in enumerate(self.diffs):
+            od = d.outputs.get(key) if d is not None else None
+            if od is None or od.diff is None:
+                continue
+            ref = np.asarray(self.columns[self.reference].prediction.outputs[key]).astype(np.float64).reshape(-1)
+            delta = od.diff.reshape(-1)
+            beyond = np.abs(delta) > self.atol + self.rtol * np.abs(ref)
+            columns.append((f"{LETTERS[i]} − {LETTERS[self.reference]}", delta, beyond))
+        self.values.set_columns(shape, columns)
+
+    def _update_actions(self) -> None:
+        running = self.is_running()
+        self.compare_button.setEnabled(not running and len(self.columns) >= 2)
+        self.compare_button.setText("Comparing…" if running else "Compare")
+        self.clear_button.setEnabled(bool(self.columns))
+        self.current_button.setEnabled(self.current_target_provider is not None)
+
+    def _say(self, text: str, level: str, fix: str = "") -> None:
+        self.message.show_message(text, level, fix=fix)
+
+    def _close_runner(self, column: Column) -> None:
+        runner, column.runner = column.runner, None
+        self._close_runner_object(runner, column)
+
+    def _close_runner_object(self, runner, column: Column) -> None:
+        if runner is not None:  # freeing a TF model can take a while: not on the GUI thread
+            self.worker.submit(runner.close, caller=f"close-{id(runner)}", name=f"closing {column.title}")
+
+    # -- slots --------------------------------------------------------------------------------------------------
+    def _on_add_clicked(self) -> None:
+        text = self.target_edit.text().strip()
+        if not text:
+            return
+        try:
+            self.add_target(text)
+        except ExplorerError as exc:
+            self.message.show_error(exc)
+            return
+        self.target_edit.clear()
+
+    def _on_folder_clicked(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Add a model folder to compare")
+        if folder:
+            self.add_target(folder)
+
+    def _on_current_clicked(self) -> None:
+        spec = self.current_target_provider() if self.current_target_provider else None
+        if spec is None:
+            self._say("Open a model or connect to a server first.", "info")
+            return
+        self.add_target(spec)
+
+    def _on_versions_clicked(self) -> None:
+        spec = self.current_target_provider() if self.current_target_provider else None
+        start = spec.target if spec is not None and spec.kind == "folder" else ""
+        base = QtWidgets.QFileDialog.getExistingDirectory(self, "Compare all versions of a TF Serving base path",
+                                                          start)
+        if base:
+            try:
+                self.add_all_versions(base)
+            except ExplorerError as exc:
+                self.message.show_error(exc)
+
+    def _on_card_remove_requested(self, card: TargetCard) -> None:
+        self.remove_column(self._cards.index(card))
+
+    def _on_card_reference_requested(self, card: TargetCard) -> None:
+        self.set_reference(self._cards.index(card))
+
+    def _on_table_selection_changed(self) -> None:
+        items = self.table.selectedItems()
+        if not items:
+            return
+        i, key = items[0].data(QtCore.Qt.ItemDataRole.UserRole)
+        self.output_box.setCurrentText(key)
+        index = self.heat_target_box.findData(i)
+        if index >= 0:
+            self.heat_target_box.setCurrentIndex(index)
+
+    def _on_output_box_changed(self, *_):
+        self._chosen_output = self.output_box.currentText()  # programmatic changes block signals
+        self._redraw()
+
+    def _on_mode_box_changed(self, *_):
+        self._redraw()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m explorer.ui.widgets.compare_view TARGET TARGET [...]`: compare with a seeded random request."""
+    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
+    from explorer.core.compare import random_sources
+    from explorer.core.savedmodel import read_model
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
+    view = CompareView()
+    for text in argv[1:]:
+        view.add_target(text)
+    if view.columns and view.columns[0].spec.kind == "folder":
+        info = read_model(view.columns[0].spec.target, version=view.columns[0].spec.version)
+        signature = info.user_signatures[info.default_signature]
+        view.request_provider = lambda: (signature, random_sources(signature), 4, {})
+        QtCore.QTimer.singleShot(0, view.compare)
+    view.resize(1280, 800)
+    view.setWindowTitle("Compare")
+    view.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
