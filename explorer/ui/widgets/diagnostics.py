@@ -312,6 +312,13 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         if not d.causes and d.verdict == "ok":
             note = QtWidgets.QLabel("Nothing suspicious: every output follows the inputs.")
             self.cards_layout.insertWidget(0, note)
+        # Give the verdict and cards the room they need (up to half), the plots the rest.
+        self.cards_box.adjustSize()
+        wanted = (self.verdict_label.sizeHint().height() + self.stats_label.sizeHint().height()
+                  + self.cards_box.sizeHint().height() + 24)
+        total = max(sum(self.splitter.sizes()), 600)
+        top = min(wanted, total // 2)
+        self.splitter.setSizes([top, total - top])
         keys = [k for k, s in d.outputs.items() if s.numeric and k in d.values]
         self.output_combo.blockSignals(True)
         self.output_combo.clear()
@@ -359,12 +366,20 @@ class DiagnosticsPanel(QtWidgets.QWidget):
                 legend_done.add(name)
         for curve in self._probe_curves[len(shown):]:
             curve.hide()
+        # Room on the right for the legend, so it never hides the curves' ends.
+        self.probes_plot.getPlotItem().setXRange(0, max(points - 1, 1) * 1.45, padding=0.02)
+        finite = values[shown, :points][np.isfinite(values[shown, :points])]
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+            pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+            self.probes_plot.getPlotItem().setYRange(lo - pad, hi + pad, padding=0)
         left_out = len(values) - len(shown)
         self.probes_caption.setText(
             f"{len(shown)} probe curves of output {key}"
             + (f" ({left_out} more probes not drawn)" if left_out else "")
             + (f"; first {points} of {values.shape[1]} elements" if points < values.shape[1] else "")
-            + ". Curves that lie on top of each other are identical outputs.")
+            + (". They all coincide: this output does not depend on the input." if d.outputs[key].identical
+               else ". Curves that lie on top of each other are identical outputs."))
         s = d.outputs[key]
         spread = _heatmap_grid(s.element_spread if s.element_spread is not None else np.zeros(values.shape[1]))
         self.heatmap_image.setImage(spread, autoLevels=False)
