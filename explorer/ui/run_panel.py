@@ -122,6 +122,7 @@ class RunPanel(QtWidgets.QWidget):
         self._signature: Signature | None = None
         self._run_task: Task | None = None
         self._load_task: Task | None = None
+        self._load_pending = False
 
         self.form = TensorForm(worker=self.worker)
         self.outputs = OutputView()
@@ -212,9 +213,20 @@ class RunPanel(QtWidgets.QWidget):
         self.spec = RunSpec(str(target), kind, self.engine_box.currentData(), version, tuple(options))
         self.form.target = "local" if kind == "folder" else "serving"
         self.form._model_key = self.spec.key()
-        if self.auto_load:
-            self.load()
+        self._load_pending = self.auto_load
+        self._load_if_shown()
         self._update_actions()
+
+    def _load_if_shown(self) -> None:
+        # Load ahead of the first run only once the panel is on screen: a user who only browses signatures
+        # should not pay TensorFlow's import (seconds, ~500 MB) for it.
+        if self._load_pending and self.isVisible() and self.spec is not None:
+            self._load_pending = False
+            self.load()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._load_if_shown()
 
     def set_signature(self, signature: Signature | None) -> None:
         """Show a signature's inputs; what was typed for the previous one is kept for when it comes back."""
@@ -319,8 +331,8 @@ class RunPanel(QtWidgets.QWidget):
 
         self._close_runner()
         self.spec = replace(self.spec, engine=self.engine())
-        if self.auto_load:
-            self.load()
+        self._load_pending = self.auto_load
+        self._load_if_shown()
 
     def _on_task_progress(self, task: Task, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 100))

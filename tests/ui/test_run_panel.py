@@ -149,3 +149,15 @@ def test_engine_choice_runs_the_session_loader(qtbot, panel, shared_models):
     with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT) as blocker:
         panel.run()
     assert blocker.args[0].engine == "session" and not blocker.args[0].notes
+
+
+def test_model_loads_once_the_panel_is_shown(qtbot, half):
+    panel = RunPanel()  # e.g. a tab not in front: browsing signatures must not import TensorFlow
+    qtbot.addWidget(panel)
+    panel.set_model(half)
+    assert panel._load_task is None
+    panel.show()
+    assert panel._load_task is not None
+    assert panel.wait(TIMEOUT) and panel.runner is not None
+    panel.close()
+    panel.wait(TIMEOUT)
