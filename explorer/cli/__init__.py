@@ -31,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(exc) -> str:
+    """An ExplorerError as the single line a terminal user reads: the message, then the fix if it adds one."""
+    text = str(exc)
+    fix = getattr(exc, "fix", "") or ""
+    if fix and fix not in text:
+        text = f"{text.rstrip()} Fix: {fix}"
+    return "error: " + " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; ExplorerErrors become one readable line on stderr and a non-zero exit."""
     from explorer.core.errors import ExplorerError, ServingError
@@ -43,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return module.run(args)
     except ServingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
         return EXIT_DIFFERENT
     except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
