@@ -117,17 +117,19 @@ class ServerPanel(QtWidgets.QWidget):
         self.tree.tree.placeholder = "Connect to a TF Serving model to see the signatures it serves."
         self.tree.signature_selected.connect(self.signature_selected)
 
-        top = QtWidgets.QHBoxLayout()
-        names = QtWidgets.QVBoxLayout()
-        names.setSpacing(0)
-        names.addWidget(self.title)
-        names.addWidget(self.url_label)
-        top.addLayout(names, 1)
+        # Long endpoint names must not widen the window: the labels wrap, the buttons get their own row.
+        for label in (self.title, self.url_label):
+            label.setWordWrap(True)
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        buttons = QtWidgets.QHBoxLayout()
         for w in (self.refresh_button, self.auto_check, self.auto_seconds, self.edit_button, self.disconnect_button):
-            top.addWidget(w)
+            buttons.addWidget(w)
+        buttons.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
+        layout.addWidget(self.title)
+        layout.addWidget(self.url_label)
+        layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(self.versions)
         layout.addWidget(self.served_label)
