@@ -171,12 +171,12 @@ def test_recent_menu_lists_opened_models_and_reopens_them(qtbot, window, shared_
 def test_panels_and_docks_can_be_added(qtbot, window):
     from PySide6.QtWidgets import QLabel
 
-    index = window.add_panel("Run", QLabel("form"))
-    assert window.tabs.tabText(0) == DETAILS and window.tabs.tabText(index) == "Run"
-    window.show_panel("Run")
-    assert window.tabs.currentWidget() is window.panel("Run")
+    index = window.add_panel("Extra", QLabel("form"))
+    assert window.tabs.tabText(0) == DETAILS and window.tabs.tabText(index) == "Extra"
+    window.show_panel("Extra")
+    assert window.tabs.currentWidget() is window.panel("Extra")
     with pytest.raises(ValueError):
-        window.add_panel("Run", QLabel())
+        window.add_panel("Extra", QLabel())
     dock = window.add_dock("Log", QLabel("log"))
     assert dock.toggleViewAction() in window.view_menu.actions()
 
@@ -284,11 +284,11 @@ def test_screenshot_option_works_headless_and_plain_start_explains_a_missing_dis
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
     png = tmp_path / "shot.png"
     out = subprocess.run([sys.executable, "-m", "explorer.ui.app", str(shared_models / "matrix_half_plus_two"),
-                          "--screenshot", str(png), "--size", "900x500", "--select", "serving_default/inputs/x"],
+                          "--screenshot", str(png), "--size", "1500x900", "--select", "serving_default/inputs/x"],
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     image = QImage(str(png))
-    assert (image.width(), image.height()) == (900, 500)
+    assert (image.width(), image.height()) == (1500, 900)
     plain = subprocess.run([sys.executable, "-m", "explorer.ui.app"], capture_output=True, text=True, timeout=120,
                            env=env)
     assert plain.returncode == 2 and plain.stderr.startswith("error: no display")
