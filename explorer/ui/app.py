@@ -24,6 +24,8 @@ APP_NAME = "Signature Explorer"
 ORG_NAME = "Signature Explorer"
 ORG_DOMAIN = "signature-explorer.example"  # QSettings needs a domain on macOS; we keep real settings in JSON
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "signature-explorer.svg"
+DEMO_MODEL = Path(__file__).resolve().parent.parent / "resources" / "demo_model"
+SMOKE_TIMEOUT_S = 300  # a cold TensorFlow import from a frozen bundle on a busy 2-core machine takes a while
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--size", default="1280x800", help="window size for --screenshot (default 1280x800)")
     shots.add_argument("--select", default="", metavar="SIG[/inputs|outputs[/KEY]]",
                        help="row to select before the screenshot (default: the default signature)")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open PATH (default: the demo model), predict once with its default signature, print "
+                             "one line and quit: 0 when it worked, 1 when not (packaging checks; works offscreen)")
     return parser
 
 
@@ -57,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args, qt_args = build_parser().parse_known_args(argv)  # unknown options (e.g. -platform) are Qt's
+    if args.smoke_test:
+        return smoke_test(args.path or str(DEMO_MODEL), qt_args, version=args.version, tag_set=args.tag_set)
     if _headless() and "-platform" not in qt_args:
         if not args.screenshot:
             # Qt would abort with a page about xcb plugins; say what is wrong in one line instead.
@@ -81,6 +88,79 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         uninstall()
+
+
+def smoke_test(path: str, qt_args: list[str] | None = None, version: int | None = None, tag_set=None) -> int:
+    """Open `path` in a (hidden) MainWindow, run its default signature once through the GUI's worker and runner
+    path, print one line and return 0; any failure prints one line and returns 1."""
+    import tempfile
+    import time
+
+    import numpy as np
+
+    if _headless() and "-platform" not in (qt_args or []):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # A check must not add the demo model to the user's recent list or autosave over their session.
+    config = None
+    if not os.environ.get("SIGNATURE_EXPLORER_CONFIG_DIR"):
+        config = tempfile.TemporaryDirectory(prefix="signature-explorer-smoke-")
+        os.environ["SIGNATURE_EXPLORER_CONFIG_DIR"] = config.name
+    started = time.perf_counter()
+    result = {"code": 1, "line": "smoke test FAILED: timed out"}
+    try:
+        app = create_app(qt_args)
+        from explorer.core.tensors import Source
+
+        from .main_window import MainWindow
+        from .run_panel import RunSpec, run_request
+
+        window = MainWindow()
+        opened_at = [0.0]
+
+        def finish(code: int, line: str) -> None:
+            result.update(code=code, line=line)
+            app.exit(code)
+
+        def on_run_done(_task, outcome) -> None:
+            p = outcome.prediction
+            shapes = ", ".join(f"{k} {tuple(np.shape(v))} {getattr(v, 'dtype', '')}" for k, v in p.outputs.items())
+            timing = ", ".join(f"{k} {v:.0f} ms" for k, v in p.timing_ms.items())
+            finish(0, f"smoke test ok: {Path(path).name} {p.signature} via {p.engine}: {shapes}; read "
+                      f"{opened_at[0]:.0f} ms, {timing}, total {time.perf_counter() - started:.1f} s")
+
+        def on_failed(_task, error) -> None:
+            finish(1, f"smoke test FAILED: {error}".replace("\n", " "))
+
+        def on_opened(info) -> None:
+            opened_at[0] = (time.perf_counter() - started) * 1000
+            signature = info.signatures.get(info.default_signature or "") or next(iter(info.user_signatures.values()),
+                                                                                  None)
+            if signature is None:
+                finish(1, f"smoke test FAILED: {info.path} has no signature to run")
+                return
+            # Inputs from the specs alone: seeded uniform values of each input's dtype and shape, batch 1.
+            sources = {k: Source("fill", fill="uniform", params={"seed": 0}) for k in signature.inputs}
+            options = (("tag_set", tuple(info.tag_set)),) if info.tag_set else ()
+            spec = RunSpec(info.path, "folder", "auto", info.version, options)
+            window.worker.submit(run_request, None, spec, signature, sources, 1, None, caller="smoke",
+                                 name=f"running {signature.key}", on_done=on_run_done, on_failed=on_failed)
+
+        window.model_opened.connect(on_opened)
+        window.worker.failed.connect(lambda task, error: task.caller == "model" and on_failed(task, error))
+        QTimer.singleShot(0, lambda: window.open_model(path, version=version, tag_set=tag_set))
+        QTimer.singleShot(SMOKE_TIMEOUT_S * 1000, lambda: finish(1, f"smoke test FAILED: no prediction within "
+                                                                    f"{SMOKE_TIMEOUT_S} s"))
+        app.exec()
+        window.worker.wait(10000)
+        window.close()
+    except Exception as exc:  # noqa: BLE001 - the one line must say what broke, whatever it was
+        result.update(code=1, line=f"smoke test FAILED: {type(exc).__name__}: {exc}")
+    finally:
+        if config is not None:
+            os.environ.pop("SIGNATURE_EXPLORER_CONFIG_DIR", None)
+            config.cleanup()
+    print(result["line"], flush=True)
+    return int(result["code"])
 
 
 def _prepare_screenshot(window, args) -> None:
