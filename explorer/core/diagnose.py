@@ -683,8 +683,9 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
     norms = np.sqrt(sq)
     max_distance = float(np.sqrt(max(float(d2.max()), 0.0)) / (norms.mean() or 1.0)) if n else 0.0
 
-    group_names = list(dict.fromkeys(groups))
-    index = {g: [i for i, name in enumerate(groups) if name == g] for g in group_names}
+    index: dict[str, list[int]] = {}
+    for i, name in enumerate(groups):  # one pass: a comprehension per group is O(groups x probes)
+        index.setdefault(name, []).append(i)
     by_group, identical_by_group = {}, {}
     for g, idx in index.items():
         if len(idx) > 1:
