@@ -19,6 +19,22 @@ FILE_NAME = "settings.json"
 SCHEMA_VERSION = 1
 RECENT_MAX = 10
 RECENT_KEY = "recent_models"
+PREFERENCES_KEY = "preferences"
+ENDPOINTS_KEY = "endpoints"  # remembered TF Serving endpoints (written by ui.widgets.endpoint_dialog)
+TOLERANCES_KEY = "tolerances"  # {"rtol", "atol"} for comparisons (written by the compare view too)
+FOLDER_KEY = "last_folder"  # where File > Open started last (models); other purposes live in FOLDERS_KEY
+FOLDERS_KEY = "last_folders"
+DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
+ENGINES = ("auto", "local", "session")
+THEMES = ("system", "light", "dark")
+# Each preference: its default and a check of a stored value (a hand-edited file must not break the app).
+PREFERENCES = {
+    "engine": ("auto", lambda v: v in ENGINES),
+    "theme": ("system", lambda v: v in THEMES),
+    "recent_max": (RECENT_MAX, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 50),
+    "plot_grid": (True, lambda v: isinstance(v, bool)),
+    "plot_antialias": (True, lambda v: isinstance(v, bool)),
+}
 
 
 def config_dir() -> Path:
@@ -32,7 +48,8 @@ def config_dir() -> Path:
 
 
 class Settings:
-    """A JSON settings file: get/set any key, plus the recent-models list (most recent first, max 10)."""
+    """A JSON settings file: get/set any key, the recent-models list (most recent first, max `recent_max`),
+    preferences, tolerances, last-used folders; reset() forgets everything."""
 
     def __init__(self, directory: str | os.PathLike | None = None):
         self.directory = Path(directory) if directory is not None else config_dir()
@@ -64,13 +81,91 @@ class Settings:
             if self._data.pop(key, None) is not None:
                 self._save()
 
+    # --- preferences, tolerances, folders ---------------------------------------------------------------------
+
+    def preferences(self) -> dict[str, Any]:
+        """Every preference (engine, theme, recent_max, plot_grid, plot_antialias): stored value or default."""
+        with self._lock:
+            stored = self._data.get(PREFERENCES_KEY)
+        stored = stored if isinstance(stored, dict) else {}
+        return {name: stored[name] if name in stored and valid(stored[name]) else default
+                for name, (default, valid) in PREFERENCES.items()}
+
+    def preference(self, name: str) -> Any:
+        """One preference's value (KeyError for an unknown name)."""
+        return self.preferences()[name]
+
+    def set_preferences(self, **values: Any) -> dict[str, Any]:
+        """Store preferences (ValueError for an unknown name or invalid value); returns them all."""
+        for name, value in values.items():
+            if name not in PREFERENCES:
+                raise ValueError(f"unknown preference {name!r}")
+            if not PREFERENCES[name][1](value):
+                raise ValueError(f"invalid value {value!r} for preference {name!r}")
+        with self._lock:
+            stored = self._data.get(PREFERENCES_KEY)
+            merged = {**(stored if isinstance(stored, dict) else {}), **values}
+            self._data[PREFERENCES_KEY] = merged
+            if "recent_max" in values:  # a smaller list takes effect now, not at the next open
+                recent = self._data.get(RECENT_KEY, [])
+                self._data[RECENT_KEY] = recent[: values["recent_max"]] if isinstance(recent, list) else []
+            self._save()
+        return self.preferences()
+
+    def tolerances(self) -> tuple[float, float]:
+        """(rtol, atol) for comparing outputs; defaults when unset or unreadable."""
+        stored = self.get(TOLERANCES_KEY, {})
+        try:
+            rtol, atol = float(stored.get("rtol", DEFAULT_RTOL)), float(stored.get("atol", DEFAULT_ATOL))
+        except (AttributeError, TypeError, ValueError):
+            return DEFAULT_RTOL, DEFAULT_ATOL
+        return (rtol if rtol >= 0 else DEFAULT_RTOL), (atol if atol >= 0 else DEFAULT_ATOL)
+
+    def set_tolerances(self, rtol: float, atol: float) -> None:
+        """Store (rtol, atol); ValueError when negative."""
+        if rtol < 0 or atol < 0:
+            raise ValueError("tolerances cannot be negative")
+        self.set(TOLERANCES_KEY, {"rtol": float(rtol), "atol": float(atol)})
+
+    def last_folder(self, purpose: str = "model", default: str | None = None) -> str:
+        """The folder a file dialog for `purpose` ("model", "workspace", "export", "input") started in last."""
+        fallback = default if default is not None else str(Path.home())
+        if purpose == "model":
+            value = self.get(FOLDER_KEY)
+        else:
+            folders = self.get(FOLDERS_KEY, {})
+            value = folders.get(purpose) if isinstance(folders, dict) else None
+        return value if isinstance(value, str) and os.path.isdir(value) else fallback
+
+    def set_last_folder(self, folder: str | os.PathLike, purpose: str = "model") -> None:
+        """Remember `folder` for the next file dialog of `purpose`."""
+        folder = _normal(folder)
+        if purpose == "model":
+            self.set(FOLDER_KEY, folder)
+            return
+        folders = self.get(FOLDERS_KEY, {})
+        self.set(FOLDERS_KEY, {**(folders if isinstance(folders, dict) else {}), purpose: folder})
+
+    def clear_recent(self) -> None:
+        """Forget recent models and remembered endpoints."""
+        with self._lock:
+            self._data[RECENT_KEY] = []
+            self._data.pop(ENDPOINTS_KEY, None)
+            self._save()
+
+    def reset(self) -> None:
+        """Forget every setting: the file holds only the defaults afterwards."""
+        with self._lock:
+            self._data = _defaults()
+            self._save()
+
     # --- recent models --------------------------------------------------------------------------------------------
 
     def recent_models(self) -> list[str]:
         """Recently opened model paths, most recent first; paths that no longer exist are pruned (and saved)."""
         with self._lock:
             stored = self._data.get(RECENT_KEY, [])
-            kept = _unique([p for p in stored if isinstance(p, str) and os.path.exists(p)])[:RECENT_MAX]
+            kept = _unique([p for p in stored if isinstance(p, str) and os.path.exists(p)])[:self._recent_max()]
             if kept != stored:
                 self._data[RECENT_KEY] = kept
                 self._save()
@@ -81,7 +176,7 @@ class Settings:
         entry = _normal(path)
         with self._lock:
             stored = [p for p in self._data.get(RECENT_KEY, []) if isinstance(p, str)]
-            kept = _unique([entry] + [p for p in stored if _normal(p) != entry])[:RECENT_MAX]
+            kept = _unique([entry] + [p for p in stored if _normal(p) != entry])[:self._recent_max()]
             self._data[RECENT_KEY] = kept
             self._save()
             return list(kept)
@@ -99,6 +194,12 @@ class Settings:
         with self._lock:
             self._data[RECENT_KEY] = []
             self._save()
+
+    def _recent_max(self) -> int:
+        # Called with the lock held: read the stored preference directly.
+        stored = self._data.get(PREFERENCES_KEY)
+        value = stored.get("recent_max") if isinstance(stored, dict) else None
+        return value if PREFERENCES["recent_max"][1](value) else RECENT_MAX
 
     # --- file ---------------------------------------------------------------------------------------------------
 
