@@ -121,3 +121,14 @@ def test_accept_needs_a_model_name(dialog, tmp_path):
     dialog.accept()
     assert dialog.result() == 0 and dialog.message.level() == "warning"
     assert not (tmp_path / "config" / "settings.json").exists()
+
+
+def test_a_header_value_http_cannot_carry_is_refused_before_sending(dialog):
+    dialog.set_endpoint(Endpoint("localhost", 8501, 8500, "m"))
+    dialog.add_header("Authorization", "Bearer eyJhbGciOi…")  # a token shortened by a web page
+    assert dialog.test_connection() is None
+    assert dialog.message.level() == "warning" and "U+2026" in dialog.message.text()
+    dialog.headers_table.item(0, 1).setText("Bearer abc")
+    dialog.headers_table.item(0, 0).setText("Bad Name")
+    dialog.accept()
+    assert dialog.result() == 0 and "not a valid header name" in dialog.message.text()

@@ -138,6 +138,10 @@ class BothOutputs(QtWidgets.QWidget):
                     item.setForeground(QtGui.QColor(STATUS_COLOURS.get(d.status, "#b3261e")))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        # As tall as its rows (up to 6), so the outputs below get the room.
+        rows = min(self.table.rowCount(), 6)
+        self.table.setMaximumHeight(self.table.horizontalHeader().height() + 4
+                                    + sum(self.table.rowHeight(r) for r in range(rows)))
         if diff.equal:
             self.headline.setText(f"<b style='color:#1e7b34'>Local and server agree</b> on {outcome.request.signature} "
                                   f"({inputs}) within rtol {diff.rtol:g}, atol {diff.atol:g}.")

@@ -6,6 +6,7 @@ values (bearer tokens, API keys) stay in this process's memory for the session a
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, replace
 
@@ -118,6 +119,23 @@ class Endpoint:
                        tls=target.tls or base.tls)
 
 
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
+
+
+def header_problem(headers) -> ExplorerError | None:
+    """Why these headers cannot be sent (a bad name, a value HTTP cannot carry), or None."""
+    for name, value in headers:
+        if not _TOKEN.match(name):
+            return ExplorerError(f"{name!r} is not a valid header name.",
+                                 fix="Header names are letters, digits and - (e.g. Authorization, X-Api-Key).")
+        bad = next((ch for ch in value if ord(ch) > 255 or ch in "\r\n"), None)
+        if bad is not None:
+            return ExplorerError(f"The value of header {name} holds {bad!r} (U+{ord(bad):04X}), which an HTTP header "
+                                 f"cannot carry.", fix="Paste the value again as plain text; a copied token that "
+                                                       "ends in '…' was shortened by the page it came from.")
+    return None
+
+
 def remembered_endpoints(settings) -> list[Endpoint]:
     """The endpoints in settings, most recent first (entries that cannot be read are skipped)."""
     out = []
@@ -184,6 +202,7 @@ class EndpointDialog(QtWidgets.QDialog):
         self.url_hint = QtWidgets.QLabel()
         self.url_hint.setStyleSheet("color: #6e7781;")
         self.url_hint.setWordWrap(True)
+        self.url_hint.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Preferred)
         self.recent_box = QtWidgets.QComboBox()
         self.recent_box.setToolTip("Endpoints used before (header values are not remembered across sessions)")
         self.recent_box.activated.connect(self._on_recent_box_activated)
@@ -368,6 +387,9 @@ class EndpointDialog(QtWidgets.QDialog):
             self.message.show_message(f"No {endpoint.protocol.upper()} port given.", "warning",
                                       fix="Give the port, or choose the other protocol.")
             return None
+        if problem := header_problem(endpoint.headers):
+            self.message.show_error(problem, "warning")
+            return None
         self.statuses = None
         self.test_button.setEnabled(False)
         self.test_result.setText(f"Asking {_html(endpoint.url())} …")
@@ -381,6 +403,9 @@ class EndpointDialog(QtWidgets.QDialog):
         if not endpoint.model:
             self.message.show_message("Give the model name the server serves.", "warning",
                                       fix="It is the --model_name TF Serving was started with.")
+            return
+        if problem := header_problem(endpoint.headers):
+            self.message.show_error(problem, "warning")
             return
         if self.settings is not None:
             remember_endpoint(self.settings, endpoint)
