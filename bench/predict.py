@@ -199,11 +199,12 @@ def part_gui(model: Path) -> dict:
 
 
 def child(part: str, *args) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--part", part, *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-X", "faulthandler", __file__, "--part", part, *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"bench part {part} failed")
+        tail = [line for line in done.stderr.splitlines() if not line.startswith(("I0000", "W0000", "WARNING"))]
+        sys.stderr.write("\n".join(tail[-25:]) + "\n")
+        raise SystemExit(f"bench part {part} {' '.join(map(str, args))} failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
