@@ -127,8 +127,11 @@ def test_skipped_version_folders_are_a_warning_not_an_error(qtbot, window, share
 
 def _drop(window, mime):
     pos = QPointF(window.rect().center())
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:
+        enter = QDragEnterEvent(pos, *args)  # PySide6 >= 6.12 (its QPoint form is deprecated)
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), *args)  # PySide6 6.11 has only the QPoint form
     QApplication.sendEvent(window, enter)
     drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, drop)
