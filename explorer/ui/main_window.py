@@ -25,6 +25,7 @@ from explorer.core.signature import Signature
 
 from .run_panel import RunPanel
 from .server_actions import ServerActions
+from .session_actions import SessionActions
 from .widgets.diagnostics import DiagnosticsPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.diagnostics.check_action.triggered.connect(lambda: self.show_panel(DIAGNOSTICS))
 
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
+        self.sessions = SessionActions(self)  # Compare tab and menu; save/open/autosave/export/replay (issue 6)
 
         self.resize(1280, 800)
         self.splitter.setSizes([720, 560])

@@ -159,6 +159,8 @@ class TargetCard(QtWidgets.QFrame):
         self.letter.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.title = QtWidgets.QLabel()
         self.title.setStyleSheet("font-weight: 600;")
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self._full_title = ""
         self.title.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail = QtWidgets.QLabel()
         self.detail.setStyleSheet("color: #555;")
@@ -168,7 +170,7 @@ class TargetCard(QtWidgets.QFrame):
         self.signature_note.setWordWrap(True)
         self.signature_note.setStyleSheet("color: #555;")
         self.reference_button = QtWidgets.QToolButton()
-        self.reference_button.setText("Reference")
+        self.reference_button.setAutoRaise(True)
         self.reference_button.setCheckable(True)
         self.reference_button.setToolTip("Compare every other column against this one")
         self.reference_button.clicked.connect(lambda: self.reference_requested.emit(self))
@@ -197,8 +199,8 @@ class TargetCard(QtWidgets.QFrame):
         self.setStyleSheet(f"#TargetCard {{ border: 1px solid #C9CED6; border-top: 3px solid {color};"
                            f" border-radius: 4px; background: {'#F6F8FB' if reference else 'palette(base)'}; }}")
         full = column.spec.target if column.spec else column.title
-        metrics = self.title.fontMetrics()
-        self.title.setText(metrics.elidedText(column.title, QtCore.Qt.TextElideMode.ElideMiddle, 260))
+        self._full_title = column.title
+        self._elide()
         self.title.setToolTip(full)
         p = column.prediction
         if column.spec is not None:
@@ -218,7 +220,7 @@ class TargetCard(QtWidgets.QFrame):
             ms = p.timing_ms.get("predict")
             load = p.timing_ms.get("load")
             timing = f" in {ms:.1f} ms" if ms is not None else ""
-            if load:
+            if load and load >= 1:  # a model loaded before this run costs nothing now: say nothing
                 timing += f" (+ load {load:.0f} ms)"
             verb = "recorded" if column.state == "recorded" else "ran"
             self.state.setText(f"<span style='color:#1B5E20'>✔ {verb}{timing}</span>")
@@ -227,7 +229,17 @@ class TargetCard(QtWidgets.QFrame):
         self.signature_note.setText(note)
         self.signature_note.setVisible(bool(note))
         self.reference_button.setChecked(reference)
-        self.reference_button.setText("Reference" if reference else "Make reference")
+        self.reference_button.setText("★ reference" if reference else "☆ set reference")
+
+    def _elide(self) -> None:
+        # The end of a title tells versions and endpoints apart ("… v123"): keep it, elide the start.
+        width = max(self.title.width(), 60)
+        self.title.setText(self.title.fontMetrics().elidedText(self._full_title, QtCore.Qt.TextElideMode.ElideLeft,
+                                                               width))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
 
 
 def _html(text: str) -> str:
@@ -317,7 +329,7 @@ class CompareView(QtWidgets.QWidget):
         self.diffs: list[PredictionDiff | None] = []
         self.signature_key = ""
         self.request_provider = None  # () -> (Signature, sources, batch, offers) | None: the run panel's form
-        self.current_target_provider = None  # () -> RunSpec | None: what the run panel runs on
+        self.current_targets_provider = None  # () -> list[RunSpec]: the open model and the connected server
         self.inputs: dict[str, np.ndarray] = {}
         self._examples: tuple = ()
         self._generation = 0
@@ -336,8 +348,8 @@ class CompareView(QtWidgets.QWidget):
         self.folder_button = QtWidgets.QPushButton("Folder…")
         self.folder_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DirOpenIcon))
         self.folder_button.clicked.connect(self._on_folder_clicked)
-        self.current_button = QtWidgets.QPushButton("Add current")
-        self.current_button.setToolTip("Add the model or endpoint the Run tab runs on")
+        self.current_button = QtWidgets.QPushButton("Add open")
+        self.current_button.setToolTip("Add the open model (its version) and the connected TF Serving endpoint")
         self.current_button.clicked.connect(self._on_current_clicked)
         self.versions_button = QtWidgets.QPushButton("All versions…")
         self.versions_button.setToolTip("One column per numbered version of a TF Serving base path")
@@ -347,21 +359,24 @@ class CompareView(QtWidgets.QWidget):
         self.rtol_edit = self._tolerance_edit(self.rtol, "Relative tolerance: |b − a| ≤ atol + rtol·|a|")
         self.atol_edit = self._tolerance_edit(self.atol, "Absolute tolerance: |b − a| ≤ atol + rtol·|a|")
         self.compare_button = QtWidgets.QPushButton("Compare")
+        self.compare_button.setMinimumWidth(110)
         self.compare_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay))
         self.compare_button.setToolTip("Build the form's inputs once and send the same arrays to every target")
         self.compare_button.setDefault(True)
         self.compare_button.clicked.connect(self.compare)
-        bar = QtWidgets.QHBoxLayout()
-        bar.addWidget(self.target_edit, 3)
-        for w in (self.add_button, self.folder_button, self.current_button, self.versions_button, self.clear_button):
-            bar.addWidget(w)
+        bar = QtWidgets.QHBoxLayout()  # what runs: Compare, at which tolerance
+        bar.addWidget(self.compare_button)
         bar.addSpacing(12)
-        bar.addWidget(QtWidgets.QLabel("rtol"))
+        bar.addWidget(QtWidgets.QLabel("Tolerance  rtol"))
         bar.addWidget(self.rtol_edit)
         bar.addWidget(QtWidgets.QLabel("atol"))
         bar.addWidget(self.atol_edit)
-        bar.addSpacing(8)
-        bar.addWidget(self.compare_button)
+        bar.addStretch(1)
+        bar.addWidget(self.clear_button)
+        targets_bar = QtWidgets.QHBoxLayout()  # where it runs: the targets
+        targets_bar.addWidget(self.target_edit, 1)
+        for w in (self.add_button, self.folder_button, self.current_button, self.versions_button):
+            targets_bar.addWidget(w)
 
         self.message = MessageBar()
         self.message.hide()
@@ -477,6 +492,7 @@ class CompareView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(targets_bar)
         layout.addWidget(self.message)
         layout.addWidget(cards_scroll)
         layout.addWidget(self.headline)
@@ -622,7 +638,7 @@ class CompareView(QtWidgets.QWidget):
         validator.setNotation(QtGui.QDoubleValidator.Notation.ScientificNotation)
         validator.setLocale(QtCore.QLocale.c())  # "1e-5" must parse whatever the user's locale
         edit.setValidator(validator)
-        edit.setMaximumWidth(72)
+        edit.setFixedWidth(64)
         edit.setToolTip(tip)
         edit.editingFinished.connect(self._on_tolerance_edited)
         return edit
@@ -767,6 +783,10 @@ class CompareView(QtWidgets.QWidget):
                     item.setForeground(QtGui.QBrush(QtGui.QColor(column_color(i))))
                     item.setToolTip(self.columns[i].spec.target if self.columns[i].spec else self.columns[i].title)
                 self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for c in range(self.table.columnCount()):
+            header.resizeSection(c, min(max(header.sectionSize(c), 56), 240))
 
     def _fill_outputs_box(self) -> None:
         keys = sorted({k for c in self.columns if c.prediction is not None for k in c.prediction.outputs})
@@ -969,7 +989,7 @@ class CompareView(QtWidgets.QWidget):
         self.compare_button.setEnabled(not running and len(self.columns) >= 2)
         self.compare_button.setText("Comparing…" if running else "Compare")
         self.clear_button.setEnabled(bool(self.columns))
-        self.current_button.setEnabled(self.current_target_provider is not None)
+        self.current_button.setEnabled(self.current_targets_provider is not None)
 
     def _say(self, text: str, level: str, fix: str = "") -> None:
         self.message.show_message(text, level, fix=fix)
@@ -999,16 +1019,21 @@ class CompareView(QtWidgets.QWidget):
         if folder:
             self.add_target(folder)
 
-    def _on_current_clicked(self) -> None:
-        spec = self.current_target_provider() if self.current_target_provider else None
-        if spec is None:
+    def add_open_targets(self) -> list[Column]:
+        """Add what the window has open (model, server) that is not a column yet; returns the columns added."""
+        specs = self.current_targets_provider() if self.current_targets_provider else []
+        if not specs:
             self._say("Open a model or connect to a server first.", "info")
-            return
-        self.add_target(spec)
+            return []
+        have = {(c.spec.target, c.spec.version) for c in self.columns if c.spec is not None}
+        return [self.add_target(s) for s in specs if (s.target, s.version) not in have]
+
+    def _on_current_clicked(self) -> None:
+        self.add_open_targets()
 
     def _on_versions_clicked(self) -> None:
-        spec = self.current_target_provider() if self.current_target_provider else None
-        start = spec.target if spec is not None and spec.kind == "folder" else ""
+        specs = self.current_targets_provider() if self.current_targets_provider else []
+        start = next((s.target for s in specs if s.kind == "folder"), "")
         base = QtWidgets.QFileDialog.getExistingDirectory(self, "Compare all versions of a TF Serving base path",
                                                           start)
         if base:
