@@ -23,6 +23,7 @@ from explorer.core.savedmodel import ModelInfo, read_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
+from .product_actions import ProductActions
 from .run_panel import RunPanel
 from .server_actions import ServerActions
 from .session_actions import SessionActions
@@ -109,6 +110,10 @@ class MainWindow(QMainWindow):
 
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
         self.sessions = SessionActions(self)  # Compare tab and menu; save/open/autosave/export/replay (issue 6)
+
+        # Preferences, Reset Settings, Run, About, theme, the shortcut table and status messages (issue 7); last, so
+        # the shortcut table finds every other panel's actions.
+        self.product = ProductActions(self)
 
         self.resize(1280, 800)
         self.splitter.setSizes([720, 560])
@@ -372,11 +377,7 @@ class MainWindow(QMainWindow):
         self.tree.filter_edit.selectAll()
 
     def _on_about_triggered(self) -> None:
-        import explorer
-
-        QMessageBox.about(self, f"About {APP_TITLE}",
-                          f"<h3>{APP_TITLE} {getattr(explorer, '__version__', '')}</h3>"
-                          "<p>Inspect, run, check and compare TensorFlow SavedModels and TF Serving endpoints.</p>")
+        self.product.open_about()  # versions of TF, Qt, numpy ... with Copy for bug reports
 
     # --- drag and drop ---------------------------------------------------------------------------------------------
 

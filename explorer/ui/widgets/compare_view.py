@@ -342,6 +342,8 @@ class CompareView(QtWidgets.QWidget):
         self.target_edit.setPlaceholderText("Add a target: model folder, base path, rest://host:port/model or "
                                             "grpc://…  (Enter)")
         self.target_edit.setClearButtonEnabled(True)
+        self.target_edit.setToolTip("A model folder, TF Serving base path, rest://host:port/model or grpc://host:port/model; "
+                                    "Enter adds it as a column")
         self.target_edit.returnPressed.connect(self._on_add_clicked)
         self.add_button = QtWidgets.QPushButton("Add")
         self.add_button.clicked.connect(self._on_add_clicked)

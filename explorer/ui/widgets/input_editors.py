@@ -316,6 +316,7 @@ class FillEditor(InputEditor):
         for name in fills:
             self.kind_box.addItem(name, name)
             self.kind_box.setItemData(self.kind_box.count() - 1, _FILL_HELP[name], QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.kind_box.setToolTip("How to fill the array: hover an entry to see what it gives")
         self.kind_box.currentIndexChanged.connect(self._on_kind_box_changed)
         self.params: dict[str, QtWidgets.QLineEdit] = {}
         self._labels: dict[str, QtWidgets.QLabel] = {}
@@ -326,6 +327,7 @@ class FillEditor(InputEditor):
             label = QtWidgets.QLabel(name)
             field = QtWidgets.QLineEdit()
             field.setMaximumWidth(70)
+            label.setBuddy(field)  # the visible name explains the field (and screen readers announce it)
             field.textEdited.connect(self.changed)
             row.addWidget(label)
             row.addWidget(field)

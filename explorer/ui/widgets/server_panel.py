@@ -93,6 +93,7 @@ class ServerPanel(QtWidgets.QWidget):
         self.auto_seconds.setRange(1, 3600)
         self.auto_seconds.setValue(AUTO_REFRESH_S)
         self.auto_seconds.setSuffix(" s")
+        self.auto_seconds.setToolTip("Seconds between automatic refreshes")
         self.auto_seconds.valueChanged.connect(self._on_auto_seconds_changed)
         self.edit_button = QtWidgets.QToolButton()
         self.edit_button.setText("Edit…")

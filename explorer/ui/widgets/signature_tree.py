@@ -110,6 +110,8 @@ class SignatureTree(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter signatures, inputs, outputs, tensor names…")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setToolTip("Show only signatures, inputs and outputs whose key, dtype, shape or tensor name "
+                                    "contains this text (Ctrl+F)")
         self.filter_edit.textChanged.connect(self._on_filter_changed)
         self.internal_check = QCheckBox("Show internal")
         self.internal_check.setToolTip("Show TensorFlow's own entries such as __saved_model_init_op")
