@@ -206,8 +206,9 @@ class TargetCard(QtWidgets.QFrame):
         if column.spec is not None:
             engine = p.engine if p is not None else column.spec.engine
             version = p.version if p is not None and p.version is not None else column.spec.version
-            self.detail.setText(f"{column.spec.kind} · {engine}" + (f" · version {version}"
-                                                                  if version is not None else ""))
+            where = (f"folder · {engine}" if column.spec.kind == "folder"
+                     else f"TF Serving {'REST' if column.spec.kind == 'rest' else 'gRPC'}")
+            self.detail.setText(where + (f" · version {version}" if version is not None else ""))
         else:
             version = f" · version {p.version}" if p is not None and p.version is not None else ""
             self.detail.setText(f"recorded run · {p.engine if p else ''}{version}")
@@ -452,7 +453,7 @@ class CompareView(QtWidgets.QWidget):
         for name in ("left", "bottom"):
             self.plot_item.getAxis(name).setPen(pg.mkPen("#666"))
             self.plot_item.getAxis(name).setTextPen(pg.mkPen("#333"))
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
+        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
         self._curves: list[pg.PlotDataItem] = []
         self._band = [pg.PlotDataItem(pen=pg.mkPen("#888", width=1, style=QtCore.Qt.PenStyle.DashLine))
                       for _ in range(2)]
@@ -473,7 +474,7 @@ class CompareView(QtWidgets.QWidget):
         self.values_view = QtWidgets.QTableView()
         self.values_view.setModel(self.values)
         self.values_view.setAlternatingRowColors(True)
-        self.values_view.horizontalHeader().setDefaultSectionSize(92)
+        self.values_view.horizontalHeader().setDefaultSectionSize(84)
         self.values_view.verticalHeader().setDefaultSectionSize(22)
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.values_view.setFont(mono)
@@ -788,7 +789,7 @@ class CompareView(QtWidgets.QWidget):
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         for c in range(self.table.columnCount()):
-            header.resizeSection(c, min(max(header.sectionSize(c), 56), 240))
+            header.resizeSection(c, min(max(header.sectionSize(c), 56), 200))
 
     def _fill_outputs_box(self) -> None:
         keys = sorted({k for c in self.columns if c.prediction is not None for k in c.prediction.outputs})
