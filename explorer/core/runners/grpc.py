@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import serving_errors, tensorproto
 from ..errors import InputProblem, ServingError
+from ..headers import checked_headers
 from ..request import Prediction, Request
 from ..serving_status import VersionStatus
 from ..signature import Signature
@@ -109,7 +110,7 @@ class GrpcRunner:
         self.ca_file = ca_file
         self.server_name = server_name  # TLS host name to check when it differs from the address (self-signed certs)
         # gRPC metadata keys must be lower case; users copy them from HTTP habits ("Authorization").
-        self.headers = tuple((k.lower(), v) for k, v in (headers or {}).items())
+        self.headers = tuple((k.lower(), v) for k, v in checked_headers(headers).items())
         self._lock = threading.Lock()
         self._channel = None
         self._prediction = None

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import restjson
 from ..errors import InputProblem, ServingError
+from ..headers import checked_headers
 from ..request import Prediction, Request
 from ..serving_status import VersionStatus
 from ..signature import Signature
@@ -48,7 +49,7 @@ class RestRunner:
         self.label = label if label is not None else (target.label if version is None else None)
         self.tls = bool(tls if tls is not None else (getattr(target, "tls", False) or ca_file))
         self.timeout = timeout
-        self.headers = dict(headers or {})
+        self.headers = checked_headers(headers)  # a bad value fails here, not as a raw UnicodeEncodeError later
         self.ca_file = ca_file
         self.format = format
         self.target = self._target_text()

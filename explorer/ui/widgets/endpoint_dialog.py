@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.errors import ExplorerError
+from explorer.core.headers import header_problem
 from explorer.core.serving_status import VersionStatus
 from explorer.core.targets import DEFAULT_PORTS, Target, parse_target
 
@@ -119,21 +120,6 @@ class Endpoint:
                        tls=target.tls or base.tls)
 
 
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
-
-
-def header_problem(headers) -> ExplorerError | None:
-    """Why these headers cannot be sent (a bad name, a value HTTP cannot carry), or None."""
-    for name, value in headers:
-        if not _TOKEN.match(name):
-            return ExplorerError(f"{name!r} is not a valid header name.",
-                                 fix="Header names are letters, digits and - (e.g. Authorization, X-Api-Key).")
-        bad = next((ch for ch in value if ord(ch) > 255 or ch in "\r\n"), None)
-        if bad is not None:
-            return ExplorerError(f"The value of header {name} holds {bad!r} (U+{ord(bad):04X}), which an HTTP header "
-                                 f"cannot carry.", fix="Paste the value again as plain text; a copied token that "
-                                                       "ends in '…' was shortened by the page it came from.")
-    return None
 
 
 def remembered_endpoints(settings) -> list[Endpoint]:
