@@ -354,7 +354,7 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
     ones, perturbations of the base, a sweep of each input key with the others at the base, and random draws at
     the unit, normal and 0..255 scales. The last probe is a repeat of the base, meant for a separate call."""
     plan = plan or plan_for(signature, current)
-    rng = np.random.default_rng(seed)
+    rng = np.random.Generator(np.random.SFC64(seed))  # ~1.5x faster draws than the default PCG64
     specs = signature.inputs
     count = max(int(count), 12)
     example_keys = [k for k, s in specs.items() if is_example_input(signature, s)]
@@ -697,7 +697,10 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
         idx = index.get(f"sweep:{k}")
         if idx:
             sub = clean[[0] + idx]  # the base plus the sweep: only key k differs between these
-            sensitivity[k] = float(sub.std(axis=0).mean() / scale)
+            # Relative to these probes' own magnitude: 0..255 probes of a linear model would otherwise set a
+            # scale 100x above what the sweep (at 0..1 and normal) produces.
+            local = float(np.abs(sub).mean()) or scale
+            sensitivity[k] = float(sub.std(axis=0).mean() / local)
     overall = max([spread] + list(sensitivity.values()))
     insensitive = tuple(k for k, s in sensitivity.items()
                         if s <= INSENSITIVE_RATIO * overall or s * scale <= 1e-12)
