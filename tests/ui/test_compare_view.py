@@ -190,3 +190,17 @@ def test_needs_two_targets_and_a_request(qtbot, view, shared_models):
     assert not view.compare_button.isEnabled()
     view.remove_column(0)
     assert not view.columns and view._empty.isVisible()
+
+
+def test_large_outputs_are_compared_on_the_worker(qtbot, view):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((600, 500)).astype(np.float32)
+    b = a.copy()
+    b[7, 3] += 1.0
+    view.add_recorded(Prediction("s", "local", "a", {"logits": a}), "a")
+    view.add_recorded(Prediction("s", "local", "b", {"logits": b}), "b")
+    assert view._diff_task is not None  # 300k elements: not on the GUI thread
+    qtbot.waitUntil(lambda: not view.is_busy() and view.diffs and view.diffs[1] is not None, timeout=TIMEOUT)
+    d = view.diffs[1].outputs["logits"]
+    assert d.status == "different" and d.mismatched == 1 and d.max_abs == pytest.approx(1.0)
+    assert table_rows(view)[0][2] == "DIFFERENT"
