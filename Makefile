@@ -32,6 +32,18 @@ bench: install
 demo-model: install
 	$(PY) explorer/resources/make_demo_model.py
 
+# A one-folder desktop bundle in dist/signature-explorer/ (PyInstaller; packaging/signature-explorer.spec).
+BUNDLE := dist/signature-explorer/signature-explorer
+package: install
+	$(PY) -m pip install --quiet -e ".[package]"
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+	  packaging/signature-explorer.spec
+
+# Starts the bundle offscreen: opens the demo model, predicts once, prints one line, exits 0 (built first if missing).
+package-test:
+	@test -x $(BUNDLE) || $(MAKE) package
+	QT_QPA_PLATFORM=offscreen $(BUNDLE) --smoke-test
+
 # Installs the xcb libraries when they are missing and we may (root with apt-get); otherwise says what to install.
 qt-system-libs:
 	@missing=""; for lib in $(QT_SYSTEM_LIBS); do \
