@@ -145,7 +145,7 @@ class RunPanel(QtWidgets.QWidget):
         self.progress.hide()
         self.status = QtWidgets.QLabel()
         self.status.setObjectName("RunStatus")
-        self.status.setStyleSheet("color: #555;")
+        self.status.setStyleSheet("color: palette(placeholder-text);")
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(self.run_button)
         bar.addWidget(QtWidgets.QLabel("Engine"))

@@ -164,12 +164,12 @@ class TargetCard(QtWidgets.QFrame):
         self._full_title = ""
         self.title.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail = QtWidgets.QLabel()
-        self.detail.setStyleSheet("color: #555;")
+        self.detail.setStyleSheet("color: palette(placeholder-text);")
         self.state = QtWidgets.QLabel()
         self.state.setWordWrap(True)
         self.signature_note = QtWidgets.QLabel()
         self.signature_note.setWordWrap(True)
-        self.signature_note.setStyleSheet("color: #555;")
+        self.signature_note.setStyleSheet("color: palette(placeholder-text);")
         self.reference_button = QtWidgets.QToolButton()
         self.reference_button.setAutoRaise(True)
         self.reference_button.setCheckable(True)
@@ -394,7 +394,7 @@ class CompareView(QtWidgets.QWidget):
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
         self._empty = QtWidgets.QLabel("No targets yet. Add two or more: the open model, another version "
                                        "(All versions…), a folder or a TF Serving endpoint.")
-        self._empty.setStyleSheet("color: #666; padding: 12px;")
+        self._empty.setStyleSheet("color: palette(placeholder-text); padding: 12px;")
         self._cards_layout.addWidget(self._empty, 1)
         cards_scroll = QtWidgets.QScrollArea()
         cards_scroll.setWidgetResizable(True)
@@ -408,7 +408,7 @@ class CompareView(QtWidgets.QWidget):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.inputs_label = QtWidgets.QLabel()
-        self.inputs_label.setStyleSheet("color: #555;")
+        self.inputs_label.setStyleSheet("color: palette(placeholder-text);")
         self.inputs_label.setWordWrap(True)
 
         # -- diff table
@@ -441,7 +441,7 @@ class CompareView(QtWidgets.QWidget):
         self.heat_target_box.setToolTip("Which target's difference from the reference the heatmap shows")
         self.heat_target_box.currentIndexChanged.connect(self._on_mode_box_changed)
         self.plot_caption = QtWidgets.QLabel()
-        self.plot_caption.setStyleSheet("color: #555;")
+        self.plot_caption.setStyleSheet("color: palette(placeholder-text);")
         plot_bar = QtWidgets.QHBoxLayout()
         plot_bar.addWidget(QtWidgets.QLabel("Output"))
         plot_bar.addWidget(self.output_box)

@@ -116,7 +116,7 @@ class PlotView(QtWidgets.QWidget):
 
         self._caption = QtWidgets.QLabel("no output yet")
         self._caption.setObjectName("plotCaption")
-        self._caption.setStyleSheet("color: #555;")
+        self._caption.setStyleSheet("color: palette(placeholder-text);")
         self._row_label = QtWidgets.QLabel("row")
         self.row_box = QtWidgets.QSpinBox()
         self.row_box.setToolTip("Which batch row the heatmap or image shows")

@@ -124,7 +124,7 @@ class InputRow(QtWidgets.QFrame):
         except KeyError:
             dtype = spec.dtype
         about = QtWidgets.QLabel(f"{dtype} {spec.shape_text()}" + (f" · {spec.name}" if spec.name else ""))
-        about.setStyleSheet("color: #555;")
+        about.setStyleSheet("color: palette(placeholder-text);")
         about.setToolTip(f"{spec.key}: {spec.dtype}, shape {spec.shape_text()}, tensor {spec.name or '?'}")
         self.mode_box = QtWidgets.QComboBox()
         for mode in self.modes:
@@ -151,7 +151,7 @@ class InputRow(QtWidgets.QFrame):
         problem_row.addWidget(self.offer_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.notes_label = QtWidgets.QLabel()
         self.notes_label.setWordWrap(True)
-        self.notes_label.setStyleSheet("color: #666; font-size: 11px;")
+        self.notes_label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
         self.notes_label.hide()
 
         self.preview = QtWidgets.QLabel()  # a thumbnail of image-like inputs, as built (first batch row)
