@@ -1,5 +1,6 @@
 """Test-wide setup: Qt offscreen before it loads, settings in a temp dir, and shared model paths."""
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # without a display pytest would abort (FACTS.md)
@@ -8,6 +9,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# Test modules import the model generators as `modelgen` and the servers as `tests.servers...`; importlib mode
+# leaves sys.path alone, so both roots are put there explicitly.
+for _path in (ROOT, ROOT / "tests"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 SHARED_MODELS = ROOT.parent / "shared" / "models" / "tfserving"
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "tfserving_rest"
 
