@@ -142,7 +142,7 @@ class SessionActions(QtCore.QObject):
         window.installEventFilter(self)
         self._update_actions()
         if offer_restore:
-            QtCore.QTimer.singleShot(0, self.offer_restore)
+            QtCore.QTimer.singleShot(0, lambda: self.offer_restore())  # looked up late: tests may replace it
 
     # --- workspace <-> window --------------------------------------------------------------------------------
 
@@ -271,9 +271,15 @@ class SessionActions(QtCore.QObject):
         except OSError:
             previous = current
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Restore the last session?",
-                                    "Restore the last session?", parent=self.window)
-        box.setInformativeText("Signature Explorer kept your model, inputs and runs from last time (saved after "
-                               f"every run and on quit):\n{previous}")
+                                    "<b>Restore the last session?</b>", parent=self.window)
+        box.setInformativeText("Your model, inputs and runs from last time were kept, saved after every run and on "
+                               "quit. Start Fresh leaves them in the file (Show Details…) until the next start.")
+        box.setDetailedText(str(previous))
+        grid = box.layout()
+        if isinstance(grid, QtWidgets.QGridLayout):  # QMessageBox wraps at a narrow width; give the text room
+            grid.addItem(QtWidgets.QSpacerItem(460, 0, QtWidgets.QSizePolicy.Policy.Minimum,
+                                               QtWidgets.QSizePolicy.Policy.Expanding),
+                         grid.rowCount(), 0, 1, grid.columnCount())
         restore = box.addButton("Restore", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Start Fresh", QtWidgets.QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(restore)
