@@ -311,7 +311,7 @@ class SessionActions(QtCore.QObject):
         base = self._base_path()
         if base is None:
             self.window.messages.show_message("Open a TF Serving base path (a folder of numbered versions) first.",
-                                              "info", fix="File ▸ Open Model… and choose the folder above 1/, 2/, …")
+                                              "info", fix="File ▸ Open Model…, then the folder above 1/, 2/, …")
             return None
         self.view.clear_targets()
         try:

@@ -179,7 +179,8 @@ def test_recorded_column_is_compared_not_rerun(qtbot, view, shared_models):
     assert len(tasks) == 1  # only the live column ran
     assert view.columns[0].prediction is recorded and view.columns[0].state == "recorded"
     d = view.diffs[1].outputs["y"]
-    assert d.status == "different" and d.mismatched == 1 and d.max_abs == pytest.approx(5.0)  # 0.5 * 4 + 2 = 4 live, 9 recorded
+    # Live: 0.5 * 4 + 2 = 4; recorded: 9.
+    assert d.status == "different" and d.mismatched == 1 and d.max_abs == pytest.approx(5.0)
 
 
 def test_needs_two_targets_and_a_request(qtbot, view, shared_models):

@@ -197,8 +197,9 @@ class TargetCard(QtWidgets.QFrame):
         color = column_color(index)
         self.letter.setText(LETTERS[index % len(LETTERS)])
         self.letter.setStyleSheet(f"background: {color}; color: white; border-radius: 13px; font-weight: 700;")
+        background = "palette(alternate-base)" if reference else "palette(base)"
         self.setStyleSheet(f"#TargetCard {{ border: 1px solid #C9CED6; border-top: 3px solid {color};"
-                           f" border-radius: 4px; background: {'#F6F8FB' if reference else 'palette(base)'}; }}")
+                           f" border-radius: 4px; background: {background}; }}")
         full = column.spec.target if column.spec else column.title
         self._full_title = column.title
         self._elide()
@@ -346,8 +347,8 @@ class CompareView(QtWidgets.QWidget):
         self.target_edit.setPlaceholderText("Add a target: model folder, base path, rest://host:port/model or "
                                             "grpc://…  (Enter)")
         self.target_edit.setClearButtonEnabled(True)
-        self.target_edit.setToolTip("A model folder, TF Serving base path, rest://host:port/model or grpc://host:port/model; "
-                                    "Enter adds it as a column")
+        self.target_edit.setToolTip("A model folder, TF Serving base path, rest://host:port/model or "
+                                    "grpc://host:port/model; Enter adds it as a column")
         self.target_edit.returnPressed.connect(self._on_add_clicked)
         self.add_button = QtWidgets.QPushButton("Add")
         self.add_button.clicked.connect(self._on_add_clicked)
