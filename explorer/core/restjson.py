@@ -210,13 +210,15 @@ def decode_predict(body: bytes | str, outputs: dict[str, TensorSpec] | None = No
     raise _shape_error("it has neither 'predictions' nor 'outputs'")
 
 
+FLAT_PATH_MIN_BYTES = 32 * 1024
 _SINGLE_LIST = re.compile(rb'\A\s*\{\s*"(?:predictions|outputs)"\s*:\s*(?=\[)')
 _NUMERIC_TEXT = b"0123456789.eE+-, \n\r\t"
 
 
 def _flat_numeric(body, specs: dict[str, TensorSpec]) -> dict[str, np.ndarray] | None:
     """The fast path of decode_predict: one numeric output of known inner shape, or None to take the general path."""
-    if len(specs) != 1 or not isinstance(body, (bytes, bytearray)):
+    # Small bodies parse fast either way; the fixed cost of the checks below only pays off on large ones.
+    if len(specs) != 1 or not isinstance(body, (bytes, bytearray)) or len(body) < FLAT_PATH_MIN_BYTES:
         return None
     (key, spec), = specs.items()
     dt = _dtype_of(spec)
@@ -242,12 +244,14 @@ def _flat_numeric(body, specs: dict[str, TensorSpec]) -> dict[str, np.ndarray] |
         return None
     full = (len(flat) // inner,) + tuple(shape[1:])
     # A regular tensor of shape (n0, n1, ..., nk) is written with 1 + n0 + n0*n1 + ... + n0*...*n(k-1) brackets;
-    # any other nesting (ragged rows, another rank) gives another count and is left to the general path.
+    # another rank or inner shape gives another count and is left to the general path. Rows that are ragged yet
+    # keep both counts are not detected: TF Serving serialises tensors, which are rectangular by construction.
     expected, lists = 1, 1
     for dim in full[:-1]:
         lists *= dim
         expected += lists
-    if nested.count(b"[") != expected or nested.count(b"]") != expected:
+    # The brackets stripped above are the length difference, so only the opening ones need counting.
+    if nested.count(b"[") != expected or len(nested) - len(numbers) != 2 * expected:
         return None
     try:
         return {key: np.array(flat, dtype=dt.np).reshape(full)}

@@ -166,3 +166,39 @@ def test_status_body():
     rows = restjson.decode_status(body)
     assert [(s.version, s.state, s.error_code) for s in rows] == [(124, "END", "UNKNOWN"), (123, "AVAILABLE", "OK")]
     assert rows[0].error_message == "Failed to load"
+
+
+# --- the flat fast path for large single numeric outputs ------------------------------------------------------
+
+
+def _big(shape, dtype=np.float32):
+    return np.random.default_rng(7).random(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("shape, dtype, name", [((1, 64, 64, 3), np.float32, "DT_FLOAT"), ((70, 1000), np.float32, "DT_FLOAT"),
+                                                ((5000,), np.int64, "DT_INT64")])
+def test_flat_path_equals_the_general_path(shape, dtype, name):
+    array = _big(shape) * (2**40 if dtype == np.int64 else 1)
+    array = array.astype(dtype)
+    spec = {"y": TensorSpec("y", name, (-1,) + shape[1:], "y:0")}
+    for key in ("predictions", "outputs"):
+        body = restjson.dumps({key: array})
+        assert len(body) >= restjson.FLAT_PATH_MIN_BYTES
+        fast = restjson._flat_numeric(body, spec)
+        assert fast is not None, "a large single numeric output must take the flat path"
+        assert fast["y"].dtype == dtype
+        np.testing.assert_array_equal(fast["y"], array)
+        np.testing.assert_array_equal(restjson.decode_predict(body, spec)["y"], array)
+
+
+def test_flat_path_refuses_what_it_cannot_prove_regular():
+    spec = {"y": TensorSpec("y", "DT_FLOAT", (-1, 4), "y:0")}
+    rows = ",".join("[1.5,2.5,3.5,4.5]" for _ in range(3000))
+    good = f'{{"predictions": [{rows}]}}'.encode()
+    assert restjson._flat_numeric(good, spec)["y"].shape == (3000, 4)
+    other_rank = f'{{"predictions": [{",".join("[[1.5,2.5],[3.5,4.5]]" for _ in range(3000))}]}}'.encode()
+    assert restjson._flat_numeric(other_rank, spec) is None  # (3000, 2, 2) is not (-1, 4): bracket count differs
+    nan = good.replace(b"2.5", b"NaN", 1)
+    assert restjson._flat_numeric(nan, spec) is None and np.isnan(restjson.decode_predict(nan, spec)["y"][0, 1])
+    text = good.replace(b"2.5", b'"a"', 1)
+    assert restjson._flat_numeric(text, spec) is None
