@@ -4,15 +4,15 @@ orjson (OPT_SERIALIZE_NUMPY) encodes arrays ~15x faster than json + tolist() (de
 values. Two things orjson cannot do are handled here: it writes NaN/Infinity as null (TF Serving wants its bare
 NaN/Infinity tokens), and it rejects those tokens in responses -- both fall back to the stdlib json, which reads and
 writes them. Decoding a nested list costs mostly in the per-row list objects the parser builds and numpy walks
-afterwards (json + np.array: ~80% of the time for an image tensor), so a single numeric output whose shape the
-signature fixes (all but the batch dimension) is parsed as ONE flat list with its brackets stripped, and the shape
-is checked against the bracket count; anything else takes the general path (bench/serving.py measures both).
+afterwards (json + np.array: ~80% of the time for an image tensor), so a large single numeric output is read by
+simdjson straight into one buffer (no Python floats at all); anything else takes the general path
+(bench/serving.py measures both).
 """
 from __future__ import annotations
 
 import base64
 import json
-import re
+import threading
 
 import numpy as np
 
@@ -211,52 +211,56 @@ def decode_predict(body: bytes | str, outputs: dict[str, TensorSpec] | None = No
 
 
 FLAT_PATH_MIN_BYTES = 32 * 1024
-_SINGLE_LIST = re.compile(rb'\A\s*\{\s*"(?:predictions|outputs)"\s*:\s*(?=\[)')
-_NUMERIC_TEXT = b"0123456789.eE+-, \n\r\t"
+_PARSERS = threading.local()  # a simdjson parser is reused per thread: its documents live in the parser's buffers
+_BUFFER_TYPES = {"f": ("d", np.float64), "i": ("i", np.int64), "u": ("u", np.uint64)}
 
 
 def _flat_numeric(body, specs: dict[str, TensorSpec]) -> dict[str, np.ndarray] | None:
-    """The fast path of decode_predict: one numeric output of known inner shape, or None to take the general path."""
-    # Small bodies parse fast either way; the fixed cost of the checks below only pays off on large ones.
-    if len(specs) != 1 or not isinstance(body, (bytes, bytearray)) or len(body) < FLAT_PATH_MIN_BYTES:
-        return None
-    (key, spec), = specs.items()
-    dt = _dtype_of(spec)
-    shape = spec.shape
-    if dt is None or not dt.numpy or dt.is_string or not shape or any(d < 1 for d in shape[1:]):
-        return None
-    match = _SINGLE_LIST.match(body)
-    end = body.rfind(b"]")
-    if match is None or end < 0 or body[end + 1:].strip() != b"}":
-        return None
-    nested = bytes(body[match.end():end + 1])
-    numbers = nested.translate(None, b"[]")
-    if numbers.translate(None, _NUMERIC_TEXT):  # strings, objects, NaN/Infinity or a second key: general path
-        return None
-    import orjson
+    """The fast path of decode_predict: one numeric output read straight into an array, or None for the general path.
 
+    simdjson parses lazily and copies a nested numeric array into one buffer in C, so no Python float is ever made
+    (json + np.array spend most of their time on those objects; bench/serving.py). NaN/Infinity tokens, strings,
+    booleans, several outputs or ragged rows (a size that is not the product of the first rows' lengths) make it
+    return None. Rows ragged yet summing to that size are not detected: TF Serving serialises tensors, which are
+    rectangular by construction."""
+    if len(specs) > 1 or not isinstance(body, (bytes, bytearray)) or len(body) < FLAT_PATH_MIN_BYTES:
+        return None
+    import simdjson
+
+    parser = getattr(_PARSERS, "parser", None) or simdjson.Parser()
+    _PARSERS.parser = parser
     try:
-        flat = orjson.loads(b"[" + numbers + b"]")
-    except orjson.JSONDecodeError:
+        doc = parser.parse(bytes(body))
+    except ValueError:  # NaN/Infinity tokens (not JSON) and malformed bodies: the general path reads or reports them
         return None
-    inner = int(np.prod(shape[1:], dtype=np.int64))
-    if not flat or len(flat) % inner:
+    if not isinstance(doc, simdjson.Object) or len(doc) != 1:
         return None
-    full = (len(flat) // inner,) + tuple(shape[1:])
-    # A regular tensor of shape (n0, n1, ..., nk) is written with 1 + n0 + n0*n1 + ... + n0*...*n(k-1) brackets;
-    # another rank or inner shape gives another count and is left to the general path. Rows that are ragged yet
-    # keep both counts are not detected: TF Serving serialises tensors, which are rectangular by construction.
-    expected, lists = 1, 1
-    for dim in full[:-1]:
-        lists *= dim
-        expected += lists
-    # The brackets stripped above are the length difference, so only the opening ones need counting.
-    if nested.count(b"[") != expected or len(nested) - len(numbers) != 2 * expected:
+    name = next(iter(doc.keys()))
+    value = doc[name]
+    if name not in ("predictions", "outputs") or not isinstance(value, simdjson.Array):
         return None
+    shape, node = [], value
+    while isinstance(node, simdjson.Array):
+        shape.append(len(node))
+        if not len(node):
+            return None
+        node = node[0]
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        return None
+    key = _single_key(specs, name)
+    dt = _dtype_of(specs.get(key))
+    kind = dt.np.kind if dt is not None and dt.numpy and not dt.is_string else ("i" if isinstance(node, int) else "f")
+    if kind not in _BUFFER_TYPES:
+        return None
+    of_type, buffer_dtype = _BUFFER_TYPES[kind]
     try:
-        return {key: np.array(flat, dtype=dt.np).reshape(full)}
-    except (ValueError, OverflowError):
+        flat = np.frombuffer(value.as_buffer(of_type=of_type), dtype=buffer_dtype)
+    except (ValueError, TypeError, OverflowError):
         return None
+    if flat.size != int(np.prod(shape)):
+        return None
+    target = dt.np if dt is not None and dt.numpy and not dt.is_string else buffer_dtype
+    return {key: flat.astype(target, copy=False).reshape(shape)}
 
 
 def decode_results(body: bytes | str, method: str) -> dict[str, np.ndarray]:

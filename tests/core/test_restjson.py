@@ -191,14 +191,30 @@ def test_flat_path_equals_the_general_path(shape, dtype, name):
         np.testing.assert_array_equal(restjson.decode_predict(body, spec)["y"], array)
 
 
-def test_flat_path_refuses_what_it_cannot_prove_regular():
+def test_flat_path_reads_the_shape_of_the_answer_and_refuses_what_it_cannot_read():
     spec = {"y": TensorSpec("y", "DT_FLOAT", (-1, 4), "y:0")}
     rows = ",".join("[1.5,2.5,3.5,4.5]" for _ in range(3000))
     good = f'{{"predictions": [{rows}]}}'.encode()
     assert restjson._flat_numeric(good, spec)["y"].shape == (3000, 4)
-    other_rank = f'{{"predictions": [{",".join("[[1.5,2.5],[3.5,4.5]]" for _ in range(3000))}]}}'.encode()
-    assert restjson._flat_numeric(other_rank, spec) is None  # (3000, 2, 2) is not (-1, 4): bracket count differs
+    # Another rank than declared: both paths return what the server sent.
+    other = f'{{"predictions": [{",".join("[[1.5,2.5],[3.5,4.5]]" for _ in range(3000))}]}}'.encode()
+    np.testing.assert_array_equal(restjson._flat_numeric(other, spec)["y"],
+                                  np.array(restjson.loads(other)["predictions"], np.float32))
+    ragged = good.replace(b"[1.5,2.5,3.5,4.5]", b"[1.5,2.5,3.5]", 1)  # 11999 values, not 3000 x 4
+    assert restjson._flat_numeric(ragged, spec) is None
+    with pytest.raises(Exception):
+        restjson.decode_predict(ragged, spec)
     nan = good.replace(b"2.5", b"NaN", 1)
     assert restjson._flat_numeric(nan, spec) is None and np.isnan(restjson.decode_predict(nan, spec)["y"][0, 1])
-    text = good.replace(b"2.5", b'"a"', 1)
-    assert restjson._flat_numeric(text, spec) is None
+    assert restjson._flat_numeric(good.replace(b"2.5", b'"a"', 1), spec) is None
+    assert restjson._flat_numeric(good.replace(b"1.5", b"true"), spec) is None
+    two = good[:-1] + b', "extra": 1}'
+    assert restjson._flat_numeric(two, spec) is None
+
+
+def test_flat_path_keeps_int64_exact_without_a_signature():
+    values = np.arange(2**53, 2**53 + 6000, dtype=np.int64)
+    body = restjson.dumps({"outputs": values})
+    out = restjson._flat_numeric(body, {})
+    assert out is not None and out["outputs"].dtype == np.int64
+    np.testing.assert_array_equal(out["outputs"], values)
