@@ -27,7 +27,7 @@ test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: install
-	$(PY) bench/inspect.py
+	@for b in inspect predict serving serving_grpc diagnose; do echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; done
 
 demo-model: install
 	$(PY) explorer/resources/make_demo_model.py
