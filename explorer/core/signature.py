@@ -10,6 +10,14 @@ CLASSIFY = "tensorflow/serving/classify"
 REGRESS = "tensorflow/serving/regress"
 
 
+def shape_text(shape) -> str:
+    """A concrete shape as users read it: "(1, 224, 224, 3)", "(3,)" or "() scalar"."""
+    shape = tuple(shape)
+    if not shape:
+        return "() scalar"
+    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
+
+
 @dataclass(frozen=True)
 class TensorSpec:
     """One input or output of a signature."""
@@ -33,10 +41,9 @@ class TensorSpec:
         """Shape as users read it: (-1, 224, 224, 3), "unknown rank", or "()"."""
         if self.shape is None:
             return "unknown rank"
-        if not self.shape:
-            return "() scalar" if self.has_shape else "() — no shape recorded"
-        inner = ", ".join(str(d) for d in self.shape)
-        return f"({inner},)" if len(self.shape) == 1 else f"({inner})"
+        if not self.shape and not self.has_shape:
+            return "() — no shape recorded"
+        return shape_text(self.shape)
 
     def to_dict(self) -> dict:
         return {"dtype": self.dtype, "shape": None if self.shape is None else list(self.shape), "name": self.name}

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import dtypes, examples as example_codec
 from .errors import InputProblem
-from .signature import Signature, TensorSpec
+from .signature import Signature, TensorSpec, shape_text
 
 KINDS = ("literal", "fill", "file", "text", "examples")
 FILLS = ("zeros", "ones", "constant", "range", "linspace", "uniform", "normal")
@@ -382,7 +382,7 @@ def _from_value(spec: TensorSpec, value, batch, dims, loose: bool, origin: str) 
     if array.ndim == 0 and spec.shape and spec.has_shape and not loose:
         target = concrete_shape(spec, batch, dims)
         array = np.broadcast_to(array, target).copy()
-        notes.append(f"{key}: the value {_short(leaves[0])} repeated to shape {_shape_str(target)}.")
+        notes.append(f"{key}: the value {_short(leaves[0])} repeated to shape {shape_text(target)}.")
     return Built(array, tuple(notes))
 
 
@@ -481,7 +481,7 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     p = source.params
     n = int(np.prod(shape)) if shape else 1
     if n > MAX_FILL_ELEMENTS:
-        raise InputProblem(key, f"{key}: shape {_shape_str(shape)} has {n:,} values, more than this tool fills "
+        raise InputProblem(key, f"{key}: shape {shape_text(shape)} has {n:,} values, more than this tool fills "
                                 f"({MAX_FILL_ELEMENTS:,}).", fix="Use a smaller batch or shape.")
     said = f"{key}: {name}"
     if dt.is_string:
@@ -490,7 +490,7 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
                                fix="Use a constant text, text lines, or tf.Examples for this input.")
         value = str(p.get("value", "")) if name == "constant" else ""
         array = np.full(shape, value.encode("utf-8"), dtype=object)
-        return Built(array, (f"{said} {value!r}, shape {_shape_str(shape)}.",))
+        return Built(array, (f"{said} {value!r}, shape {shape_text(shape)}.",))
     if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128") and name in ("uniform", "normal"):
         raise InputProblem(key, f"{key}: random fills of {dt.short} are not supported.", fix="Use zeros, ones or a constant.")
     try:
@@ -514,7 +514,7 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
         values = clipped.astype(dt.np)
     else:
         values = np.asarray(values).astype(dt.np)
-    return Built(values.reshape(shape), (f"{said}{detail}, shape {_shape_str(shape)}, {dt.short}.",) + tuple(notes))
+    return Built(values.reshape(shape), (f"{said}{detail}, shape {shape_text(shape)}, {dt.short}.",) + tuple(notes))
 
 
 def _param(params: dict, name: str, default, cast):
@@ -604,7 +604,7 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
     suffix = path.suffix.lower()
     if suffix == ".npy":
         array = _cached("npy", path, (), lambda: _load_npy(key, path))
-        return Built(array.copy(), (f"{key}: {path.name} holds {array.dtype} {_shape_str(array.shape)}.",))
+        return Built(array.copy(), (f"{key}: {path.name} holds {array.dtype} {shape_text(array.shape)}.",))
     if suffix == ".npz":
         return _from_npz(spec, source, path)
     if suffix in IMAGE_SUFFIXES:
@@ -619,7 +619,7 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
         if _dtype_of(spec).is_string and isinstance(value, (list, dict)) and _looks_like_examples(value):
             return _from_examples(spec, Source("examples", text=text))
         built = _from_value(spec, value, batch, dims, loose, origin=path.name)
-        return Built(built.array, (f"{key}: read {path.name} as JSON, {_shape_str(built.array.shape)}.",) + built.notes)
+        return Built(built.array, (f"{key}: read {path.name} as JSON, {shape_text(built.array.shape)}.",) + built.notes)
     if suffix in TABLE_SUFFIXES:
         text = _cached("text", path, (), lambda: _read_text(key, path))
         delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
@@ -685,7 +685,7 @@ def _from_npz(spec: TensorSpec, source: Source, path: Path) -> Built:
         raise InputProblem(key, f"{key}: {path.name} has no array named {chosen!r}; it holds {', '.join(names) or 'none'}.{hint}",
                            fix=f"Use one of: {', '.join(names)}.")
     array = arrays[chosen]
-    return Built(array.copy(), (f"{key}: {path.name}[{chosen!r}]{note} holds {array.dtype} {_shape_str(array.shape)}.",))
+    return Built(array.copy(), (f"{key}: {path.name}[{chosen!r}]{note} holds {array.dtype} {shape_text(array.shape)}.",))
 
 
 def _read_text(key: str, path: Path) -> str:
@@ -764,23 +764,23 @@ def _numeric_table(lines: list[str], delimiter: str | None) -> np.ndarray:
 def _fit_rank(spec: TensorSpec, array: np.ndarray, what: str, batch=None, dims=None) -> Built:
     """Tables and line lists to the spec's rank where that is unambiguous; said in the note."""
     key = spec.key
-    note = f"{key}: {what}, {_shape_str(array.shape)}"
+    note = f"{key}: {what}, {shape_text(array.shape)}"
     if spec.shape is None or not spec.has_shape or spec.rank == array.ndim:
         return Built(array, (note + ".",))
     if spec.rank == 0 and array.size == 1:
         return Built(array.reshape(()), (note + ", as a scalar.",))
     if spec.rank == 1 and (array.ndim == 2 and 1 in array.shape):
-        return Built(array.reshape(-1), (note + f", flattened to {_shape_str((array.size,))}.",))
+        return Built(array.reshape(-1), (note + f", flattened to {shape_text((array.size,))}.",))
     if spec.rank == 2 and array.ndim == 1:
         want = spec.shape[1]
         if want in (-1, 1):
-            return Built(array.reshape(-1, 1), (note + f", one value per row: {_shape_str((array.size, 1))}.",))
+            return Built(array.reshape(-1, 1), (note + f", one value per row: {shape_text((array.size, 1))}.",))
     if spec.rank and spec.rank > array.ndim and array.ndim >= 1:
         inner = concrete_shape(spec, 1, dims)[1:]
         per = int(np.prod(inner)) if inner else 1
         if per and array.size % per == 0:
             shape = (array.size // per,) + inner
-            return Built(array.reshape(shape), (note + f", reshaped to {_shape_str(shape)}.",))
+            return Built(array.reshape(shape), (note + f", reshaped to {shape_text(shape)}.",))
     return Built(array, (note + ".",))
 
 
@@ -888,7 +888,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
         elif batch:
             n = int(batch)
         array = np.repeat(array, n, axis=0)
-        notes.append(f"{key}: added a batch axis: {_shape_str(array.shape)}"
+        notes.append(f"{key}: added a batch axis: {shape_text(array.shape)}"
                      + (f" (the image repeated {n} times)." if n > 1 else "."))
     return Built(np.ascontiguousarray(array), tuple(notes))
 
@@ -925,13 +925,6 @@ def _load_image(key: str, path: Path, h: int, w: int, mode: str):
 
 
 # ---------------------------------------------------------------- text for users
-
-def _shape_str(shape) -> str:
-    shape = tuple(shape)
-    if not shape:
-        return "() scalar"
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
-
 
 def _short(value) -> str:
     text = repr(value)

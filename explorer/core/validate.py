@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import InputProblem
-from .signature import CLASSIFY, REGRESS, Signature, TensorSpec
+from .signature import CLASSIFY, REGRESS, Signature, TensorSpec, shape_text
 
 OFFERS = ("cast", "convert_channels", "add_batch_axis", "add_trailing_axis", "drop_batch_axis", "channels_last",
           "normalize")
@@ -144,9 +144,9 @@ def _check_one(key: str, value, spec: TensorSpec, signature: Signature, target: 
     if not got_string and array.size and array.dtype.kind in "biuf":
         out.extend(_value_problems(key, array, spec, want, target))
     if array.size == 0 and array.ndim:
-        out.append(Problem("empty", key, f"{key} is empty (shape {_shape(array.shape)}): the model will return "
+        out.append(Problem("empty", key, f"{key} is empty (shape {shape_text(array.shape)}): the model will return "
                            "empty outputs, or fail on a reduction.", fix=f"Give {key} at least one row.",
-                           expected=spec.shape_text(), got=_shape(array.shape), severity="warning"))
+                           expected=spec.shape_text(), got=shape_text(array.shape), severity="warning"))
     if target == "serving" and not want.rest_json:
         out.append(Problem("wire_dtype", key, f"{key} is {want.short}, which TF Serving's REST JSON API cannot carry.",
                            fix="Call this model over gRPC, which sends typed tensors.", expected=want.short,
@@ -169,7 +169,7 @@ def _number_for_string(key, array, spec, signature) -> Problem:
     else:
         fix = f"Give {key} text values, e.g. [\"a\", \"b\"]; numbers are not converted to strings."
     return Problem("number_for_string", key,
-                   f"{key} takes strings (DT_STRING) but got {array.dtype} numbers, shape {_shape(array.shape)}.",
+                   f"{key} takes strings (DT_STRING) but got {array.dtype} numbers, shape {shape_text(array.shape)}.",
                    fix=fix, expected="string", got=str(array.dtype))
 
 
@@ -181,7 +181,7 @@ def _string_for_number(key, array, spec, signature) -> Problem:
     else:
         fix = f"Give {key} numbers; text such as {_short(sample)} is not parsed into numbers."
     return Problem("string_for_number", key, f"{key} takes {spec.dt.short} numbers but got strings, "
-                   f"shape {_shape(array.shape)}.", fix=fix, expected=spec.dt.short, got="string")
+                   f"shape {shape_text(array.shape)}.", fix=fix, expected=spec.dt.short, got="string")
 
 
 def _dtype_problem(key: str, array: np.ndarray, want: dtypes.DType) -> Problem:
@@ -256,7 +256,7 @@ def _shape_problems(key: str, array: np.ndarray, spec: TensorSpec) -> list[Probl
     if want is None:
         return []  # unknown rank, or no shape recorded: TF checks nothing here, nor can we
     got = tuple(array.shape)
-    expected, got_text = spec.shape_text(), _shape(got)
+    expected, got_text = spec.shape_text(), shape_text(got)
     if want == ():
         if got == ():
             return []
@@ -306,22 +306,22 @@ def _rank_problem(key, got, want, expected, got_text) -> Problem:
     base = f"{key} has {r} dimension{'s' if r != 1 else ''} {got_text} but the signature wants {R} {expected}"
     if r == R - 1 and _fits((1,) + got, want):
         return Problem("rank", key, base + ": the batch axis is missing.",
-                       fix=f"Add a leading batch axis: x[np.newaxis] -> {_shape((1,) + got)}.",
+                       fix=f"Add a leading batch axis: x[np.newaxis] -> {shape_text((1,) + got)}.",
                        expected=expected, got=got_text, offer="add_batch_axis")
     if r == R - 1 and _fits(got + (1,), want):
         return Problem("rank", key, base + ": each value needs its own row.",
-                       fix=f"Add a trailing axis: x[:, np.newaxis] -> {_shape(got + (1,))}.",
+                       fix=f"Add a trailing axis: x[:, np.newaxis] -> {shape_text(got + (1,))}.",
                        expected=expected, got=got_text, offer="add_trailing_axis")
     if r == R + 1 and got[0] == 1 and _fits(got[1:], want):
         return Problem("rank", key, base + ": there is an extra leading axis of 1.",
-                       fix=f"Drop it: x[0] -> {_shape(got[1:])}.", expected=expected, got=got_text,
+                       fix=f"Drop it: x[0] -> {shape_text(got[1:])}.", expected=expected, got=got_text,
                        offer="drop_batch_axis")
     channel = _channels_axis(want)
     if channel is not None and r == R - 1 and want[channel] == 1 and _fits(got + (1,), want):
         pass  # handled above as add_trailing_axis
     if channel is not None and r == R - 2 and want[channel] == 1 and _fits((1,) + got + (1,), want):
         return Problem("rank", key, base + ": a grayscale image needs a batch axis and a channel axis.",
-                       fix=f"x[np.newaxis, ..., np.newaxis] -> {_shape((1,) + got + (1,))}.",
+                       fix=f"x[np.newaxis, ..., np.newaxis] -> {shape_text((1,) + got + (1,))}.",
                        expected=expected, got=got_text)
     return Problem("rank", key, base + ".", fix=f"Reshape {key} to {expected} (-1 is any length).",
                    expected=expected, got=got_text)
@@ -515,13 +515,6 @@ def _cast(array: np.ndarray, dt: dtypes.DType, key: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- text
-
-def _shape(shape) -> str:
-    shape = tuple(shape)
-    if not shape:
-        return "() scalar"
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(str(d) for d in shape) + ")"
-
 
 def _short(value) -> str:
     text = repr(value)
