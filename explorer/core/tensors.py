@@ -631,30 +631,30 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
 def _load_npy(key: str, path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise InputProblem(key, f"{key}: {path.name} holds Python objects (pickled), which are not loaded for safety.",
-                               fix="Save a numeric or fixed-width string array: np.save(path, np.asarray(values, dtype=...)).") from exc
-        raise InputProblem(key, f"{key}: {path.name} is not a valid .npy file ({exc}).",
-                           fix="Write it with numpy.save.", details=traceback.format_exc()) from exc
-    except (OSError, EOFError) as exc:
-        raise InputProblem(key, f"{key}: {path.name} could not be read as a .npy file ({exc}).",
-                           fix="Write it with numpy.save.", details=traceback.format_exc()) from exc
+    except (ValueError, OSError, EOFError) as exc:
+        raise _numpy_file_problem(key, path, exc, ".npy", "numpy.save",
+                                  "Save a numeric or fixed-width string array: np.save(path, np.asarray(values, dtype=...)).") from exc
 
 
 def _npz_arrays(key: str, path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
-    except ValueError as exc:
+    except (ValueError, OSError, EOFError) as exc:
+        raise _numpy_file_problem(key, path, exc, ".npz", "numpy.savez",
+                                  "Save numeric or fixed-width string arrays with numpy.savez.") from exc
+
+
+def _numpy_file_problem(key: str, path: Path, exc: Exception, suffix: str, writer: str, pickled_fix: str) -> InputProblem:
+    """What np.load's failure means for the user: pickled objects refused, or not a valid/readable .npy/.npz file."""
+    if isinstance(exc, ValueError):
         if "allow_pickle" in str(exc):
-            raise InputProblem(key, f"{key}: {path.name} holds Python objects (pickled), which are not loaded for safety.",
-                               fix="Save numeric or fixed-width string arrays with numpy.savez.") from exc
-        raise InputProblem(key, f"{key}: {path.name} is not a valid .npz file ({exc}).",
-                           fix="Write it with numpy.savez.", details=traceback.format_exc()) from exc
-    except (OSError, EOFError) as exc:
-        raise InputProblem(key, f"{key}: {path.name} could not be read as a .npz file ({exc}).",
-                           fix="Write it with numpy.savez.", details=traceback.format_exc()) from exc
+            return InputProblem(key, f"{key}: {path.name} holds Python objects (pickled), which are not loaded for safety.",
+                                fix=pickled_fix)
+        return InputProblem(key, f"{key}: {path.name} is not a valid {suffix} file ({exc}).",
+                            fix=f"Write it with {writer}.", details=traceback.format_exc())
+    return InputProblem(key, f"{key}: {path.name} could not be read as a {suffix} file ({exc}).",
+                        fix=f"Write it with {writer}.", details=traceback.format_exc())
 
 
 def npz_keys(path: str) -> list[str]:
