@@ -28,6 +28,17 @@ _HTTP = re.compile(
 )
 
 
+def endpoint_url(scheme: str, host: str, port: int, model: str, version: int | None = None,
+                 label: str | None = None) -> str:
+    """`SCHEME://HOST:PORT/MODEL[/versions/N | /labels/L]` (a version wins over a label): what parse_target reads."""
+    text = f"{scheme}://{host}:{port}/{model}"
+    if version is not None:
+        text += f"/versions/{version}"
+    elif label:
+        text += f"/labels/{label}"
+    return text
+
+
 @dataclass(frozen=True)
 class Target:
     """A model folder, or a model on a TF Serving endpoint (optionally one version or label)."""
@@ -45,12 +56,7 @@ class Target:
         """The canonical text parse_target reads back: the folder path, or rest:// / grpc:// with version/label."""
         if self.kind == "folder":
             return self.path
-        text = f"{self.kind}://{self.host}:{self.port}/{self.model}"
-        if self.version is not None:
-            text += f"/versions/{self.version}"
-        elif self.label:
-            text += f"/labels/{self.label}"
-        return text
+        return endpoint_url(self.kind, self.host, self.port, self.model, self.version, self.label)
 
     def __str__(self) -> str:
         return self.url()

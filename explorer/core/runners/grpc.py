@@ -70,9 +70,9 @@ class Endpoint:
     tls: bool = False
 
     def url(self) -> str:
-        tail = f"/versions/{self.version}" if self.version is not None else (
-            f"/labels/{self.label}" if self.label else "")
-        return f"grpc://{self.host}:{self.port}/{self.model}{tail}"
+        from ..targets import endpoint_url
+
+        return endpoint_url("grpc", self.host, self.port, self.model, self.version, self.label)
 
 
 def endpoint_of(target) -> Endpoint:

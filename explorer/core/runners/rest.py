@@ -35,7 +35,7 @@ class RestRunner:
     def __init__(self, target, *, timeout: float = DEFAULT_TIMEOUT_S, headers: dict[str, str] | None = None,
                  ca_file: str | None = None, format: str = "auto", tls: bool | None = None,
                  version: int | None = None, label: str | None = None):
-        from ..targets import Target, parse_target
+        from ..targets import Target, endpoint_url, parse_target
 
         if not isinstance(target, Target):
             target = parse_target(str(target))
@@ -52,21 +52,13 @@ class RestRunner:
         self.headers = checked_headers(headers)  # a bad value fails here, not as a raw UnicodeEncodeError later
         self.ca_file = ca_file
         self.format = format
-        self.target = self._target_text()
+        self.target = endpoint_url("rest", self.host, self.port, self.model, self.version, self.label)
         self._lock = threading.Lock()
         self._conn: http.client.HTTPConnection | None = None
         self._signatures: dict[str, Signature] | None = None
         self._served_version: int | None = None
 
     # --- URLs -----------------------------------------------------------------------------------------------------
-
-    def _target_text(self) -> str:
-        text = f"rest://{self.host}:{self.port}/{self.model}"
-        if self.version is not None:
-            text += f"/versions/{self.version}"
-        elif self.label:
-            text += f"/labels/{self.label}"
-        return text
 
     @property
     def base_url(self) -> str:
