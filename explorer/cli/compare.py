@@ -61,13 +61,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     if args.rtol < 0 or args.atol < 0:
         raise ExplorerError("Tolerances cannot be negative.", fix="Give --rtol and --atol of 0 or more.")
-    sources = {}
-    for text in args.input:
-        key, source = tensors.parse_cli_input(text)
-        sources[key] = source
-    for text in args.example:
-        key, source = tensors.parse_cli_example(text)
-        sources[key] = source
+    sources = tensors.parse_cli_sources(args.input, args.example)
     arrays_from_file = _read_npz(args.inputs_file) if args.inputs_file else {}
 
     runners = []
@@ -112,7 +106,7 @@ def _compare(args: argparse.Namespace) -> int:
             first = errors[0]
             raise InputProblem(first.input, f"The inputs do not fit A's signature '{key}': {first.message}"
                                + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""), fix=first.fix)
-        examples = tuple(_examples(sources, signature))
+        examples = tuple(tensors.cli_examples(sources, signature))
         method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
         request = Request(key, arrays, method=method, examples=examples)
         report["inputs"] = {k: {"dtype": _dtype(v), "shape": list(v.shape),
@@ -215,15 +209,6 @@ def _read_npz(path: str) -> dict:
     except (OSError, ValueError) as exc:
         raise InputProblem(None, f"--inputs-file {path} cannot be read as an .npz of arrays ({exc}).",
                            fix="Save one with numpy.savez(path, x=array, ...), one array per input key.") from exc
-
-
-def _examples(sources: dict, signature) -> list[dict]:
-    from explorer.core.examples import parse_examples
-
-    found = [s for s in sources.values() if s.kind == "examples"]
-    if len(found) != 1 or signature.method_short not in ("classify", "regress"):
-        return []
-    return parse_examples(found[0].text)
 
 
 def _dtype(array) -> str:

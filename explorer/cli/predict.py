@@ -47,13 +47,7 @@ def _predict(args: argparse.Namespace) -> int:
     from explorer.core.request import Request
     from explorer.core.targets import open_runner, parse_target
 
-    sources = {}
-    for text in args.input:
-        key, source = tensors.parse_cli_input(text)
-        sources[key] = source
-    for text in args.example:
-        key, source = tensors.parse_cli_example(text)
-        sources[key] = source
+    sources = tensors.parse_cli_sources(args.input, args.example)
 
     target = parse_target(args.path)
     options = {"tag_set": args.tag_set} if target.kind == "folder" and args.tag_set else {}
@@ -79,7 +73,7 @@ def _predict(args: argparse.Namespace) -> int:
                     print(f"{p.severity}: {p.message}" + (f" Fix: {p.fix}" if p.fix else ""), file=sys.stderr)
             return 2
 
-        examples = tuple(_examples(sources, signature))
+        examples = tuple(tensors.cli_examples(sources, signature))
         method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
         prediction = runner.predict(Request(key, arrays, method=method, examples=examples))
     finally:
@@ -135,16 +129,6 @@ def _default_key(signatures: dict) -> str:
     from explorer.core.signature import default_key
 
     return default_key(signatures) or ""
-
-
-def _examples(sources: dict, signature) -> list[dict]:
-    """Feature dicts of an --example source, for engines that send them as tf.Example JSON (REST classify)."""
-    from explorer.core.examples import parse_examples
-
-    found = [s for k, s in sources.items() if s.kind == "examples"]
-    if len(found) != 1 or signature.method_short not in ("classify", "regress"):
-        return []
-    return parse_examples(found[0].text)
 
 
 def _dump(data: dict) -> None:

@@ -133,6 +133,22 @@ def parse_cli_example(text: str) -> tuple[str, Source]:
     return key, Source("examples", text=body.strip())
 
 
+def parse_cli_sources(inputs: list[str], examples: list[str]) -> dict[str, Source]:
+    """Every --input KEY=VALUE, then every --example -> {key: Source}; a later one for the same key wins."""
+    sources = dict(parse_cli_input(text) for text in inputs)
+    sources.update(parse_cli_example(text) for text in examples)
+    return sources
+
+
+def cli_examples(sources: dict[str, Source], signature: Signature) -> list[dict]:
+    """Feature dicts of the one --example source, for engines that send them as tf.Example JSON (REST classify and
+    regress); [] for other signatures or when there is not exactly one."""
+    found = [s for s in sources.values() if s.kind == "examples"]
+    if len(found) != 1 or signature.method_short not in ("classify", "regress"):
+        return []
+    return example_codec.parse_examples(found[0].text)
+
+
 def _parse_file(key: str, rest: str) -> Source:
     params: dict = {}
     path = rest
