@@ -84,6 +84,19 @@ def _cell_value(text: str):
     return value if isinstance(value, (int, float, bool)) else text
 
 
+_UNREADABLE = object()  # not None: JSON null is a value
+
+
+def _json_of(source: Source, kind: str):
+    """The JSON value a Source of this kind holds; _UNREADABLE for another kind, or text that is not JSON."""
+    if source.kind != kind:
+        return _UNREADABLE
+    try:
+        return json.loads(source.text)
+    except ValueError:
+        return _UNREADABLE
+
+
 def _cell_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -140,11 +153,8 @@ class FieldsEditor(InputEditor):
         return Source("literal", text=json.dumps(values if self.spec.shape else values[0]))
 
     def accepts(self, source: Source) -> bool:
-        if source.kind != "literal":
-            return False
-        try:
-            value = json.loads(source.text)
-        except ValueError:
+        value = _json_of(source, "literal")
+        if value is _UNREADABLE:
             return False
         if not self.spec.shape:
             return not isinstance(value, list)
@@ -232,11 +242,8 @@ class GridEditor(InputEditor):
         return Source("literal", text=json.dumps(self.values()))
 
     def accepts(self, source: Source) -> bool:
-        if source.kind != "literal":
-            return False
-        try:
-            value = json.loads(source.text)
-        except ValueError:
+        value = _json_of(source, "literal")
+        if value is _UNREADABLE:
             return False
         if not isinstance(value, list) or not value:
             return False
@@ -660,11 +667,8 @@ class ExamplesEditor(InputEditor):
         return Source("examples", text=json.dumps(self.features()))
 
     def accepts(self, source: Source) -> bool:
-        if source.kind != "examples":
-            return False
-        try:
-            value = json.loads(source.text)
-        except ValueError:
+        value = _json_of(source, "examples")
+        if value is _UNREADABLE:
             return False
         value = [value] if isinstance(value, dict) else value
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
