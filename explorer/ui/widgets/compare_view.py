@@ -25,7 +25,7 @@ from explorer.core.runners.base import Progress, no_progress
 from ..run_panel import RunSpec, open_and_load
 from ..workers import Task, Worker
 from .message_bar import MessageBar
-from .plots import _PALETTE
+from .plots import _PALETTE, curve_at
 
 TOLERANCES_KEY = "tolerances"  # settings key: {"rtol": float, "atol": float}
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
@@ -892,13 +892,7 @@ class CompareView(QtWidgets.QWidget):
         self.plot_item.setLabel("bottom", "")
 
     def _curve(self, i: int) -> pg.PlotDataItem:
-        while len(self._curves) <= i:
-            curve = pg.PlotDataItem()
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.plot_item.addItem(curve)
-            self._curves.append(curve)
-        return self._curves[i]
+        return curve_at(self.plot_item, self._curves, i)
 
     def curves(self) -> list[pg.PlotDataItem]:
         """Curves shown now (tests read their data with getData())."""

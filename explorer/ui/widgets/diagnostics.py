@@ -24,6 +24,7 @@ from explorer.core.errors import ExplorerError
 
 from ..workers import Task, Worker
 from .message_bar import MessageBar
+from .plots import curve_at
 
 MAX_PROBE_CURVES = 128  # more curves than this draw slowly and read as a smear; the caption says what is left out
 MAX_CURVE_POINTS = 2000  # longer outputs are shown by their first elements (with the count in the caption)
@@ -419,13 +420,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.sensitivity_plot.getPlotItem().setYRange(0, max(heights + [s.spread, 1e-6]) * 1.15, padding=0)
 
     def _curve(self, i: int) -> pg.PlotDataItem:
-        while len(self._probe_curves) <= i:
-            curve = pg.PlotDataItem()
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.probes_plot.addItem(curve)
-            self._probe_curves.append(curve)
-        return self._probe_curves[i]
+        return curve_at(self.probes_plot, self._probe_curves, i)
 
     # --- slots ------------------------------------------------------------------------------------------------
 

@@ -101,6 +101,18 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
     return PlotChoice("lines", f"rank {len(inner)} per row, flattened to {size} values", rows, min(rows, MAX_CURVES))
 
 
+def curve_at(plot, curves: list[pg.PlotDataItem], i: int) -> pg.PlotDataItem:
+    """The i-th curve of a plot (PlotItem or PlotWidget), made on first use (peak-downsampled, clipped to view) and
+    kept in `curves`, so that later updates are a setData."""
+    while len(curves) <= i:
+        curve = pg.PlotDataItem()
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        plot.addItem(curve)
+        curves.append(curve)
+    return curves[i]
+
+
 def _color(i: int) -> str:
     return _PALETTE[i] if i < len(_PALETTE) else pg.intColor(i, hues=16).name()
 
@@ -223,13 +235,7 @@ class PlotView(QtWidgets.QWidget):
             self.plot_item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, count, step)]])
 
     def _curve(self, i: int) -> pg.PlotDataItem:
-        while len(self._curves) <= i:
-            curve = pg.PlotDataItem()
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.plot_item.addItem(curve)
-            self._curves.append(curve)
-        return self._curves[i]
+        return curve_at(self.plot_item, self._curves, i)
 
     def _bar(self, i: int) -> pg.BarGraphItem:
         while len(self._bars) <= i:
