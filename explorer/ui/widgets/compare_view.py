@@ -25,7 +25,7 @@ from explorer.core.runners.base import Progress, no_progress
 from ..run_panel import RunSpec, open_and_load
 from ..workers import Task, Worker
 from .message_bar import MessageBar
-from .plots import _PALETTE, curve_at
+from .plots import _PALETTE, curve_at, output_plot_widget
 
 TOLERANCES_KEY = "tolerances"  # settings key: {"rtol": float, "atol": float}
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
@@ -449,14 +449,8 @@ class CompareView(QtWidgets.QWidget):
         plot_bar.addWidget(self.mode_box)
         plot_bar.addWidget(self.heat_target_box)
         plot_bar.addWidget(self.plot_caption, 1)
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = output_plot_widget()
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
-        self.plot_item.setDownsampling(auto=True, mode="peak")
-        self.plot_item.setClipToView(True)
-        for name in ("left", "bottom"):
-            self.plot_item.getAxis(name).setPen(pg.mkPen("#666"))
-            self.plot_item.getAxis(name).setTextPen(pg.mkPen("#333"))
         self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
         self._curves: list[pg.PlotDataItem] = []
         self._band = [pg.PlotDataItem(pen=pg.mkPen("#888", width=1, style=QtCore.Qt.PenStyle.DashLine))

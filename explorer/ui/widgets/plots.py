@@ -101,6 +101,21 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
     return PlotChoice("lines", f"rank {len(inner)} per row, flattened to {size} values", rows, min(rows, MAX_CURVES))
 
 
+def output_plot_widget() -> pg.PlotWidget:
+    """A white plot for output values: light grid, grey axes, long curves peak-downsampled and clipped to view."""
+    widget = pg.PlotWidget(background="w")
+    item = widget.getPlotItem()
+    item.showGrid(x=True, y=True, alpha=0.25)
+    # Long outputs: peak downsampling keeps spikes visible, clip-to-view draws only what is on screen.
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen("#666"))
+        axis.setTextPen(pg.mkPen("#333"))
+    return widget
+
+
 def curve_at(plot, curves: list[pg.PlotDataItem], i: int) -> pg.PlotDataItem:
     """The i-th curve of a plot (PlotItem or PlotWidget), made on first use (peak-downsampled, clipped to view) and
     kept in `curves`, so that later updates are a setData."""
@@ -141,16 +156,8 @@ class PlotView(QtWidgets.QWidget):
         top.addWidget(self._row_label)
         top.addWidget(self.row_box)
 
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = output_plot_widget()
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
-        # Long outputs: peak downsampling keeps spikes visible, clip-to-view draws only what is on screen.
-        self.plot_item.setDownsampling(auto=True, mode="peak")
-        self.plot_item.setClipToView(True)
-        for name in ("left", "bottom"):
-            axis = self.plot_item.getAxis(name)
-            axis.setPen(pg.mkPen("#666"))
-            axis.setTextPen(pg.mkPen("#333"))
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#333", brush=(255, 255, 255, 200))
 
         self._curves: list[pg.PlotDataItem] = []
