@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ExplorerError
+from .targets import host_port
 from .request import Request
 
 KINDS = ("curl", "python-rest", "python-grpc", "saved_model_cli")
@@ -134,7 +135,7 @@ def python_grpc(request: Request, target, *, headers: dict[str, str] | None = No
              "                                     regression_pb2)", ""]
     lines.append(f"options = [(\"grpc.max_send_message_length\", {limit}), "
                  f"(\"grpc.max_receive_message_length\", {limit})]")
-    address = f"{endpoint.host}:{endpoint.port}"
+    address = host_port(endpoint.host, endpoint.port)
     if ca_file or endpoint.tls:
         root = f"open({str(ca_file)!r}, \"rb\").read()" if ca_file else "None"
         lines.append(f"credentials = grpc.ssl_channel_credentials(root_certificates={root})")

@@ -28,10 +28,15 @@ _HTTP = re.compile(
 )
 
 
+def host_port(host: str, port: int) -> str:
+    """"HOST:PORT" as URLs and gRPC addresses write it: an IPv6 address in brackets ("[::1]:8500")."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def endpoint_url(scheme: str, host: str, port: int, model: str, version: int | None = None,
                  label: str | None = None) -> str:
     """`SCHEME://HOST:PORT/MODEL[/versions/N | /labels/L]` (a version wins over a label): what parse_target reads."""
-    text = f"{scheme}://{host}:{port}/{model}"
+    text = f"{scheme}://{host_port(host, port)}/{model}"
     if version is not None:
         text += f"/versions/{version}"
     elif label:

@@ -65,3 +65,17 @@ def test_open_runner_refuses_mismatched_engines(shared_models):
         open_runner("rest://localhost:8501/m", engine="session")
     with pytest.raises(ModelReadError):
         open_runner(str(shared_models / "no_such_model"))
+
+
+def test_ipv6_endpoints_round_trip_with_brackets():
+    from explorer.core.runners.rest import RestRunner
+    from explorer.core.targets import endpoint_url, host_port
+
+    assert host_port("::1", 8500) == "[::1]:8500" and host_port("localhost", 8500) == "localhost:8500"
+    for scheme in ("rest", "grpc"):
+        text = endpoint_url(scheme, "::1", 9, "m", version=2)
+        assert text == f"{scheme}://[::1]:9/m/versions/2"
+        target = parse_target(text)
+        assert (target.host, target.port, target.model, target.version) == ("::1", 9, "m", 2)
+        assert target.url() == text
+    assert RestRunner("rest://[::1]:9/m").base_url == "http://[::1]:9"

@@ -19,6 +19,7 @@ from ..headers import checked_headers
 from ..request import Prediction, Request
 from ..serving_status import VersionStatus
 from ..signature import Signature
+from ..targets import host_port
 from .base import Progress, no_progress
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -131,7 +132,7 @@ class GrpcRunner:
                            ("grpc.max_receive_message_length", self.max_message_bytes)]
                 if self.server_name:
                     options.append(("grpc.ssl_target_name_override", self.server_name))
-                address = f"{self.endpoint.host}:{self.endpoint.port}"
+                address = host_port(self.endpoint.host, self.endpoint.port)
                 if self.tls:
                     root = None
                     if self.ca_file:

@@ -63,8 +63,9 @@ class RestRunner:
     @property
     def base_url(self) -> str:
         """http(s)://HOST:PORT"""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
+        from ..targets import host_port
+
+        return f"{'https' if self.tls else 'http'}://{host_port(self.host, self.port)}"
 
     def model_path(self) -> str:
         """/v1/models/MODEL[/versions/N | /labels/L]"""
