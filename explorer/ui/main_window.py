@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
                                QSplitter, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -31,7 +31,7 @@ from .widgets.diagnostics import DiagnosticsPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
-from .workers import Task, Worker
+from .workers import Task, Worker, tensorflow_watch
 
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.signature_selected.connect(lambda info, signature: self.diagnostics.set_target(
             info.path, signature.key, version=info.version))
         self.model_closed.connect(lambda: self.diagnostics.set_target(None))
+        self.diagnostics.set_inputs_provider(self.run_panel.current_inputs)  # "probe around my inputs"
         self.diagnostics.check_action.triggered.connect(lambda: self.show_panel(DIAGNOSTICS))
 
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
@@ -270,6 +271,10 @@ class MainWindow(QMainWindow):
         self.engine_label.setToolTip("Models are read without TensorFlow; it loads only when a model is run")
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.engine_label)
+        watch = tensorflow_watch()  # any worker's task (run, load, check, compare) may import TensorFlow
+        watch.loaded.connect(self._on_tensorflow_loaded)
+        if watch.check():
+            self._on_tensorflow_loaded(watch.version)
         self.statusBar().showMessage("Open a model to begin: File ▸ Open Model…, or drop a folder on this window.")
 
     def _fill_recent_menu(self) -> None:
@@ -336,6 +341,11 @@ class MainWindow(QMainWindow):
         self._idle(f"Could not open {path}{kept}")
 
     # --- slots ---------------------------------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_tensorflow_loaded(self, version: str) -> None:
+        self.engine_label.setText(f"TensorFlow {'.'.join(version.split('.')[:2])} loaded")
+        self.engine_label.setToolTip(f"TensorFlow {version} is loaded in this process; later runs reuse it")
 
     def _on_tree_node_selected(self, node: Node | None) -> None:
         self.details.show_node(node)

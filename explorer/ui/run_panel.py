@@ -240,6 +240,17 @@ class RunPanel(QtWidgets.QWidget):
     def engine(self) -> str:
         return self.engine_box.currentData() or "auto"
 
+    def current_inputs(self) -> dict[str, np.ndarray] | None:
+        """The arrays the form last built and checked for the shown signature (key -> array); None before the
+        first check; InputProblem naming the first error when the form's inputs have errors."""
+        prepared = self.form.prepared
+        if self._signature is None or prepared is None:
+            return None
+        if prepared.errors:
+            first = prepared.errors[0]
+            raise InputProblem(first.input, first.message, fix=first.fix or "Fix the marked inputs.")
+        return dict(prepared.inputs) or None
+
     def load(self) -> Task | None:
         """Open and load the model on the worker now, so the first run does not wait for TensorFlow."""
         if self.spec is None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import sys
 import threading
 import time
 import traceback
@@ -268,3 +269,36 @@ class Worker(QObject):
                     cb(task, payload)
         finally:
             self.finished.emit(task)
+            tensorflow_watch().check()  # a task may have imported TensorFlow: the status bar says so
+
+
+class TensorFlowWatch(QObject):
+    """Says once, on the GUI thread, that TensorFlow is now imported in this process (by any worker's task)."""
+
+    loaded = Signal(str)  # TensorFlow's version
+
+    def __init__(self):
+        super().__init__()
+        self.version: str | None = None
+
+    def check(self) -> str | None:
+        """TensorFlow's version if it is loaded (emitting `loaded` the first time it is seen), else None."""
+        if self.version is None:
+            tf = sys.modules.get("tensorflow")
+            # A module still being imported on another thread has no __version__ yet: the next task's end tells.
+            version = getattr(tf, "__version__", None) if tf is not None else None
+            if version:
+                self.version = str(version)
+                self.loaded.emit(self.version)
+        return self.version
+
+
+_WATCH: TensorFlowWatch | None = None
+
+
+def tensorflow_watch() -> TensorFlowWatch:
+    """The process-wide TensorFlowWatch (created on first use, on the GUI thread, where Workers deliver)."""
+    global _WATCH
+    if _WATCH is None:
+        _WATCH = TensorFlowWatch()
+    return _WATCH

@@ -106,6 +106,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         # --- controls
         self.target_label = QtWidgets.QLabel("No model open")
         self.target_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.target_label.setWordWrap(True)  # a long model path must not widen the window
         self.probes_spin = QtWidgets.QSpinBox()
         self.probes_spin.setRange(12, 4096)
         self.probes_spin.setValue(64)
@@ -162,6 +163,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         cards_scroll.setWidgetResizable(True)
         cards_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         cards_scroll.setWidget(self.cards_box)
+        cards_scroll.setMinimumHeight(24)  # it scrolls: its ~75 px default minimum need not size the window
 
         # --- plots
         self.output_combo = QtWidgets.QComboBox()
@@ -256,12 +258,13 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         if self._target is None:
             return None
         current = None
+        self.messages.clear()  # before asking for the inputs: their warning must stay visible
         if self._inputs_provider is not None and self.use_inputs_box.isChecked():
             try:
                 current = self._inputs_provider() or None
             except ExplorerError as exc:  # the form's inputs are not valid: probe without them, and say so
-                self.messages.show_message(f"Probing without your inputs: {exc}", "warning")
-        self.messages.clear()
+                self.messages.show_message(f"Probing without your inputs: {exc}", "warning",
+                                           fix=getattr(exc, "fix", ""))
         self.progress_bar.setValue(0)
         self.progress_label.setText("starting…")
         self._task = self.worker.submit(
@@ -491,7 +494,9 @@ def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen("#666"))
         axis.setTextPen(pg.mkPen("#333"))
-    widget.setMinimumHeight(140)
+    # Small enough that the Diagnostics tab never sets the window's minimum height (three plots at 140 px did);
+    # the splitter gives them room when there is room.
+    widget.setMinimumHeight(60)
     return widget
 
 

@@ -263,10 +263,12 @@ class GridEditor(InputEditor):
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
-                item = self.table.item(r, c) or QtWidgets.QTableWidgetItem()
+                item = self.table.item(r, c)
+                if item is None:  # setItem() of an item the table already holds warns "already owned"
+                    item = QtWidgets.QTableWidgetItem()
+                    self.table.setItem(r, c, item)
                 item.setText(_cell_text(v))
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         self._fill_empty()
         self._fit_height()

@@ -114,7 +114,9 @@ class ModelSummary(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addLayout(self.form)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Preferred, not Maximum: Maximum caps the height at sizeHint(), computed for unwrapped labels, so wrapped
+        # lines (Size, path) overlapped what lies below in a narrow pane. The tree below takes the spare height.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.set_model(None)
 
     def set_model(self, info: ModelInfo | None) -> None:

@@ -1,0 +1,138 @@
+"""Regressions found by using the whole window as a user would (the newcomer's tour): each test failed before its fix."""
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from explorer.core.signature import TensorSpec
+from explorer.core.tensors import Source
+from explorer.ui.main_window import MainWindow
+from explorer.ui.widgets.input_editors import GridEditor
+
+TIMEOUT = 120_000  # a run may import TensorFlow: seconds on a busy 2-core machine
+DEMO = "explorer/resources/demo_model"
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1500, 920)
+    w.show()
+    yield w
+    w.run_panel.close()
+    w.run_panel.wait(TIMEOUT)
+    w.worker.wait(TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / DEMO
+
+
+def _open(qtbot, window, path):
+    with qtbot.waitSignal(window.model_opened, timeout=10_000):
+        window.open_model(path)
+    return window.model()
+
+
+def _settle(qtbot, ms=100):
+    qtbot.wait(ms)
+    QApplication.processEvents()
+
+
+def test_summary_gives_wrapped_size_line_its_height_in_a_narrow_pane(qtbot, window, shared_models):
+    # The Size line wrapped to three lines but the summary kept its one-line height, so it overlapped the filter
+    # box below (docs/screenshots/compare_view.png, top left).
+    _open(qtbot, window, shared_models / "saved_model_half_plus_two_2_versions")
+    window.splitter.setSizes([400, 1100])
+    _settle(qtbot)
+    summary, sizes = window.summary, window.summary.sizes
+    assert sizes.heightForWidth(sizes.width()) > sizes.fontMetrics().height() * 1.5  # it does wrap here
+    assert sizes.height() >= sizes.heightForWidth(sizes.width())
+    summary_bottom = summary.mapTo(window, summary.rect().bottomLeft()).y()
+    filter_top = window.tree.filter_edit.mapTo(window, window.tree.filter_edit.rect().topLeft()).y()
+    assert summary_bottom <= filter_top
+    # The tree, not the summary, takes the spare height of a tall window.
+    assert summary.height() <= summary.sizeHint().height() + sizes.fontMetrics().height() * 3
+
+
+def test_grid_editor_shows_a_source_twice_without_qt_warnings(qtbot, qtlog):
+    # Showing a Source again (history restore, a remembered signature, TF2 defaults) re-set items the table
+    # already held: "QTableWidget: cannot insert an item that is already owned by another QTableWidget".
+    editor = GridEditor(TensorSpec("x", "DT_FLOAT", (-1, 2), "x:0"))
+    qtbot.addWidget(editor)
+    assert editor.set_source(Source("literal", text="[[1, 2], [3, 4]]"))
+    assert editor.set_source(Source("literal", text="[[5, 6], [7, 8], [9, 10]]"))
+    assert editor.values() == [[5, 6], [7, 8], [9, 10]]
+    owned = [r.message for r in qtlog.records if "already owned" in r.message]
+    assert owned == []
+
+
+def test_status_bar_says_when_tensorflow_is_loaded(qtbot, window, shared_models):
+    # It said "TensorFlow not loaded" for the whole session, also after runs had imported it.
+    tf_before = "tensorflow" in sys.modules
+    if not tf_before:
+        assert window.engine_label.text() == "TensorFlow not loaded"
+    info = _open(qtbot, window, shared_models / "saved_model_half_plus_two_cpu")
+    window.show_panel("Predict")
+    panel = window.run_panel
+    qtbot.waitUntil(lambda: panel.signature() is not None and not panel.form.is_checking(), timeout=10_000)
+    with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT):
+        panel.run()
+    panel.wait(TIMEOUT)
+    tf = sys.modules["tensorflow"]
+    major_minor = ".".join(tf.__version__.split(".")[:2])
+    qtbot.waitUntil(lambda: window.engine_label.text() == f"TensorFlow {major_minor} loaded", timeout=5_000)
+    assert tf.__version__ in window.engine_label.toolTip()
+    assert info.path  # the model stays open
+
+
+def test_probe_around_my_inputs_uses_the_forms_inputs(qtbot, window, demo):
+    # The Diagnostics tab's "Probe around my inputs" had no provider in the window: it silently probed without.
+    _open(qtbot, window, demo)
+    window.show_panel("Predict")
+    panel = window.run_panel
+    digit = demo / "samples" / "digit_3.png"
+    panel.form.set_sources({"image": Source("file", path=str(digit), params={"normalize": True})})
+    qtbot.waitUntil(lambda: panel.form.prepared is not None and not panel.form.is_checking(), timeout=10_000)
+    current = panel.current_inputs()
+    assert set(current) == {"image"} and current["image"].shape == (1, 28, 28, 1)
+    assert current["image"].dtype == np.float32 and current["image"].max() <= 1.0
+    window.show_panel("Diagnostics")
+    with qtbot.waitSignal(window.diagnostics.diagnosed, timeout=TIMEOUT) as blocker:
+        window.diagnostics.start()
+    diagnosis = blocker.args[0]
+    assert diagnosis.probes[0].label == "your input"
+    np.testing.assert_array_equal(diagnosis.probes[0].inputs["image"], current["image"][0])
+
+
+def test_probe_around_invalid_inputs_says_so_and_probes_without(qtbot, window, demo, tmp_path):
+    _open(qtbot, window, demo)
+    window.show_panel("Predict")
+    panel = window.run_panel
+    np.save(tmp_path / "f64.npy", np.zeros((1, 28, 28, 1), np.float64))
+    panel.form.set_sources({"image": Source("file", path=str(tmp_path / "f64.npy"))})
+    qtbot.waitUntil(lambda: panel.form.prepared is not None and not panel.form.is_checking(), timeout=10_000)
+    with pytest.raises(Exception, match="float64"):
+        panel.current_inputs()
+    window.show_panel("Diagnostics")
+    with qtbot.waitSignal(window.diagnostics.diagnosed, timeout=TIMEOUT) as blocker:
+        window.diagnostics.start()
+    # The warning used to be cleared the moment it was shown.
+    assert window.diagnostics.messages.level() == "warning"
+    assert "Probing without your inputs" in window.diagnostics.messages.text()
+    assert blocker.args[0].probes[0].label != "your input"
+
+
+def test_diagnostics_tab_does_not_set_the_windows_minimum_height(qtbot, window):
+    # Three 140 px plots and a cards area made the tab ~555 px tall at least, and with it the whole window.
+    diagnostics = window.diagnostics
+    predict = window.run_panel
+    assert diagnostics.minimumSizeHint().height() <= max(predict.minimumSizeHint().height(), 360)
+    window.resize(1100, 600)
+    _settle(qtbot)
+    assert window.height() <= 600
