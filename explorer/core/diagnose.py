@@ -1022,7 +1022,7 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
             match, matched = version, True
             break
     found["matches"], found["matched"] = match, matched
-    newest_text = f"version {newest}" if newest is not None else "the folder"
+    local_text = f"version {newest} of the folder" if newest is not None else "the local model"
     if served_versions and newest is not None and max(served_versions) < newest:
         causes.append(Cause(
             "pinned_version", "a pinned version policy",
@@ -1043,7 +1043,7 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
         if server_identical and local_varies and not sig_diff:
             causes.append(Cause(
                 "caching", "a cache or another model answering",
-                f"The server gave one answer to every probe while {newest_text} of the folder varies on the same "
+                f"The server gave one answer to every probe while {local_text} varies on the same "
                 "probes.",
                 "Check for a response cache in front of TF Serving (predict is a POST whose answer depends on the "
                 "body) and that --model_base_path points at this folder."))

@@ -90,7 +90,7 @@ def _servable(m: re.Match) -> dict:
     version = m.group("version")
     if version:
         return {"what": f"version {version} of model '{m.group('model')}'",
-                "why": "that version is not loaded: it does not exist under the model base path, it failed to load, "
+                "why": "it does not exist under the model base path, it failed to load, "
                        "or the server's version policy (latest/specific) does not serve it"}
     return {"what": f"model '{m.group('model')}'",
             "why": "the name in the URL or ModelSpec differs from the server's --model_name (or model config), "

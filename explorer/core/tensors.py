@@ -134,9 +134,20 @@ def parse_cli_example(text: str) -> tuple[str, Source]:
 
 
 def parse_cli_sources(inputs: list[str], examples: list[str]) -> dict[str, Source]:
-    """Every --input KEY=VALUE, then every --example -> {key: Source}; a later one for the same key wins."""
-    sources = dict(parse_cli_input(text) for text in inputs)
-    sources.update(parse_cli_example(text) for text in examples)
+    """Every --input KEY=VALUE, then every --example -> {key: Source}; InputProblem when a key is given twice
+    (users repeat --input to add rows, and the last value alone would run silently)."""
+    sources: dict[str, Source] = {}
+    given: dict[str, str] = {}
+    for option, text, parse in [("--input", t, parse_cli_input) for t in inputs] + \
+                               [("--example", t, parse_cli_example) for t in examples]:
+        key, source = parse(text)
+        if key in sources:
+            raise InputProblem(
+                key, f"{key or 'The input'} is given twice ({given[key]} and {option} {text}); one request sends "
+                     "one value per input.",
+                fix=f"Give {key or 'it'} once; put several rows in one value (e.g. x=[[1],[2],[3]]), or use --batch "
+                    "with a fill.")
+        sources[key], given[key] = source, f"{option} {text}"
     return sources
 
 

@@ -279,8 +279,8 @@ def _shape_problems(key: str, array: np.ndarray, spec: TensorSpec) -> list[Probl
         out.append(Problem(
             "batch", key, f"{key} has a batch of {got[0]} but the signature fixes it at {want[0]} (shape {expected}). "
             "A local TF2 run may accept it; TF Serving rejects it.",
-            fix=f"Send exactly {want[0]} rows (pad with zeros or repeat rows), or re-export the model with a "
-                "None batch dimension.", expected=expected, got=got_text))
+            fix=f"Send exactly {want[0]} row{'s' if want[0] != 1 else ''} (pad with zeros or repeat rows), or "
+                "re-export the model with a None batch dimension.", expected=expected, got=got_text))
     if channel is not None and channel in bad_dims and got[channel] in (1, 3, 4):
         bad_dims.remove(channel)
         g, w = got[channel], want[channel]
@@ -404,7 +404,8 @@ def _batch_agreement(inputs: dict, specs: dict[str, TensorSpec]) -> list[Problem
     for key, value in inputs.items():
         spec = specs.get(key)
         shape = _spec_shape(spec) if spec is not None else None
-        if shape and shape[0] == -1 and np.ndim(value) >= 1:
+        # An input of the wrong rank has its own problem; its first dimension is not a batch to compare.
+        if shape and shape[0] == -1 and np.ndim(value) == len(shape):
             sizes[key] = int(np.shape(value)[0])
     if len(set(sizes.values())) <= 1:
         return []

@@ -136,3 +136,68 @@ def test_diagnostics_tab_does_not_set_the_windows_minimum_height(qtbot, window):
     window.resize(1100, 600)
     _settle(qtbot)
     assert window.height() <= 600
+
+
+# --- messages read while walking the CLI ------------------------------------------------------------------------
+
+def test_repeating_an_input_on_the_command_line_is_an_error_not_a_silent_last_wins():
+    # `predict -i 'x=[[1],[2]]' -i 'x=[[3]]'` ran with [[3]] alone and said nothing.
+    from explorer.core.errors import InputProblem
+    from explorer.core.tensors import parse_cli_sources
+
+    with pytest.raises(InputProblem, match=r"x is given twice \(--input x=\[\[1\],\[2\]\] and --input x=\[\[3\]\]\)"):
+        parse_cli_sources(["x=[[1],[2]]", "x=[[3]]"], [])
+    with pytest.raises(InputProblem, match="given twice"):
+        parse_cli_sources(["inputs=fill:zeros"], ['inputs=[{"x": 1.0}]'])
+    assert set(parse_cli_sources(["x=[[1]]", "y=[[2]]"], [])) == {"x", "y"}
+
+
+def test_an_input_of_the_wrong_rank_is_not_also_counted_in_the_batch_agreement():
+    # features=[1,2,3,4] (no batch axis) also gave "batch sizes disagree: features has 4, category has 1".
+    from explorer.core.signature import Signature
+    from explorer.core.validate import check
+
+    sig = Signature("score", "tensorflow/serving/predict",
+                    {"category": TensorSpec("category", "DT_INT64", (-1,), "c:0"),
+                     "features": TensorSpec("features", "DT_FLOAT", (-1, 4), "f:0")}, {})
+    problems = check({"features": np.arange(4, dtype=np.float32), "category": np.array([1], np.int64)}, sig)
+    assert [p.kind for p in problems if p.severity == "error"] == ["rank"]
+    problems = check({"features": np.zeros((2, 4), np.float32), "category": np.array([1], np.int64)}, sig)
+    assert [p.kind for p in problems] == ["batch_disagree"]
+
+
+def test_fixed_batch_of_one_says_row_not_rows():
+    from explorer.core.signature import Signature
+    from explorer.core.validate import check
+
+    sig = Signature("serving_default", "tensorflow/serving/predict", {"x": TensorSpec("x", "DT_FLOAT", (1,), "x:0")},
+                    {})
+    problem = next(p for p in check({"x": np.zeros(3, np.float32)}, sig) if p.kind == "batch")
+    assert "Send exactly 1 row (" in problem.fix
+
+
+def test_servable_not_found_for_a_version_says_the_cause_once():
+    # "... has no version 124 of model 'm' loaded: that version is not loaded: it does not exist ..."
+    from explorer.core.serving_errors import explain
+
+    exp = explain("NOT_FOUND: Servable not found for request: Specific(half_plus_two, 124)", 404)
+    assert "not loaded" not in exp.cause, exp.cause
+    assert "no version 124 of model 'half_plus_two' loaded: it does not exist" in exp.cause
+
+
+@pytest.fixture(scope="module")
+def classifier_pair(tmp_path_factory):
+    import modelgen
+
+    return modelgen.classifier_pair(tmp_path_factory.mktemp("tour_pair"))
+
+
+def test_caching_evidence_names_the_local_model_plainly(classifier_pair):
+    # "... while the folder of the folder varies on the same probes."
+    from explorer.core import diagnose as dg
+    from explorer.core.targets import open_runner
+
+    collapsed, healthy = classifier_pair
+    d = dg.diagnose(open_runner(str(collapsed)), probes=16, compare_local=str(healthy))
+    caching = next(c for c in d.causes if c.cause == "caching")
+    assert "the local model varies" in caching.evidence and "folder of the folder" not in caching.evidence
