@@ -250,6 +250,25 @@ class ServerActions(QtCore.QObject):
             rp.set_signature(signature)
         if sources and rp.signature() is not None:
             rp.form.set_sources(sources, batch)  # the same inputs follow the switch
+        self._point_diagnostics(mode, rp.signature())
+
+    def _point_diagnostics(self, mode: str, signature) -> None:
+        """The Diagnostics tab checks where Run goes: the server (probed beside the open folder, which names a
+        stale or pinned version, another model or a cache) or the folder. Before, it only ever checked the folder,
+        so "the server answers the same for every input" could not be diagnosed in the window."""
+        diagnostics = getattr(self.window, "diagnostics", None)
+        if diagnostics is None:
+            return
+        info = self.window.model()
+        key = getattr(signature, "key", None)
+        if mode == "server" and self.endpoint is not None:
+            diagnostics.set_target(self.endpoint.url(), key)
+            diagnostics.set_compare_folder(info.path if info is not None else None)
+        elif info is not None:
+            diagnostics.set_target(info.path, key, version=info.version)
+            diagnostics.set_compare_folder(None)
+        else:
+            diagnostics.set_target(None)
 
     def _on_run_on_box_changed(self, *_) -> None:
         self._apply_run_on(self.run_on())

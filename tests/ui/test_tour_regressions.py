@@ -8,7 +8,10 @@ from PySide6.QtWidgets import QApplication
 from explorer.core.signature import TensorSpec
 from explorer.core.tensors import Source
 from explorer.ui.main_window import MainWindow
+from explorer.ui.widgets.endpoint_dialog import Endpoint
 from explorer.ui.widgets.input_editors import GridEditor
+from tests.servers.fixtures import *  # noqa: F401,F403
+from tests.servers.fixtures import MODELS, TWO_VERSIONS
 
 TIMEOUT = 120_000  # a run may import TensorFlow: seconds on a busy 2-core machine
 DEMO = "explorer/resources/demo_model"
@@ -21,6 +24,7 @@ def window(qtbot):
     w.resize(1500, 920)
     w.show()
     yield w
+    w.server.worker.wait(TIMEOUT)
     w.run_panel.close()
     w.run_panel.wait(TIMEOUT)
     w.worker.wait(TIMEOUT)
@@ -126,6 +130,29 @@ def test_probe_around_invalid_inputs_says_so_and_probes_without(qtbot, window, d
     assert window.diagnostics.messages.level() == "warning"
     assert "Probing without your inputs" in window.diagnostics.messages.text()
     assert blocker.args[0].probes[0].label != "your input"
+
+
+def test_diagnostics_checks_the_server_when_runs_go_to_the_server(qtbot, window, two_versions_server):
+    # The Diagnostics tab only ever probed the open folder: a server answering the same for every input (or an
+    # old version) could not be diagnosed in the window, only with `signature-explorer check rest://...`.
+    folder = MODELS / TWO_VERSIONS
+    info = _open(qtbot, window, folder)
+    handle = two_versions_server
+    endpoint = Endpoint("127.0.0.1", handle.rest_port, handle.grpc_port, handle.model_name)
+    with qtbot.waitSignal(window.server.panel.refreshed, timeout=20_000):
+        window.server.connect_to(endpoint)
+    window.server.set_run_on("server")
+    diagnostics = window.diagnostics
+    assert endpoint.url() in diagnostics.target_label.text()
+    assert diagnostics.compare_edit.text() == info.path
+    window.show_panel("Diagnostics")
+    with qtbot.waitSignal(diagnostics.diagnosed, timeout=TIMEOUT) as blocker:
+        diagnostics.start()
+    d = blocker.args[0]
+    assert d.engine == "rest" and "pinned_version" in {c.cause for c in d.causes}
+    assert len(diagnostics.cards) == len(d.causes)  # shown, not only computed
+    window.server.set_run_on("local")  # back to the folder
+    assert endpoint.url() not in diagnostics.target_label.text() and info.path in diagnostics.target_label.text()
 
 
 def test_diagnostics_tab_does_not_set_the_windows_minimum_height(qtbot, window):
