@@ -228,3 +228,24 @@ def test_caching_evidence_names_the_local_model_plainly(classifier_pair):
     d = dg.diagnose(open_runner(str(collapsed)), probes=16, compare_local=str(healthy))
     caching = next(c for c in d.causes if c.cause == "caching")
     assert "the local model varies" in caching.evidence and "folder of the folder" not in caching.evidence
+
+
+@pytest.fixture(scope="module")
+def tf1_builder(tmp_path_factory):
+    import modelgen
+
+    return modelgen.tf1_builder(tmp_path_factory.mktemp("tour_tf1"))
+
+
+def test_odd_input_key_runs_without_absl_sanitizing_warnings(capsys, caplog, tf1_builder):
+    # `predict` of a signature whose input key is `input_image:0` printed two "WARNING:absl: `input_image:0` is
+    # not a valid tf.function parameter name. Sanitizing to `input_image_0`." lines: alarming, and nothing to do.
+    from explorer.cli import main
+
+    caplog.set_level("WARNING")
+    code = main(["predict", str(tf1_builder), "-i", "input_image:0=fill:zeros", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "probabilities" in out
+    assert not [r for r in caplog.records if "Sanitizing" in r.getMessage()]
+    assert "Sanitizing" not in err

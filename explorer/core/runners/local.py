@@ -57,6 +57,9 @@ def tensorflow():
 
             # The TF1 loader logs a deprecation notice on every load; users chose that loader on purpose.
             tf.get_logger().setLevel(logging.ERROR)
+            # absl warns on every load of a key like `input_image:0` ("not a valid tf.function parameter name.
+            # Sanitizing ..."): the run still feeds it by its key, and the line only alarmed users on the CLI.
+            logging.getLogger("absl").setLevel(logging.ERROR)
             _tf_module = tf
     return _tf_module
 
