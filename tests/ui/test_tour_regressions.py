@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.signature import TensorSpec
@@ -249,3 +250,53 @@ def test_odd_input_key_runs_without_absl_sanitizing_warnings(capsys, caplog, tf1
     assert "probabilities" in out
     assert not [r for r in caplog.records if "Sanitizing" in r.getMessage()]
     assert "Sanitizing" not in err
+
+
+def test_sparse_and_ragged_inputs_are_named_plainly_in_tree_and_form(qtbot, tf1_builder):
+    # The tree said "invalid" for a ragged input, the form added "inputs of dtype DT_INVALID cannot be built here"
+    # to the real reason, and the ragged input's long tensor names widened the form to ~960 px.
+    from explorer.core.savedmodel import read_model
+    from explorer.ui.run_panel import RunPanel
+    from explorer.ui.widgets.signature_tree import SignatureTree
+    from explorer.ui.widgets.tensor_form import prepare_inputs
+
+    info = read_model(tf1_builder)
+    sig = info.user_signatures["sparse_and_ragged"]
+    prepared = prepare_inputs(sig, {"ragged": Source("fill", fill="zeros"), "sparse_ids": Source("fill", fill="zeros")})
+    messages = " ".join(p.message for p in prepared.problems)
+    assert "DT_INVALID" not in messages
+    assert {p.kind for p in prepared.errors} == {"encoding"} and len(prepared.errors) == 2
+
+    tree = SignatureTree()
+    qtbot.addWidget(tree)
+    tree.set_model(info)
+    tree.tree.expandAll()
+    rows = tree.tree.findItems("ragged", Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive, 0)
+    assert [(r.text(1), r.text(2)) for r in rows] == [("composite", "-")]
+
+    panel = RunPanel(auto_load=False)
+    qtbot.addWidget(panel)
+    panel.set_model(info)
+    panel.set_signature(sig)
+    assert panel.form.row("ragged").minimumSizeHint().width() < 500
+
+
+def test_form_is_never_narrower_than_its_editors(qtbot, shared_models):
+    # Beside the outputs the form got 2/5 of the Predict tab; a tf.Example table with 3 examples and its problem
+    # text were cut off at the right edge (a horizontal scroll bar under the inputs).
+    from explorer.core.savedmodel import read_model
+    from explorer.ui.run_panel import RunPanel
+
+    info = read_model(shared_models / "saved_model_half_plus_two_mkl")
+    panel = RunPanel(auto_load=False)
+    qtbot.addWidget(panel)
+    panel.resize(950, 700)
+    panel.show()
+    panel.set_model(info)
+    panel.set_signature(info.user_signatures["regress_x_to_y2"])
+    panel.form.set_batch_size(3)
+    _settle(qtbot, 300)
+    assert panel.splitter.orientation() == Qt.Orientation.Horizontal  # side by side at this width
+    rows = panel.form._rows_box
+    assert panel.form.scroll.viewport().width() >= rows.minimumSizeHint().width()
+    assert not panel.form.scroll.horizontalScrollBar().isVisible()

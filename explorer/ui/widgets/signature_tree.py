@@ -250,7 +250,11 @@ class SignatureTree(QWidget):
             dtype_text = dt.short + ("_ref" if spec.dtype.endswith("_REF") else "")
         except KeyError:
             dtype_text = spec.dtype
-        item = QTreeWidgetItem([spec.key, dtype_text, spec.shape_text(), spec.name])
+        shape_text = spec.shape_text()
+        if spec.encoding == "composite" and spec.dtype == "DT_INVALID":
+            # A ragged (composite) tensor has no dtype or shape of its own -- as `inspect` prints it, not "invalid".
+            dtype_text, shape_text = "composite", "-"
+        item = QTreeWidgetItem([spec.key, dtype_text, shape_text, spec.name])
         item.setData(0, NODE_ROLE, Node("tensor", sig, side, spec))
         item.setFont(TENSOR, self._mono)
         item.setToolTip(TYPE, spec.dtype)

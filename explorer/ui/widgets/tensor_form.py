@@ -60,8 +60,8 @@ def prepare_inputs(signature: Signature, sources: dict[str, Source], batch: int 
     examples: tuple[dict, ...] = ()
     for key, spec in signature.inputs.items():
         source = sources.get(key)
-        if source is None:
-            continue
+        if source is None or spec.encoding != "dense":
+            continue  # check() says a sparse/ragged input cannot be fed; building it only added "DT_INVALID" jargon
         try:
             built = build_input(spec, source, batch)
         except InputProblem as exc:
@@ -123,7 +123,10 @@ class InputRow(QtWidgets.QFrame):
             dtype = spec.dt.short
         except KeyError:
             dtype = spec.dtype
+        if spec.encoding == "composite" and spec.dtype == "DT_INVALID":
+            dtype = "composite"
         about = QtWidgets.QLabel(f"{dtype} {spec.shape_text()}" + (f" · {spec.name}" if spec.name else ""))
+        about.setWordWrap(True)  # long tensor names (a ragged input's components) must not widen the form
         about.setStyleSheet("color: palette(placeholder-text);")
         about.setToolTip(f"{spec.key}: {spec.dtype}, shape {spec.shape_text()}, tensor {spec.name or '?'}")
         self.mode_box = QtWidgets.QComboBox()
@@ -296,6 +299,24 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class _RowsScroll(QtWidgets.QScrollArea):
+    """Scrolls the input rows vertically; at least as wide as the rows need, so a narrow pane never cuts an editor
+    or its problem text off at the right edge (the splitter beside it gives the form that width)."""
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        rows = self.widget()
+        if rows is not None:
+            need = rows.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+            hint.setWidth(max(hint.width(), need))
+        return hint
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.widget() and event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # rows were added or an editor changed: our minimum width follows
+        return super().eventFilter(watched, event)
+
+
 class TensorForm(QtWidgets.QWidget):
     """The inputs of one signature: editors, a batch size, and problems inline; Sources kept per model+signature."""
 
@@ -339,10 +360,11 @@ class TensorForm(QtWidgets.QWidget):
         self._rows_layout = QtWidgets.QVBoxLayout(self._rows_box)
         self._rows_layout.setContentsMargins(0, 0, 0, 0)
         self._rows_layout.addStretch(1)
-        scroll = QtWidgets.QScrollArea()
+        scroll = _RowsScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setWidget(self._rows_box)
+        self.scroll = scroll
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
