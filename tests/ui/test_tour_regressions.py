@@ -300,3 +300,23 @@ def test_form_is_never_narrower_than_its_editors(qtbot, shared_models):
     rows = panel.form._rows_box
     assert panel.form.scroll.viewport().width() >= rows.minimumSizeHint().width()
     assert not panel.form.scroll.horizontalScrollBar().isVisible()
+
+
+def test_rest_prediction_notes_rows_that_do_not_match_the_request(two_versions_server):
+    # Behind a caching proxy, `predict -i 'x=[[1],[2],[5]]'` printed 63 rows of y (an earlier request's answer)
+    # and said nothing about it.
+    from explorer.core.request import Request
+    from explorer.core.targets import open_runner
+    from tests.core.test_diagnose import CachingProxy
+
+    proxy = CachingProxy(two_versions_server.rest_port)
+    model = two_versions_server.model_name
+    try:
+        runner = open_runner(f"rest://127.0.0.1:{proxy.port}/{model}")
+        first = runner.predict(Request("serving_default", {"x": np.arange(5, dtype=np.float32).reshape(5, 1)}))
+        assert not [n for n in first.notes if "rows" in n]
+        second = runner.predict(Request("serving_default", {"x": np.ones((2, 1), np.float32)}))
+    finally:
+        proxy.close()
+    assert second.outputs["y"].shape == (5, 1)  # the proxy's cached answer
+    assert any("answered 5 rows of 'y' for a request of 2" in n for n in second.notes), second.notes

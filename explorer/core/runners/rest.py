@@ -236,6 +236,8 @@ class RestRunner:
         decoded = time.perf_counter()
         progress(1.0, "done")
         notes = (f"REST {used} format ({'instances' if used == restjson.ROW else 'inputs'})",) if used else ()
+        if method == "predict":
+            notes += _row_count_notes(request.inputs, specs, outputs)
         return Prediction(
             signature=request.signature or "serving_default", engine=self.engine, target=self.target,
             outputs=outputs, version=self.version if self.version is not None else self._served_version,
@@ -245,6 +247,23 @@ class RestRunner:
             wire={"protocol": "rest", "method": "POST", "url": self.base_url + path,
                   "request": _wire_text(body), "response": _wire_text(data)},
         )
+
+
+def _row_count_notes(inputs: dict, specs: dict | None, outputs: dict) -> tuple[str, ...]:
+    """A note when an output that follows the batch comes back with another row count than was sent: the mark of
+    a cache in front of TF Serving answering with an earlier (larger or smaller) request's rows."""
+    sent = {int(np.shape(a)[0]) for a in inputs.values() if np.ndim(a) >= 1}
+    if len(sent) != 1 or not specs:
+        return ()
+    rows = sent.pop()
+    for key, array in outputs.items():
+        spec = specs.get(key)
+        shape = getattr(spec, "shape", None)
+        if shape and shape[0] == -1 and np.ndim(array) >= 1 and np.shape(array)[0] != rows:
+            return (f"The server answered {np.shape(array)[0]} rows of '{key}' for a request of {rows}: a cache or "
+                    "proxy in front of TF Serving may be returning an earlier request's answer (check it with "
+                    "signature-explorer check, or Tools > Check for Identical Outputs).",)
+    return ()
 
 
 def _examples_of(request: Request) -> list[dict]:
