@@ -213,7 +213,7 @@ class ProductActions(QtCore.QObject):
         QtGui.QGuiApplication.clipboard().dataChanged.connect(self._on_clipboard_changed)
 
     def _on_run_panel_prediction_done(self, prediction) -> None:
-        total = sum(v for k, v in prediction.timing_ms.items() if k != "load")
+        total = sum(v for k, v in prediction.timing_ms.items() if k not in ("load", "import_tensorflow"))
         shapes = ", ".join(f"{k} {tuple(getattr(v, 'shape', ()))}" for k, v in prediction.outputs.items())
         self.status(f"Ran {prediction.signature} in {total:.0f} ms ({prediction.engine}): {shapes}.")
 

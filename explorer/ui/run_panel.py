@@ -230,6 +230,10 @@ class RunPanel(QtWidgets.QWidget):
 
     def set_signature(self, signature: Signature | None) -> None:
         """Show a signature's inputs; what was typed for the previous one is kept for when it comes back."""
+        if getattr(signature, "key", None) != getattr(self._signature, "key", None):
+            # Another signature's "Not run: ..." and outputs read as if they were this one's.
+            self.message.clear()
+            self.outputs.clear()
         self._signature = signature
         self.form.set_signature(signature, self.spec.key() if self.spec else "")
         self._update_actions()
@@ -384,7 +388,8 @@ class RunPanel(QtWidgets.QWidget):
         record.started_at = self._run_started
         entry = self.history.add(record, self._run_sources, self._run_batch, prediction)
         self.history.select(entry)
-        total = sum(v for k, v in prediction.timing_ms.items() if k != "load")
+        # The run's own time: loading (and TensorFlow's import, once per process) are shown with the outputs.
+        total = sum(v for k, v in prediction.timing_ms.items() if k not in ("load", "import_tensorflow"))
         self._idle(f"{prediction.signature} ran in {total:.1f} ms ({prediction.engine}).")
         self._update_actions()
         self.prediction_done.emit(prediction)

@@ -320,3 +320,36 @@ def test_rest_prediction_notes_rows_that_do_not_match_the_request(two_versions_s
         proxy.close()
     assert second.outputs["y"].shape == (5, 1)  # the proxy's cached answer
     assert any("answered 5 rows of 'y' for a request of 2" in n for n in second.notes), second.notes
+
+
+def test_switching_signature_clears_the_previous_ones_message_and_outputs(qtbot, demo, tmp_path):
+    # After "Not run: image is float64 ..." on serving_default, picking `score` still showed that error (and
+    # serving_default's outputs) above score's form.
+    from explorer.core.savedmodel import read_model
+    from explorer.ui.run_panel import RunPanel
+
+    info = read_model(demo)
+    panel = RunPanel(auto_load=False)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_model(info)
+    panel.set_signature(info.user_signatures["serving_default"])
+    np.save(tmp_path / "f64.npy", np.zeros((1, 28, 28, 1), np.float64))
+    panel.form.set_sources({"image": Source("file", path=str(tmp_path / "f64.npy"))})
+    with qtbot.waitSignal(panel.run_failed, timeout=TIMEOUT):
+        panel.run()
+    assert "float64" in panel.message.text()
+    panel.set_signature(info.user_signatures["score"])
+    assert panel.message.text() == ""
+    panel.set_signature(info.user_signatures["score"])  # the same one again keeps what is shown
+    panel.wait(TIMEOUT)
+
+
+def test_run_time_in_the_status_leaves_out_tensorflows_import(qtbot, window, shared_models):
+    # The first run said "serving_default ran in 4635 ms" where the prediction took 74 ms: TF's import was counted.
+    from explorer.core.request import Prediction
+
+    prediction = Prediction("serving_default", "local", "m", {"y": np.zeros((1, 1), np.float32)},
+                            {"load": 300.0, "import_tensorflow": 4500.0, "predict": 70.0})
+    window.product._on_run_panel_prediction_done(prediction)
+    assert "in 70 ms" in window.statusBar().currentMessage()
