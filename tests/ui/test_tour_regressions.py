@@ -112,6 +112,8 @@ def test_probe_around_my_inputs_uses_the_forms_inputs(qtbot, window, demo):
         window.diagnostics.start()
     diagnosis = blocker.args[0]
     assert diagnosis.probes[0].label == "your input"
+    # The verdict heading said "Outputs vary with the inputs — Outputs vary with the inputs."
+    assert diagnosis.verdict == "ok" and window.diagnostics.verdict_label.text().count("vary with the inputs") == 1
     np.testing.assert_array_equal(diagnosis.probes[0].inputs["image"], current["image"][0])
 
 

@@ -59,9 +59,14 @@ def tensorflow():
             tf.get_logger().setLevel(logging.ERROR)
             # absl warns on every load of a key like `input_image:0` ("not a valid tf.function parameter name.
             # Sanitizing ..."): the run still feeds it by its key, and the line only alarmed users on the CLI.
-            logging.getLogger("absl").setLevel(logging.ERROR)
+            # A filter, not a level: absl resets its logger's level when its flags are parsed.
+            logging.getLogger("absl").addFilter(_drop_sanitizing_notice)
             _tf_module = tf
     return _tf_module
+
+
+def _drop_sanitizing_notice(record: logging.LogRecord) -> bool:
+    return "is not a valid tf.function parameter name" not in str(record.msg)
 
 
 # TensorFlow's largest shared libraries, in dependency order. Python's import dlopens them holding the GIL, which

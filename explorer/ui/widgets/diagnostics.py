@@ -287,7 +287,11 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         fg, bg, head = VERDICT_STYLE.get(d.verdict, ("#333", "#EEE", d.verdict))
         self.verdict_label.setStyleSheet(f"#verdict {{ color: {fg}; background: {bg}; border-radius: 4px; "
                                          "padding: 8px; font-size: 15px; }")
-        self.verdict_label.setText(f"<b>{head}</b> — {_escape(d.summary)}<br><span style='font-size: 11px'>"
+        # The heading already says the verdict; the summary repeats it ("Outputs vary with the inputs — Outputs
+        # vary with the inputs."): only its "Likely: ..." part is news.
+        likely = d.summary.partition(" Likely: ")[2]
+        self.verdict_label.setText(f"<b>{head}</b>" + (f" — Likely: {_escape(likely)}" if likely else "")
+                                   + "<br><span style='font-size: 11px'>"
                                    f"{len(d.probes)} probes in {d.calls} call{'s' if d.calls != 1 else ''} "
                                    f"({d.mode}, {d.engine}) · "
                                    f"{d.timing_ms.get('total', 0) - d.timing_ms.get('load', 0):.0f} ms</span>")
