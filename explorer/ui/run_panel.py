@@ -212,7 +212,11 @@ class RunPanel(QtWidgets.QWidget):
         self._set_engines(kind, engine)
         self.spec = RunSpec(str(target), kind, self.engine_box.currentData(), version, tuple(options))
         self.form.target = "local" if kind == "folder" else "serving"
-        self.form._model_key = self.spec.key()
+        # Through set_signature, not by setting the key: the form remembers what was typed under the model it was
+        # typed for. Setting the key first filed the old model's inputs under the new one, and they reappeared in
+        # the next model's form (x (3, 1) of one model offered to another's x (-1, 8)).
+        self.form.set_signature(None, self.spec.key())
+        self._signature = None
         self._load_pending = self.auto_load
         self._load_if_shown()
         self._update_actions()

@@ -355,3 +355,26 @@ def test_run_time_in_the_status_leaves_out_tensorflows_import(qtbot, window, sha
                             {"load": 300.0, "import_tensorflow": 4500.0, "predict": 70.0})
     window.product._on_run_panel_prediction_done(prediction)
     assert "in 70 ms" in window.statusBar().currentMessage()
+
+
+def test_another_models_form_does_not_inherit_the_previous_models_inputs(qtbot, shared_models, classifier_pair):
+    # Opening a second model showed the first one's x=[[1],[2],[5]] in its form, with a shape error, because the
+    # first model's inputs were remembered under the second model's key.
+    from explorer.core.savedmodel import read_model
+    from explorer.ui.run_panel import RunPanel
+
+    first = read_model(shared_models / "saved_model_half_plus_two_2_versions")
+    second = read_model(classifier_pair[1])
+    panel = RunPanel(auto_load=False)
+    qtbot.addWidget(panel)
+    panel.set_model(first)
+    panel.set_signature(first.user_signatures["serving_default"])
+    panel.form.set_sources({"x": Source("literal", text="[[1], [2], [5]]")}, batch=3)
+    panel.set_model(second)
+    panel.set_signature(second.user_signatures["serving_default"])
+    assert panel.form.sources()["x"].text != "[[1], [2], [5]]"
+    qtbot.waitUntil(lambda: panel.form.prepared is not None and not panel.form.is_checking(), timeout=10_000)
+    assert panel.form.problems() == []
+    panel.set_model(first)  # coming back, its inputs are there again
+    panel.set_signature(first.user_signatures["serving_default"])
+    assert panel.form.sources()["x"].text == "[[1], [2], [5]]"
