@@ -271,6 +271,11 @@ RULES: list[Rule] = [
        "does not speak TLS on that port.",
        "Give the server's root certificate (CA file), turn TLS off for a plain port, or check the host name "
        "matches the certificate."),
+    # Before connection_refused: gRPC wraps this in "failed to connect to all addresses", but a server did answer.
+    _r("http1_port", r"Failed parsing HTTP/2|Trying to connect an http1\.x server",
+       "A server answered at that address, but not in gRPC (HTTP/2): it is an HTTP/1 port, most likely TF Serving's "
+       "REST port (8501 by default).",
+       "Use the gRPC port (--port, 8500 by default), or talk REST to this one: rest://HOST:PORT/MODEL."),
     _r("connection_refused", r"Connection refused|ECONNREFUSED|Errno 111|failed to connect to all addresses",
        "Nothing is listening at that address: the server is not running, or the host/port is wrong.",
        "Start the server or fix the port (TF Serving: gRPC --port, default 8500; REST --rest_api_port, default 8501)."),

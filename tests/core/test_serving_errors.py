@@ -118,7 +118,7 @@ def test_every_rule_is_exercised():
     """Each rule in the table must have a case above, or it is a rule nobody checked."""
     tested = {c[2] for c in CASES} | {"duplicate_output", "no_versions", "json_ragged", "json_unknown_input",
                                       "json_instance_keys", "json_no_examples", "json_feature", "json_lossy",
-                                      "placeholder", "dns"}
+                                      "placeholder", "dns", "http1_port"}
     assert {r.kind for r in RULES} <= tested
 
 
@@ -135,6 +135,8 @@ def test_every_rule_is_exercised():
     ("Cannot convert JSON value: 1e300 to float without loss of precision.", "json_lossy"),
     ("You must feed a value for placeholder tensor 'x' with dtype float", "placeholder"),
     ("DNS resolution failed for nohost:8500", "dns"),
+    ("UNAVAILABLE: failed to connect to all addresses; last error: UNAVAILABLE: ipv4:127.0.0.1:8501: Failed parsing "
+     "HTTP/2 (Expected SETTINGS frame as the first frame, got frame type 79)", "http1_port"),
 ])
 def test_more_rules(raw, kind):
     exp = explain(raw)

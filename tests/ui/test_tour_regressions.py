@@ -378,3 +378,38 @@ def test_another_models_form_does_not_inherit_the_previous_models_inputs(qtbot, 
     panel.set_model(first)  # coming back, its inputs are there again
     panel.set_signature(first.user_signatures["serving_default"])
     assert panel.form.sources()["x"].text == "[[1], [2], [5]]"
+
+
+def test_rest_to_the_grpc_port_and_grpc_to_the_rest_port_are_named(two_versions_server):
+    # `status rest://localhost:8500/m` printed "Talking to localhost:8500 failed:  @ @ @ þ ?" (HTTP/2 bytes), and
+    # grpc:// to the REST port said "Nothing is listening at that address" although a server had answered.
+    from explorer.core.errors import ServingError
+    from explorer.core.targets import open_runner
+
+    handle, model = two_versions_server, two_versions_server.model_name
+    with pytest.raises(ServingError) as rest_on_grpc:
+        open_runner(f"rest://127.0.0.1:{handle.grpc_port}/{model}").status()
+    assert "that is a gRPC port" in str(rest_on_grpc.value) and str(rest_on_grpc.value).isprintable()
+    assert f"grpc://127.0.0.1:{handle.grpc_port}/MODEL" in rest_on_grpc.value.fix
+    with pytest.raises(ServingError) as grpc_on_rest:
+        open_runner(f"grpc://127.0.0.1:{handle.rest_port}/{model}", timeout=20).status()
+    assert "REST port" in str(grpc_on_rest.value) and "Nothing is listening" not in str(grpc_on_rest.value)
+
+
+def test_grpc_status_prints_no_tensorflow_chatter(two_versions_server):
+    # The gRPC client imported TensorFlow (for TF Serving's protos) without the start-up filter: a dozen
+    # "I0000 ... oneDNN custom operations" lines on stderr before the answer.
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user's shell has it
+    handle = two_versions_server
+    done = subprocess.run([sys.executable, "-m", "explorer", "status",
+                           f"grpc://127.0.0.1:{handle.grpc_port}/{handle.model_name}"],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "AVAILABLE" in done.stdout
+    assert "I0000" not in done.stderr and "oneDNN" not in done.stderr, done.stderr

@@ -36,6 +36,10 @@ def apis():
     with _apis_lock:
         if _apis is None:
             import grpc
+
+            from .local import tensorflow
+
+            tensorflow()  # TensorFlow first, quietly: its C++ start-up chatter otherwise lands on the CLI's stderr
             from tensorflow.core.example import example_pb2
             from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2,
                                                  model_service_pb2_grpc, predict_pb2, prediction_service_pb2_grpc,

@@ -152,6 +152,12 @@ class RestRunner:
         if isinstance(exc, socket.gaierror):
             return ServingError(f"The host name {self.host!r} cannot be resolved.", url=url,
                                 fix="Check the host in the URL.", details=repr(exc))
+        if isinstance(exc, http.client.BadStatusLine) and not str(exc).isprintable():
+            # An HTTP/2 SETTINGS frame where an HTTP status line should be: the most common port mix-up.
+            return ServingError(f"{where} answered in binary, not HTTP: that is a gRPC port (TF Serving's gRPC port "
+                                "is 8500 by default), not the REST port.", url=url,
+                                fix=f"Use the REST port (--rest_api_port, 8501 by default), or talk gRPC: "
+                                    f"grpc://{where}/MODEL.", details=repr(exc))
         if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
             return ServingError(f"{where} closed the connection without answering.", url=url,
                                 fix="The server may have crashed or restarted; try again, and check its logs.",
