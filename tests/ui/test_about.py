@@ -51,7 +51,7 @@ def test_the_dialog_lists_every_component_and_copies_them(qtbot):
     assert dialog.status.text() == "Copied to the clipboard."
 
 
-def test_help_about_opens_it_from_the_window_and_the_screenshot(qtbot):
+def test_help_about_opens_it_from_the_window_and_the_screenshot(qtbot, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.sessions.offer_restore = lambda *a, **k: None
@@ -61,9 +61,8 @@ def test_help_about_opens_it_from_the_window_and_the_screenshot(qtbot):
     qtbot.waitExposed(dialog)
     dialog.copy_button.click()
     assert window.statusBar().currentMessage().startswith("Copied")
-    shots = ROOT / "docs" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    assert dialog.grab().save(str(shots / "about.png"))
+    # Saved where the test may write: the README's docs/screenshots/about.png is made by hand, not by every run.
+    assert dialog.grab().save(str(tmp_path / "about.png"))
     dialog.close()
 
 
