@@ -24,6 +24,7 @@ from .widgets.output_view import OutputView
 from .widgets.run_history import HistoryEntry, RunHistory
 from .widgets.tensor_form import Prepared, TensorForm, prepare_inputs
 from .workers import Task, Worker
+from .quick_look import quick_look_model
 
 WIDE = 900  # px: below this the outputs go under the form
 ENGINES = {"folder": ("auto", "local", "session"), "rest": ("rest",), "grpc": ("grpc",)}
@@ -441,18 +442,10 @@ class RunPanel(QtWidgets.QWidget):
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.run_panel MODEL [SIGNATURE]`: the run panel for one model, for a quick look."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
-    from explorer.core.savedmodel import read_model
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
-    if len(argv) < 2:
-        print("usage: python -m explorer.ui.run_panel MODEL [SIGNATURE]", file=sys.stderr)
+    looked = quick_look_model(argv, "python -m explorer.ui.run_panel MODEL [SIGNATURE]")
+    if looked is None:
         return 2
-    try:
-        info = read_model(argv[1])
-    except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app, info = looked
     panel = RunPanel()
     panel.set_model(info)
     panel.set_signature(info.user_signatures.get(argv[2] if len(argv) > 2 else info.default_signature))

@@ -1084,7 +1084,6 @@ class CompareView(QtWidgets.QWidget):
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.compare_view TARGET TARGET [...]`: compare with a seeded random request."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
     from explorer.core.compare import random_sources
     from explorer.core.savedmodel import read_model
 

@@ -478,7 +478,6 @@ def _port_box() -> QtWidgets.QSpinBox:
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.endpoint_dialog [URL]`: the dialog alone; prints the chosen endpoint."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
     from explorer.core.settings import Settings
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)

@@ -21,6 +21,7 @@ from explorer.core.targets import DEFAULT_PORTS, Target
 
 from ..workers import Task, Worker
 from .endpoint_dialog import Endpoint
+from ..quick_look import quick_look_model
 
 TABS = (("curl", "curl"), ("python-rest", "Python (REST)"), ("python-grpc", "Python (gRPC)"),
         ("saved_model_cli", "saved_model_cli"))
@@ -268,19 +269,12 @@ def _html(text: str) -> str:
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.request_dialog MODEL [SIGNATURE]`: the code for a zero-filled request."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
-    from explorer.core.savedmodel import read_model
     from explorer.core.tensors import Source
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
-    if len(argv) < 2:
-        print("usage: python -m explorer.ui.widgets.request_dialog MODEL [SIGNATURE]", file=sys.stderr)
+    looked = quick_look_model(argv, "python -m explorer.ui.widgets.request_dialog MODEL [SIGNATURE]")
+    if looked is None:
         return 2
-    try:
-        info = read_model(argv[1])
-    except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app, info = looked
     sig = info.user_signatures[argv[2] if len(argv) > 2 else info.default_signature]
     sources = {k: Source("fill", fill="ones") for k in sig.inputs}
     dialog = ShowRequestDialog()

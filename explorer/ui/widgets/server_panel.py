@@ -274,7 +274,6 @@ class ServerPanel(QtWidgets.QWidget):
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.server_panel URL`: the panel for one endpoint, for a quick look."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
     from explorer.core.targets import parse_target
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)

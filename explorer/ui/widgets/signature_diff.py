@@ -296,7 +296,6 @@ class SignatureDiffView(QtWidgets.QWidget):
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.signature_diff FOLDER URL`: a folder's signatures against a server's."""
-    import explorer.ui  # noqa: F401 - its import guards a PySide6 refcount bug
     from explorer.core.targets import open_runner
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)

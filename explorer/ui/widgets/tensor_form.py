@@ -18,6 +18,7 @@ from explorer.core.tensors import Source, build_input
 from explorer.core.validate import Problem, apply_offer, check
 
 from .input_editors import MODE_LABELS, InputEditor, editor_modes, has_batch, make_editor, mode_for
+from ..quick_look import quick_look_model
 
 CHECK_DELAY_MS = 150  # after the last keystroke; short enough to feel live, long enough not to build per key
 MAX_BATCH = 1 << 20
@@ -561,17 +562,10 @@ def _json(value) -> str:
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.tensor_form MODEL [SIGNATURE]`: the form of one signature, for a quick look."""
-    from explorer.core.savedmodel import read_model
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv)
-    if len(argv) < 2:
-        print("usage: python -m explorer.ui.widgets.tensor_form MODEL [SIGNATURE]", file=sys.stderr)
+    looked = quick_look_model(argv, "python -m explorer.ui.widgets.tensor_form MODEL [SIGNATURE]")
+    if looked is None:
         return 2
-    try:
-        info = read_model(argv[1])
-    except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app, info = looked
     key = argv[2] if len(argv) > 2 else info.default_signature
     if key not in info.user_signatures:
         print(f"error: no signature {key!r}; have {', '.join(info.user_signatures)}", file=sys.stderr)
