@@ -107,7 +107,7 @@ def _compare(args: argparse.Namespace) -> int:
             raise InputProblem(first.input, f"The inputs do not fit A's signature '{key}': {first.message}"
                                + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""), fix=first.fix)
         examples = tuple(tensors.cli_examples(sources, signature))
-        method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+        method = signature.request_method
         request = Request(key, arrays, method=method, examples=examples)
         report["inputs"] = {k: {"dtype": _dtype(v), "shape": list(v.shape),
                                 "source": sources[k].describe() if k in sources else f"@{args.inputs_file}:{k}"}

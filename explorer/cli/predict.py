@@ -74,7 +74,7 @@ def _predict(args: argparse.Namespace) -> int:
             return 2
 
         examples = tuple(tensors.cli_examples(sources, signature))
-        method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+        method = signature.request_method
         prediction = runner.predict(Request(key, arrays, method=method, examples=examples))
     finally:
         runner.close()

@@ -525,7 +525,7 @@ class ProbeRun:
 
 
 def _method(signature: Signature) -> str:
-    return signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+    return signature.request_method
 
 
 def _request(signature: Signature, probes: list[Probe], plan: Plan, start: int = 0, stop: int | None = None) -> Request:

@@ -69,6 +69,11 @@ class Signature:
         """"tensorflow/serving/predict" -> "predict"."""
         return self.method_name.rsplit("/", 1)[-1] if self.method_name else ""
 
+    @property
+    def request_method(self) -> str:
+        """The server API a request for this signature goes to: "classify", "regress", or "predict" for anything else."""
+        return self.method_short if self.method_short in ("classify", "regress") else "predict"
+
     def to_dict(self) -> dict:
         out = {
             "method_name": self.method_name,

@@ -91,7 +91,7 @@ def run_request(runner, spec: RunSpec, signature: Signature, sources: dict, batc
         raise InputsNotReady(prepared.problems)
     if runner is None:
         runner = open_and_load(spec, lambda f, t: progress(0.05 + 0.8 * f, t))
-    method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+    method = signature.request_method
     request = Request(signature.key, prepared.inputs, method=method, examples=prepared.examples)
     try:
         prediction = runner.predict(request, progress)

@@ -103,3 +103,12 @@ def test_to_dict_is_json_ready():
     diff = compare_outputs({"y": np.array([1.0, np.nan])}, {"y": np.array([1.5, np.nan])})
     text = json.dumps(diff.to_dict())
     assert '"equal": false' in text
+
+
+def test_request_method_follows_the_signature_method(shared_models):
+    sigs = read_model(shared_models / "saved_model_half_plus_two_cpu").signatures
+    assert sigs["classify_x_to_y"].request_method == "classify"
+    assert sigs["regress_x_to_y"].request_method == "regress"
+    assert sigs["serving_default"].request_method == "predict"
+    tf2 = read_model(shared_models / "saved_model_half_plus_two_tf2_cpu").signatures
+    assert tf2["classify_x_to_y"].request_method == "predict"  # TF2 exports every signature as predict

@@ -51,7 +51,7 @@ def run_both(local_runner, local_spec, server_runner, server_spec, signature: Si
     if prepared.errors:
         first = prepared.errors[0]
         raise InputProblem(first.input, f"Not run: {first.message}", fix=first.fix or "Fix the marked inputs.")
-    method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+    method = signature.request_method
     request = Request(signature.key, prepared.inputs, method=method, examples=prepared.examples)
     results = []
     runners = []

@@ -84,7 +84,7 @@ def run_column(runner, spec: RunSpec, signature_key: str, inputs: dict[str, np.n
             raise RunError(f"{spec.target} has no signature '{signature_key}' (it has "
                            f"{', '.join(sorted(signatures)) or 'none'}).",
                            fix="Compare targets that serve the same signature, or pick another signature.")
-        method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+        method = signature.request_method
         prediction = runner.predict(Request(signature_key, dict(inputs), method=method, examples=tuple(examples)),
                                     progress)
     except ExplorerError as exc:

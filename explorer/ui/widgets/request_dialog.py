@@ -47,7 +47,7 @@ def form_request(signature: Signature, sources: dict, batch: int | None = None, 
         first = prepared.errors[0]
         raise InputProblem(first.input, f"The form's inputs have errors, so there is no request to show yet: "
                                         f"{first.message}", fix=first.fix or "Fix the marked inputs.")
-    method = signature.method_short if signature.method_short in ("classify", "regress") else "predict"
+    method = signature.request_method
     return Request(signature.key, prepared.inputs, method=method, examples=prepared.examples)
 
 
