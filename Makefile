@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install qt-system-libs
-	$(PY) -m explorer.ui.app explorer/resources/demo_model
+	$(PY) -m explorer.ui.app resources/demo_model
 
 test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
@@ -32,7 +32,7 @@ bench: install
 	  $(PY) bench/$$b.py || status=1; done; exit $$status
 
 demo-model: install
-	$(PY) explorer/resources/make_demo_model.py
+	$(PY) resources/make_demo_model.py
 
 # A one-folder desktop bundle in dist/signature-explorer/ (PyInstaller; packaging/signature-explorer.spec).
 BUNDLE := dist/signature-explorer/signature-explorer

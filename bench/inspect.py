@@ -42,9 +42,9 @@ def models() -> dict[str, Path]:
         env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "TF_CPP_MIN_LOG_LEVEL": "3"}
         subprocess.run([sys.executable, "-c", code, str(OUT)], check=True, env=env, stderr=subprocess.DEVNULL)
     return {
-        "small TF1 (half_plus_two_cpu)": ROOT.parent / "shared" / "models" / "tfserving"
+        "small TF1 (half_plus_two_cpu)": ROOT / "resources" / "examples" / "tfserving"
         / "saved_model_half_plus_two_cpu" / "00000123",
-        "small TF2 (demo model)": ROOT / "explorer" / "resources" / "demo_model" / "1",
+        "small TF2 (demo model)": ROOT / "resources" / "demo_model" / "1",
         "100 MB graph": big,
     }
 

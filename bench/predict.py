@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
-SMALL = ROOT.parent / "shared" / "models" / "tfserving" / "saved_model_half_plus_two_cpu"
+SMALL = ROOT / "resources" / "examples" / "tfserving" / "saved_model_half_plus_two_cpu"
 # bench/ holds inspect.py (the inspect benchmark), which would shadow the standard library's inspect module.
 sys.path[:] = [str(ROOT), str(ROOT / "tests")] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

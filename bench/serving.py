@@ -63,7 +63,7 @@ def round_trip(repeat: int) -> list[tuple]:
     from explorer.core.runners.rest import RestRunner
     from tests.servers.launch import start_server
 
-    server = start_server(ROOT.parent / "shared" / "models" / "tfserving" / "saved_model_half_plus_two_cpu")
+    server = start_server(ROOT / "resources" / "examples" / "tfserving" / "saved_model_half_plus_two_cpu")
     rows = []
     try:
         runner = RestRunner(server.target())

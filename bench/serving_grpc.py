@@ -33,7 +33,7 @@ from explorer.core.request import Request  # noqa: E402
 from explorer.core.runners.grpc import DEFAULT_MAX_MESSAGE_MB, GrpcRunner  # noqa: E402
 from tests.servers.launch import start_server  # noqa: E402
 
-MODEL = ROOT.parent / "shared" / "models" / "tfserving" / "saved_model_half_plus_two_cpu"
+MODEL = ROOT / "resources" / "examples" / "tfserving" / "saved_model_half_plus_two_cpu"
 GOAL = 1.1
 
 

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 for _path in (ROOT, ROOT / "tests"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
-SHARED_MODELS = ROOT.parent / "shared" / "models" / "tfserving"
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "tfserving_rest"
+# TF Serving's test models and REST exchanges, copied into the repo with their licence (resources/examples/tfserving/NOTICE).
+SHARED_MODELS = ROOT / "resources" / "examples" / "tfserving"
+FIXTURES = ROOT / "tests" / "data" / "tfserving_rest"
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def shared_models() -> Path:
     if not SHARED_MODELS.is_dir():
-        pytest.fail(f"shared models missing at {SHARED_MODELS}: the repo must sit beside shared/")
+        pytest.fail(f"example models missing at {SHARED_MODELS}: they ship in the repo's resources/ folder")
     return SHARED_MODELS
 
 

@@ -18,13 +18,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from explorer import resources
 from explorer.core.errors import ExplorerError
 
 APP_NAME = "Signature Explorer"
 ORG_NAME = "Signature Explorer"
 ORG_DOMAIN = "signature-explorer.example"  # QSettings needs a domain on macOS; we keep real settings in JSON
-ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "signature-explorer.svg"
-DEMO_MODEL = Path(__file__).resolve().parent.parent / "resources" / "demo_model"
+ICON = resources.icon_path()
+DEMO_MODEL = resources.demo_model_path()
 SMOKE_TIMEOUT_S = 300  # a cold TensorFlow import from a frozen bundle on a busy 2-core machine takes a while
 
 

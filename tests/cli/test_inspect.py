@@ -11,7 +11,7 @@ import modelgen
 from explorer.core.savedmodel import read_model
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "models" / "tfserving"
+SHARED = ROOT / "resources" / "examples" / "tfserving"
 CPU = SHARED / "saved_model_half_plus_two_cpu"
 TF2 = SHARED / "saved_model_half_plus_two_tf2_cpu"
 

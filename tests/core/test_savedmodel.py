@@ -15,7 +15,7 @@ from explorer.core.savedmodel import list_versions, read_model
 from explorer.core.signature import Signature, TensorSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "models" / "tfserving"
+SHARED = ROOT / "resources" / "examples" / "tfserving"
 NOT_SAVED_MODELS = {"bad_half_plus_two", "parse_example_tflite", "saved_model_half_plus_two_tflite",
                     "saved_model_half_plus_two_tflite_with_sigdef"}
 SHARED_SAVED_MODELS = sorted(p.name for p in SHARED.iterdir() if p.is_dir() and p.name not in NOT_SAVED_MODELS)
@@ -78,7 +78,7 @@ def tf_signatures(meta_graph) -> dict[str, Signature]:
     return out
 
 
-DEMO = ROOT / "explorer" / "resources" / "demo_model"
+DEMO = ROOT / "resources" / "demo_model"
 
 
 def model_path(request, name) -> Path:

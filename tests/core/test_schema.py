@@ -67,7 +67,7 @@ def test_a_saved_model_round_trips_through_our_schema():
     """Bytes TensorFlow wrote, parsed by our schema and re-encoded, are what TensorFlow parses back unchanged."""
     from tensorflow.core.protobuf import saved_model_pb2
 
-    pb = ROOT.parent / "shared" / "models" / "tfserving" / "saved_model_half_plus_two_tf2_cpu" / "00000123" / \
+    pb = ROOT / "resources" / "examples" / "tfserving" / "saved_model_half_plus_two_tf2_cpu" / "00000123" / \
         "saved_model.pb"
     data = pb.read_bytes()
     ours = schema.SavedModel.FromString(data)

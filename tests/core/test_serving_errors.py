@@ -1,4 +1,4 @@
-"""The error explainer, case by case, with TF Serving's exact texts (shared/fixtures/tfserving_rest/FIXTURES.md)."""
+"""The error explainer, case by case, with TF Serving's exact texts (tests/data/tfserving_rest/FIXTURES.md)."""
 import re
 
 import pytest

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
 DESKTOP = PACKAGING / "signature-explorer.desktop"
 METAINFO = PACKAGING / "org.signatureexplorer.SignatureExplorer.metainfo.xml"
-ICON = ROOT / "explorer" / "resources" / "icons" / "signature-explorer.svg"
+ICON = ROOT / "resources" / "icons" / "signature-explorer.svg"
 
 
 @pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-validate not installed")

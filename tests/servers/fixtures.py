@@ -14,7 +14,7 @@ import pytest
 
 from .launch import ServerHandle, start_server
 
-MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "tfserving"
+MODELS = Path(__file__).resolve().parents[2] / "resources" / "examples" / "tfserving"
 TWO_VERSIONS = "saved_model_half_plus_two_2_versions"
 
 __all__ = ["model_servers", "default_server", "two_versions_server", "all_versions_server", "half_plus_three_server",

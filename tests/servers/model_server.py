@@ -3,7 +3,7 @@
 No TF Serving binary can be installed here, so this models the real server closely enough for tests to trust it:
 the same flags, the same URL grammar, the same JSON (row and columnar, b64, NaN/Infinity, six-digit floats), the
 same error texts and HTTP status codes (from tensorflow/serving's http_rest_api_util.cc, json_tensor.cc,
-predict_util.cc, classifier.cc, regressor.cc, server_core.cc; see ../shared/fixtures/tfserving_rest/FIXTURES.md),
+predict_util.cc, classifier.cc, regressor.cc, server_core.cc; see tests/data/tfserving_rest/FIXTURES.md),
 and the same gRPC services (the official tensorflow_serving.apis servicers). Models load the TF1 way, as TF Serving
 does: `tf.compat.v1.saved_model.loader.load` into a Session fed by the signature's tensor names. It deliberately
 imports nothing from explorer.core.runners: it stands for the real server, not for our client.

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QFo
 from explorer.ui.main_window import MainWindow
 from explorer.ui.shortcuts import EXEMPT, EXEMPT_MENUS, SHORTCUTS, key_sequences, resolve
 
-DEMO = Path(__file__).resolve().parents[2] / "explorer" / "resources" / "demo_model"
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo_model"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tests.servers.fixtures import *  # noqa: F401,F403
 from tests.servers.fixtures import MODELS, TWO_VERSIONS
 
 TIMEOUT = 120_000  # a run may import TensorFlow: seconds on a busy 2-core machine
-DEMO = "explorer/resources/demo_model"
+DEMO = "resources/demo_model"
 
 
 @pytest.fixture

@@ -76,10 +76,9 @@ class AboutDialog(QtWidgets.QDialog):
         icon = QtWidgets.QLabel()
         app_icon = QtGui.QGuiApplication.windowIcon()
         if app_icon.isNull():  # e.g. a test's QApplication: the app's own icon file still names it
-            from pathlib import Path
+            from explorer.resources import icon_path
 
-            app_icon = QtGui.QIcon(str(Path(__file__).resolve().parents[2] / "resources" / "icons" /
-                                       "signature-explorer.svg"))
+            app_icon = QtGui.QIcon(str(icon_path()))
         if not app_icon.isNull():
             icon.setPixmap(app_icon.pixmap(64, 64))
         title = QtWidgets.QLabel(f"<h2 style='margin:0'>{APP_NAME}</h2>"

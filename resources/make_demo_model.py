@@ -8,7 +8,7 @@
 - `text_stats`: `text` string [-1] -> `length`, `words` and `bucket` (int64 [-1] each).
 
 Weights are seeded, so a rebuild gives the same model; `samples/digit_N.png` are images to try it with.
-Run: python explorer/resources/make_demo_model.py [BASE_PATH]   (default: demo_model/ beside this file)
+Run: python resources/make_demo_model.py [BASE_PATH]   (default: demo_model/ beside this file)
 """
 from __future__ import annotations
 
