@@ -11,12 +11,14 @@ simdjson straight into one buffer (no Python floats at all); anything else takes
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import json
 import threading
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, http
 from .errors import ServingError
 from .signature import Signature, TensorSpec
 
@@ -28,14 +30,40 @@ BYTES_SUFFIX = "_bytes"  # TF Serving base64-wraps DT_STRING tensors whose name 
 # JSON text
 # ---------------------------------------------------------------------------------------------------------------
 def loads(body: bytes | str):
-    """Parse a response body; accepts TF Serving's bare NaN/Infinity/-Infinity tokens. Raises ValueError."""
-    import orjson
+    """Parse a response body; accepts TF Serving's bare NaN/Infinity/-Infinity tokens. Raises ServingError (a
+    ValueError is never raised: invalid or absurdly deep JSON both become ServingError)."""
+    return http.parse_json(body, fix="Check the URL points at TF Serving's REST port, not a proxy or web page.")
 
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        # orjson rejects NaN/Infinity; the stdlib accepts them (and raises its own ValueError on real garbage).
-        return json.loads(body)
+
+# Exceptions a decoder meets when valid JSON has another structure than TF Serving's (a dict where a list was
+# expected, a string where a number was, ...): each becomes a ServingError, never a traceback.
+_STRUCTURE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, IndexError, OverflowError, binascii.Error)
+
+
+def _guarded(expected: str):
+    """Decorate a decoder: any structural surprise in the JSON becomes a ServingError saying what was expected."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def decode(body, *args, **kwargs):
+            try:
+                return fn(body, *args, **kwargs)
+            except ServingError:
+                raise
+            except RecursionError:
+                raise ServingError(f"The server's answer nests JSON more than {http.MAX_JSON_DEPTH} levels deep; "
+                                   "no TF Serving answer does.", details=_preview(body)) from None
+            except _STRUCTURE_ERRORS as exc:
+                raise _shape_error(f"expected {expected}, but it does not fit ({exc})", body) from None
+        return decode
+    return wrap
+
+
+def _expect(value, kind: type, where: str, body=b""):
+    """`value` if it is a `kind` (dict: object, list: array, str: string); else ServingError naming both."""
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    want = {dict: "a JSON object", list: "an array", str: "a string", int: "an integer"}.get(kind, kind.__name__)
+    raise _shape_error(f"expected {want} as {where}, got {http.type_name(value)}", body)
 
 
 def dumps(payload) -> bytes:
@@ -183,6 +211,7 @@ def _feature_value(value):
 # ---------------------------------------------------------------------------------------------------------------
 # Responses
 # ---------------------------------------------------------------------------------------------------------------
+@_guarded('{"predictions": [...]} or {"outputs": ...} holding tensors')
 def decode_predict(body: bytes | str, outputs: dict[str, TensorSpec] | None = None) -> dict[str, np.ndarray]:
     """{"predictions": ...} or {"outputs": ...} -> {output key: array}, typed by the signature's outputs if given.
 
@@ -194,10 +223,13 @@ def decode_predict(body: bytes | str, outputs: dict[str, TensorSpec] | None = No
     doc = _json_object(body)
     if "predictions" in doc:
         rows = doc["predictions"]
-        if not isinstance(rows, list):
-            raise _shape_error("'predictions' is not a list")
+        _expect(rows, list, "'predictions'", body)
         if rows and isinstance(rows[0], dict) and not _is_b64(rows[0]):
             keys = list(rows[0])
+            for i, row in enumerate(rows):
+                if not isinstance(row, dict) or set(row) != set(keys):
+                    raise _shape_error(f"row {i} of 'predictions' is {http.type_name(row)} with other keys: "
+                                       f"expected an object with the keys {', '.join(keys)}, like row 0", body)
             return {k: to_array([r[k] for r in rows], specs.get(k), k) for k in sorted(keys)}
         key = _single_key(specs, "predictions")
         return {key: to_array(rows, specs.get(key), key)}
@@ -231,8 +263,8 @@ def _flat_numeric(body, specs: dict[str, TensorSpec]) -> dict[str, np.ndarray] |
     _PARSERS.parser = parser
     try:
         doc = parser.parse(bytes(body))
-    except ValueError:  # NaN/Infinity tokens (not JSON) and malformed bodies: the general path reads or reports them
-        return None
+    except (ValueError, RuntimeError):  # NaN/Infinity tokens (not JSON), malformed or too deep bodies: the general
+        return None  # path reads or reports them
     if not isinstance(doc, simdjson.Object) or len(doc) != 1:
         return None
     name = next(iter(doc.keys()))
@@ -263,6 +295,7 @@ def _flat_numeric(body, specs: dict[str, TensorSpec]) -> dict[str, np.ndarray] |
     return {key: flat.astype(target, copy=False).reshape(shape)}
 
 
+@_guarded('{"results": [...]} of classify ([[label, score], ...] per example) or regress (a number per example)')
 def decode_results(body: bytes | str, method: str) -> dict[str, np.ndarray]:
     """{"results": ...} of :classify -> scores (n, k) and classes (n, k) if labelled; of :regress -> outputs (n,)."""
     doc = _json_object(body)
@@ -270,13 +303,18 @@ def decode_results(body: bytes | str, method: str) -> dict[str, np.ndarray]:
         raise _shape_error("it has no 'results' list")
     results = doc["results"]
     if method == "regress":
-        return {"outputs": np.array(results, dtype=np.float32).reshape(-1)}
+        values = np.array(results, dtype=np.float32)
+        if values.ndim > 1 and values.size != len(results):
+            raise _shape_error("'results' holds more than one number per example: expected one per example", body)
+        return {"outputs": values.reshape(-1)}
+    for row in results:
+        _expect(row, list, "a row of 'results'", body)
     width = max((len(r) for r in results), default=0)
     scores = np.full((len(results), width), np.nan, dtype=np.float32)
     classes = np.full((len(results), width), b"", dtype=object)
     for i, row in enumerate(results):
         for j, pair in enumerate(row):
-            label, score = pair
+            label, score = _expect(pair, list, "a class of 'results'", body)
             classes[i, j] = label.encode("utf-8") if isinstance(label, str) else bytes(label)
             scores[i, j] = score
     out = {"scores": scores}
@@ -289,7 +327,7 @@ def error_text(body: bytes | str) -> str | None:
     """The server's {"error": "..."} message, or None when the body is not such an object."""
     try:
         doc = loads(body)
-    except ValueError:
+    except ServingError:
         return None
     if isinstance(doc, dict) and isinstance(doc.get("error"), str):
         return doc["error"]
@@ -297,15 +335,7 @@ def error_text(body: bytes | str) -> str | None:
 
 
 def _json_object(body) -> dict:
-    try:
-        doc = loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ServingError(f"The server's answer is not valid JSON ({exc}).",
-                           fix="Check the URL points at TF Serving's REST port, not a proxy or web page.",
-                           details=_preview(body)) from None
-    if not isinstance(doc, dict):
-        raise _shape_error("it is not a JSON object", body)
-    return doc
+    return _expect(loads(body), dict, "the whole answer", body)
 
 
 def _shape_error(what: str, body=b"") -> ServingError:
@@ -314,8 +344,7 @@ def _shape_error(what: str, body=b"") -> ServingError:
 
 
 def _preview(body) -> str:
-    text = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else str(body)
-    return text[:2000]
+    return http.preview(body)
 
 
 def _single_key(specs: dict, fallback: str) -> str:
@@ -333,8 +362,11 @@ def to_array(value, spec: TensorSpec | None = None, key: str = "") -> np.ndarray
         return _string_array(value)
     target = dt.np if dt is not None and dt.numpy and not dt.is_string else None
     try:
-        return np.array(value, dtype=target) if target is not None else np.array(value)
-    except (ValueError, TypeError, OverflowError) as exc:
+        array = np.array(value, dtype=target) if target is not None else np.array(value)
+        if array.dtype == object:
+            raise ValueError("its rows are ragged or it mixes numbers with lists or objects")
+        return array
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ServingError(f"Output '{key}' in the server's answer cannot become a tensor: {exc}.",
                            fix="The server's JSON is ragged or mixes types; read it under 'details'.",
                            details=_preview(json.dumps(value)[:2000])) from None
@@ -383,23 +415,30 @@ def _string_array(value) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 # Status and metadata
 # ---------------------------------------------------------------------------------------------------------------
+@_guarded('{"model_version_status": [{"version", "state", "status"}, ...]}')
 def decode_status(body: bytes | str) -> list:
     """GET /v1/models/M -> [VersionStatus] newest first."""
     from .serving_status import VersionStatus
 
     doc = _json_object(body)
-    entries = doc.get("model_version_status")
-    if not isinstance(entries, list):
-        raise _shape_error("it has no 'model_version_status' list", body)
+    if "model_version_status" not in doc:
+        raise _shape_error("it has no 'model_version_status': expected a list of versions", body)
+    entries = _expect(doc["model_version_status"], list, "'model_version_status'", body)
     out = []
     for item in entries:
-        status = item.get("status") or {}
-        out.append(VersionStatus(version=int(item.get("version", 0)), state=str(item.get("state", "UNKNOWN")),
+        _expect(item, dict, "an entry of 'model_version_status'", body)
+        status = _expect({} if item.get("status") is None else item["status"], dict, "a version's 'status'", body)
+        version = item.get("version", 0)
+        if isinstance(version, str) and version.strip().isdigit():
+            version = int(version)
+        _expect(version, int, "a version number", body)
+        out.append(VersionStatus(version=version, state=str(item.get("state", "UNKNOWN")),
                                  error_code=str(status.get("error_code", "OK")),
                                  error_message=str(status.get("error_message", ""))))
     return sorted(out, key=lambda s: -s.version)
 
 
+@_guarded('{"model_spec": {...}, "metadata": {"signature_def": {"signature_def": {KEY: SignatureDef}}}}')
 def decode_metadata(body: bytes | str) -> tuple[dict[str, Signature], int | None]:
     """GET /v1/models/M/metadata -> ({key: Signature} sorted, served version), the Signatures read_model gives.
 
@@ -417,10 +456,13 @@ def decode_metadata(body: bytes | str) -> tuple[dict[str, Signature], int | None
         sig_map = sig_map.get("signature_def", sig_map)  # the unpacked SignatureDefMap nests the key once more
     except (KeyError, TypeError, AttributeError):
         raise _shape_error("it has no metadata.signature_def", body) from None
+    _expect(sig_map, dict, "'metadata.signature_def'", body)
+    for key, value in sig_map.items():
+        _expect(value, dict, f"signature '{key}'", body)
     meta = schema.message_class("MetaGraphDef")()
     try:
         json_format.ParseDict({"signature_def": sig_map}, meta, ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
+    except (json_format.ParseError, AttributeError, TypeError, ValueError) as exc:
         raise ServingError(f"The server's signature metadata cannot be read: {exc}.",
                            details=_preview(body)) from None
     data = meta.SerializeToString()
@@ -429,5 +471,10 @@ def decode_metadata(body: bytes | str) -> tuple[dict[str, Signature], int | None
         if n == 5 and w == wire.LEN:  # MetaGraphDef.signature_def
             key, span = _map_entry(data, v)
             signatures[key] = _signature(data, span, key)
-    version = (doc.get("model_spec") or {}).get("version")
-    return dict(sorted(signatures.items())), int(version) if version not in (None, "") else None
+    spec = doc.get("model_spec")
+    version = _expect({} if spec is None else spec, dict, "'model_spec'", body).get("version")
+    if isinstance(version, str) and version.strip().isdigit():
+        version = int(version)
+    if version not in (None, ""):
+        _expect(version, int, "'model_spec.version'", body)
+    return dict(sorted(signatures.items())), version if version not in (None, "") else None

@@ -2,7 +2,8 @@
 
 Grammar: a folder path (or saved_model.pb), `rest://HOST:PORT/MODEL[/versions/N | /labels/L]`,
 `grpc://HOST:PORT/MODEL[...]`, and -- because users paste them -- TF Serving's own REST URLs
-`http(s)://HOST:PORT/v1/models/MODEL[/versions/N | /labels/L][:predict|/metadata]`.
+`http(s)://HOST[:PORT][/PREFIX]/v1/models/MODEL[/versions/N | /labels/L][:predict|/metadata]`: the port defaults to
+the scheme's (80, 443), as in a browser, and a PREFIX is the path a gateway serves TF Serving under.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from .errors import ExplorerError
 
 KINDS = ("folder", "rest", "grpc")
-DEFAULT_PORTS = {"rest": 8501, "grpc": 8500}
+DEFAULT_PORTS = {"rest": 8501, "grpc": 8500, "http": 80, "https": 443}
 FOLDER_ENGINES = ("auto", "local", "session")
 
 _ENDPOINT = re.compile(
@@ -22,7 +23,8 @@ _ENDPOINT = re.compile(
     re.IGNORECASE,
 )
 _HTTP = re.compile(
-    r"^(?P<scheme>https?)://(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?/v1/models/(?P<model>[^/:]+)"
+    r"^(?P<scheme>https?)://(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?(?P<prefix>(?:/[^/:?#]+)*?)"
+    r"/v1/models/(?P<model>[^/:]+)"
     r"(?:/versions/(?P<version>\d+)|/labels/(?P<label>[^/:]+))?(?::\w+|/metadata)?/?$",
     re.IGNORECASE,
 )
@@ -56,11 +58,21 @@ class Target:
     version: int | None = None
     label: str | None = None
     tls: bool = False  # pasted as https://
+    prefix: str = ""  # the path before /v1/models behind a gateway ("/tfserving"), pasted as http(s)://
 
     def url(self) -> str:
-        """The canonical text parse_target reads back: the folder path, or rest:// / grpc:// with version/label."""
+        """The canonical text parse_target reads back: the folder path, rest:// / grpc:// with version/label, or the
+        http(s):// form when only it can say what the target is (https, a path prefix)."""
         if self.kind == "folder":
             return self.path
+        if self.kind == "rest" and (self.tls or self.prefix):
+            scheme = "https" if self.tls else "http"
+            text = f"{scheme}://{host_port(self.host, self.port)}{self.prefix}/v1/models/{self.model}"
+            if self.version is not None:
+                text += f"/versions/{self.version}"
+            elif self.label:
+                text += f"/labels/{self.label}"
+            return text
         return endpoint_url(self.kind, self.host, self.port, self.model, self.version, self.label)
 
     def __str__(self) -> str:
@@ -82,7 +94,7 @@ def parse_target(text: str) -> Target:
         m = _HTTP.match(raw)
         if not m:
             raise _malformed(raw, "rest")
-        return _endpoint(m, "rest", tls=scheme == "https")
+        return _endpoint(m, "rest", tls=scheme == "https", default_port=DEFAULT_PORTS[scheme])
     if scheme == "file":
         raw = raw[len("file://"):]
     elif scheme:
@@ -117,14 +129,15 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
     return GrpcRunner(target, **options)
 
 
-def _endpoint(m: re.Match, kind: str, tls: bool) -> Target:
+def _endpoint(m: re.Match, kind: str, tls: bool, default_port: int | None = None) -> Target:
     host = m.group("host").strip("[]")
-    port = int(m.group("port")) if m.group("port") else DEFAULT_PORTS[kind]
+    port = int(m.group("port")) if m.group("port") else (default_port or DEFAULT_PORTS[kind])
     if not 0 < port < 65536:
         raise ExplorerError(f"Port {port} is out of range (1-65535).", fix="Check the port in the URL.")
     version = int(m.group("version")) if m.group("version") else None
+    prefix = m.groupdict().get("prefix") or ""
     return Target(kind=kind, host=host, port=port, model=m.group("model"), version=version,
-                  label=m.group("label"), tls=tls)
+                  label=m.group("label"), tls=tls, prefix=prefix.rstrip("/"))
 
 
 def _malformed(raw: str, kind: str) -> ExplorerError:

@@ -16,14 +16,20 @@ from explorer.core.targets import Target, open_runner, parse_target
     ("grpc://[::1]:8500/m", Target("grpc", host="::1", port=8500, model="m")),
     ("http://127.0.0.1:8501/v1/models/half_plus_two/versions/2:predict",
      Target("rest", host="127.0.0.1", port=8501, model="half_plus_two", version=2)),
-    ("https://serving.example/v1/models/m/metadata", Target("rest", host="serving.example", port=8501, model="m", tls=True)),
+    # Pasted URLs take the scheme's default port, as curl and browsers do (issue 11), and a gateway's path prefix.
+    ("https://serving.example/v1/models/m/metadata", Target("rest", host="serving.example", port=443, model="m", tls=True)),
+    ("http://serving.example/v1/models/m:predict", Target("rest", host="serving.example", port=80, model="m")),
+    ("https://gw/tfserving/v1/models/m", Target("rest", host="gw", port=443, model="m", tls=True, prefix="/tfserving")),
+    ("http://gw:8080/a/b/v1/models/m/versions/3", Target("rest", host="gw", port=8080, model="m", version=3,
+                                                           prefix="/a/b")),
 ])
 def test_endpoints(text, expected):
     assert parse_target(text) == expected
 
 
 def test_url_round_trips():
-    for text in ("rest://h:8501/m", "grpc://h:8500/m/versions/7", "rest://h:1/m/labels/canary"):
+    for text in ("rest://h:8501/m", "grpc://h:8500/m/versions/7", "rest://h:1/m/labels/canary",
+                 "https://gw:443/tfserving/v1/models/m/versions/2", "http://gw:80/a/b/v1/models/m"):
         assert parse_target(text).url() == text
         assert parse_target(parse_target(text).url()) == parse_target(text)
 

@@ -11,6 +11,10 @@ imports nothing from explorer.core.runners: it stands for the real server, not f
 Test-only additions (TF Serving has none of them; a client never relies on them):
   --stall_ms N            delay every response by N ms (header `X-Test-Stall-Ms` does it per request)
   --fail_status CODE      answer every REST request with this HTTP status (header `X-Test-Fault: 500|malformed`)
+  --fault MODE            a hostile REST server for every request (header `X-Test-Fault: MODE` per request):
+                          drip (declares 1 MB, sends a byte every 0.2 s), huge (2 GB of JSON as fast as it can),
+                          huge-unsized (the same without Content-Length), wrong-structure (valid JSON, not TF
+                          Serving's: a list), deep (JSON nested 100,000 levels)
   --require_header 'K: V' refuse REST/gRPC calls without this header/metadata (401 / UNAUTHENTICATED), like a proxy
   --version_labels L=N,.. version labels (TF Serving reads them from --model_config_file)
   --ssl_cert/--ssl_key    TLS for both REST and gRPC
@@ -889,7 +893,8 @@ class RestHandler(BaseHTTPRequestHandler):
         stall = int(self.headers.get("X-Test-Stall-Ms") or self.options.stall_ms or 0)
         if stall:
             time.sleep(stall / 1000)
-        fault = self.headers.get("X-Test-Fault") or (str(self.options.fail_status) if self.options.fail_status else "")
+        fault = self.headers.get("X-Test-Fault") or self.options.fault or (
+            str(self.options.fail_status) if self.options.fail_status else "")
         if self.options.require_header:
             key, _, want = self.options.require_header.partition(":")
             if (self.headers.get(key.strip()) or "").strip() != want.strip():
@@ -897,6 +902,8 @@ class RestHandler(BaseHTTPRequestHandler):
                 return self._send(status, text.encode())
         if fault == "malformed":
             return self._send(200, b'{"predictions": [1.0, 2.0')
+        if fault in HOSTILE:
+            return HOSTILE[fault](self)
         if fault.isdigit():
             return self._send(int(fault), error_json(f"Injected fault: HTTP {fault}").encode())
         status, text = self.api.handle(method, self.path.split("?", 1)[0], body)
@@ -922,6 +929,59 @@ class RestHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         self._serve("DELETE")
+
+
+HUGE_BYTES = 2 * 1024**3
+
+
+def _hostile_headers(handler: RestHandler, length: int | None) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    if length is None:
+        handler.send_header("Connection", "close")
+    else:
+        handler.send_header("Content-Length", str(length))
+    handler.end_headers()
+    handler.wfile.flush()
+
+
+def _drip(handler: RestHandler) -> None:
+    """Declare a 1 MB body (under any size cap), then send one byte every 0.2 s: per-read timeouts never fire."""
+    _hostile_headers(handler, 1 << 20)
+    try:
+        handler.wfile.write(b'{"predictions": [')
+        for _ in range(3000):  # 10 minutes at most
+            handler.wfile.write(b"0")
+            handler.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass  # the client gave up, as it should
+    handler.close_connection = True
+
+
+def _huge(handler: RestHandler, sized: bool = True) -> None:
+    """2 GB of valid-looking JSON as fast as the socket takes it."""
+    _hostile_headers(handler, HUGE_BYTES if sized else None)
+    block = b"0," * (1 << 19)
+    try:
+        handler.wfile.write(b'{"predictions": [')
+        for _ in range(HUGE_BYTES // len(block)):
+            handler.wfile.write(block)
+    except OSError:
+        pass
+    handler.close_connection = True
+
+
+def _wrong_structure(handler: RestHandler) -> None:
+    handler._send(200, b'[{"model_version_status": {"version": "one"}}, "predictions"]')
+
+
+def _deep(handler: RestHandler) -> None:
+    handler._send(200, b"[" * 100_000 + b"]" * 100_000)
+
+
+HOSTILE = {"drip": _drip, "huge": _huge, "huge-unsized": lambda h: _huge(h, sized=False),
+           "wrong-structure": _wrong_structure, "deep": _deep}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -1070,6 +1130,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--stall_ms", type=int, default=0)
     p.add_argument("--max_message_mb", type=float, default=2000)
     p.add_argument("--fail_status", type=int, default=0)
+    p.add_argument("--fault", default="", choices=["", "malformed", *HOSTILE], help="a hostile REST mode")
     p.add_argument("--require_header", default="")
     p.add_argument("--ssl_cert", default="")
     p.add_argument("--ssl_key", default="")

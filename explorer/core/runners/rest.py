@@ -1,21 +1,18 @@
 """RestRunner: TF Serving's REST API over http.client -- status, metadata, predict (row/columnar), classify, regress.
 
-The JSON codec lives in core/restjson.py; this module only speaks HTTP(S): one keep-alive connection per runner
-(reopened after a failure or a server restart), timeouts, a custom CA file, and extra headers such as a bearer token.
+The JSON codec lives in core/restjson.py and the HTTP exchange (one deadline per request, a response-size cap,
+proxies, a path prefix behind a gateway) in core/http.py; this module maps TF Serving's API onto them, with a custom
+CA file and extra headers such as a bearer token.
 Headers are taken as arguments and never written anywhere by this module (they may hold secrets).
 """
 from __future__ import annotations
 
-import http.client
-import socket
-import ssl
-import threading
 import time
 from urllib.parse import quote
 
 import numpy as np
 
-from .. import restjson
+from .. import http, restjson
 from ..errors import InputProblem, ServingError
 from ..headers import checked_headers
 from ..request import Prediction, Request
@@ -23,7 +20,8 @@ from ..serving_status import VersionStatus
 from ..signature import Signature
 from .base import Progress, no_progress
 
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = http.DEFAULT_TIMEOUT_S
+_PORT_HINT = "Start TF Serving, or check the host and the REST port (--rest_api_port, 8501 by default; 8500 is gRPC)."
 WIRE_TEXT_LIMIT = 64 * 1024  # request/response bodies larger than this are summarised in Prediction.wire
 
 
@@ -34,7 +32,8 @@ class RestRunner:
 
     def __init__(self, target, *, timeout: float = DEFAULT_TIMEOUT_S, headers: dict[str, str] | None = None,
                  ca_file: str | None = None, format: str = "auto", tls: bool | None = None,
-                 version: int | None = None, label: str | None = None):
+                 version: int | None = None, label: str | None = None,
+                 max_response_mb: float = http.DEFAULT_MAX_RESPONSE_MB):
         from ..targets import Target, endpoint_url, parse_target
 
         if not isinstance(target, Target):
@@ -45,6 +44,7 @@ class RestRunner:
         if format not in ("auto", restjson.ROW, restjson.COLUMNAR):
             raise ValueError(f"format must be auto, row or columnar, not {format!r}")
         self.host, self.port, self.model = target.host, target.port, target.model
+        self.prefix = getattr(target, "prefix", "")
         self.version = version if version is not None else (target.version if label is None else None)
         self.label = label if label is not None else (target.label if version is None else None)
         self.tls = bool(tls if tls is not None else (getattr(target, "tls", False) or ca_file))
@@ -53,8 +53,13 @@ class RestRunner:
         self.ca_file = ca_file
         self.format = format
         self.target = endpoint_url("rest", self.host, self.port, self.model, self.version, self.label)
-        self._lock = threading.Lock()
-        self._conn: http.client.HTTPConnection | None = None
+        if self.prefix or (self.tls and self.port in (80, 443)):  # only an http(s) URL can say these
+            from dataclasses import replace
+
+            self.target = replace(target, version=self.version, label=self.label, tls=self.tls).url()
+        # Deadline, size cap and proxies live in core/http.py, shared with every HTTP runner.
+        self.http = http.HttpConnection(self.host, self.port, tls=self.tls, ca_file=ca_file, prefix=self.prefix,
+                                        timeout=timeout, max_response_mb=max_response_mb, port_hint=_PORT_HINT)
         self._signatures: dict[str, Signature] | None = None
         self._served_version: int | None = None
 
@@ -62,10 +67,8 @@ class RestRunner:
 
     @property
     def base_url(self) -> str:
-        """http(s)://HOST:PORT"""
-        from ..targets import host_port
-
-        return f"{'https' if self.tls else 'http'}://{host_port(self.host, self.port)}"
+        """http(s)://HOST:PORT[/prefix]"""
+        return self.http.base_url
 
     def model_path(self) -> str:
         """/v1/models/MODEL[/versions/N | /labels/L]"""
@@ -78,92 +81,15 @@ class RestRunner:
 
     # --- HTTP -----------------------------------------------------------------------------------------------------
 
-    def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            if self.tls:
-                try:
-                    context = ssl.create_default_context(cafile=self.ca_file)
-                except (OSError, ssl.SSLError) as exc:
-                    raise ServingError(f"The CA certificate file {self.ca_file} cannot be read: "
-                                       f"{getattr(exc, 'strerror', None) or exc}.", url=self.target,
-                                       fix="Give the PEM file of the certificate authority that signed the "
-                                           "server's certificate.") from exc
-                self._conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                                         context=context)
-            else:
-                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        return self._conn
-
     def close(self) -> None:
         """Close the connection; the next call opens a new one."""
-        with self._lock:
-            self._drop()
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.http.close()
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        """One HTTP exchange -> (status, body); network failures become ServingError. Retries once on a stale
-        keep-alive connection (the server restarted or closed it), never after the request reached a live server."""
-        url = self.base_url + path
+        """One HTTP exchange -> (status, body) under one deadline (connect, send and the whole answer) and the
+        response-size cap; network failures become ServingError (core/http.py)."""
         headers = {"Content-Type": "application/json", **self.headers} if body is not None else self.headers
-        with self._lock:
-            for attempt in (0, 1):
-                reused = self._conn is not None
-                try:
-                    conn = self._connection()
-                    conn.request(method, path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    if response.getheader("Connection", "").lower() == "close":
-                        self._drop()
-                    return response.status, data
-                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
-                    self._drop()
-                    if reused and attempt == 0:
-                        continue  # a keep-alive connection the server had closed: open a fresh one
-                    raise self._network_error(exc, url) from None
-                except (OSError, http.client.HTTPException) as exc:
-                    self._drop()
-                    raise self._network_error(exc, url) from None
-        raise AssertionError("unreachable")
-
-    def _network_error(self, exc: Exception, url: str) -> ServingError:
-        where = f"{self.host}:{self.port}"
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return ServingError(f"The server at {where} presented a certificate that cannot be trusted: "
-                                f"{exc.verify_message or exc}.", url=url,
-                                fix="Give the CA certificate file that signed it (--ca-file), or check the host "
-                                    "name matches the certificate.", details=repr(exc))
-        if isinstance(exc, ssl.SSLError):
-            return ServingError(f"TLS with {where} failed: {exc.reason or exc}.", url=url,
-                                fix="Check whether the server speaks https or plain http (rest:// is http; "
-                                    "pass tls or https://).", details=repr(exc))
-        if isinstance(exc, (socket.timeout, TimeoutError)):
-            return ServingError(f"{where} did not answer within {self.timeout:g} s.", url=url,
-                                fix="The server may be overloaded or stuck loading a model; raise the timeout or "
-                                    "check the server's logs.", details=repr(exc))
-        if isinstance(exc, ConnectionRefusedError):
-            return ServingError(f"Nothing is listening at {where}: the connection was refused.", url=url,
-                                fix="Start TF Serving, or check the host and the REST port (--rest_api_port, "
-                                    "8501 by default; 8500 is gRPC).", details=repr(exc))
-        if isinstance(exc, socket.gaierror):
-            return ServingError(f"The host name {self.host!r} cannot be resolved.", url=url,
-                                fix="Check the host in the URL.", details=repr(exc))
-        if isinstance(exc, http.client.BadStatusLine) and not str(exc).isprintable():
-            # An HTTP/2 SETTINGS frame where an HTTP status line should be: the most common port mix-up.
-            return ServingError(f"{where} answered in binary, not HTTP: that is a gRPC port (TF Serving's gRPC port "
-                                "is 8500 by default), not the REST port.", url=url,
-                                fix=f"Use the REST port (--rest_api_port, 8501 by default), or talk gRPC: "
-                                    f"grpc://{where}/MODEL.", details=repr(exc))
-        if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
-            return ServingError(f"{where} closed the connection without answering.", url=url,
-                                fix="The server may have crashed or restarted; try again, and check its logs.",
-                                details=repr(exc))
-        return ServingError(f"Talking to {where} failed: {exc}.", url=url,
-                            fix="Check the server is running and the URL is right.", details=repr(exc))
+        return self.http.exchange(method, path, body, headers)
 
     def _call(self, method: str, path: str, body: bytes | None, what: str) -> bytes:
         status, data = self.request(method, path, body)
