@@ -37,3 +37,12 @@ def shared_models() -> Path:
 @pytest.fixture(scope="session")
 def rest_fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tflite_models(tmp_path_factory) -> dict:
+    """tests/modelgen.tflite_set: a two-signature SavedModel (-1 batch) as float, dynamic and int8 .tflite, and a
+    Flex-op model; built once per run (about 6 s)."""
+    import modelgen
+
+    return modelgen.tflite_set(tmp_path_factory.mktemp("tflite"))

@@ -389,3 +389,68 @@ def compare_pairs(out_dir) -> dict[str, Path]:
     shutil.copytree(models["base"], root / "versions" / "1")  # copies: saving with TensorFlow again costs seconds
     shutil.copytree(models["one_output"], root / "versions" / "2")
     return models
+
+
+def tflite_source(out_dir) -> Path:
+    """The SavedModel the TFLite tests convert: two signatures with a -1 batch. "classify": x [None, 32] float32 ->
+    {"probs": softmax [None, 4], "logits" [None, 4]}; "regress": features [None, 3] -> {"y": [None, 2]}. Weights
+    are seeded; the logits' spread makes argmax clear enough to survive int8."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(16)
+    w1, w2 = rng.standard_normal((32, 64)) * 0.4, rng.standard_normal((64, 4)) * 0.6
+    v = rng.standard_normal((3, 2))
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1 = tf.Variable(np.asarray(w1, np.float32))
+            self.w2 = tf.Variable(np.asarray(w2, np.float32))
+            self.v = tf.Variable(np.asarray(v, np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 32], tf.float32, name="x")])
+        def classify(self, x):
+            logits = tf.matmul(tf.nn.relu(tf.matmul(x, self.w1)), self.w2)
+            return {"probs": tf.nn.softmax(logits), "logits": logits}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="features")])
+        def regress(self, features):
+            return {"y": tf.matmul(features, self.v) + 0.5}
+
+    model = Model()
+    path = Path(out_dir) / "tflite_source"
+    tf.saved_model.save(model, str(path), signatures={"classify": model.classify, "regress": model.regress})
+    return path
+
+
+def flex_source(out_dir) -> Path:
+    """A SavedModel whose op (tf.strings.length on a string input) has no TFLite builtin: converting it needs
+    SELECT_TF_OPS, and the .tflite then needs the Flex delegate."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def serve(self, text):
+            return {"length": tf.strings.length(text)}
+
+    model = Model()
+    path = Path(out_dir) / "flex_source"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def tflite_set(out_dir) -> dict[str, Path]:
+    """tflite_source converted by the product's own converter (explorer.core.convert: tf.lite.TFLiteConverter) to
+    "float", "dynamic" and "int8" .tflite files, plus "flex" (flex_source with SELECT_TF_OPS); with the SavedModels
+    as "source" and "flex_source"."""
+    from explorer.core.convert import convert_to_tflite
+
+    out = Path(out_dir) / "tflite_set"
+    models = {"source": tflite_source(out), "flex_source": flex_source(out)}
+    for quantize, name in (("none", "float"), ("dynamic", "dynamic"), ("int8", "int8")):
+        models[name] = Path(convert_to_tflite(models["source"], quantize, out=out / f"{name}.tflite",
+                                              representative=32).tflite)
+    models["flex"] = Path(convert_to_tflite(models["flex_source"], "none", out=out / "flex.tflite",
+                                            select_tf_ops=True).tflite)
+    return models

@@ -6,7 +6,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="SavedModel folder, TF Serving base path, saved_model.pb(txt), or a server: "
+    parser.add_argument("path", help="SavedModel folder, TF Serving base path, saved_model.pb(txt), a .tflite, or a server: "
                                      "rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL")
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
     parser.add_argument("--tag-set", help="comma-separated tags, e.g. serve,gpu (default: serve)")
@@ -41,6 +41,12 @@ def render_tree(info, show_internal: bool = False) -> str:
     if info.versions:
         listed = ", ".join(f"{v}*" if v == info.version else str(v) for v in info.versions)
         lines.append(f"  TF Serving base path · versions {listed}  (* shown)")
+    if info.tflite is not None:
+        lines += _tflite_header(info)
+        for reason in info.skipped_versions.items():
+            lines.append(f"  skipped version folder {reason[0]}/: {reason[1]}")
+        lines.append("")
+        return "\n".join(lines + render_signatures(info.signatures, show_internal)) + "\n"
     facts = [f"tag-set {','.join(info.tag_set) or '(none)'}"]
     if len(info.tag_sets) > 1:
         facts.append("others: " + "; ".join(",".join(t) for t in info.tag_sets if t != info.tag_set))
@@ -69,13 +75,35 @@ def render_signatures(signatures: dict, show_internal: bool = False) -> list[str
             lines.append(f"  {title}" + ("" if specs else ": none"))
             rows = [(k, *_dtype_and_shape(s), s.name) for k, s in specs.items()]
             widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
-            for row in rows:
+            for row, spec in zip(rows, specs.values()):
                 lines.append("    " + "  ".join(c.ljust(w) for c, w in zip(row[:3], widths)) + "  " + row[3])
+                if spec.allocated_shape is not None and tuple(spec.allocated_shape) != tuple(spec.shape or ()):
+                    lines.append(f"      shape_signature {tuple(spec.shape)} · shape {tuple(spec.allocated_shape)} "
+                                 "until resized")
+                if spec.quantization is not None:
+                    lines.append(f"      quantised {spec.quantization.text()}: real (float32) values in and out")
         if sig.defaults:
             lines.append("  defaults: " + ", ".join(f"{k}={v}" for k, v in sig.defaults.items()))
     if hidden:
         lines.append(f"\n({len(hidden)} internal entr{'y' if len(hidden) == 1 else 'ies'} hidden: "
                      f"{', '.join(hidden)}; --all shows them)")
+    return lines
+
+
+def _tflite_header(info) -> list[str]:
+    """A .tflite's facts: file, converter, subgraphs, ops, what a runtime needs, where its signatures came from."""
+    t = info.tflite
+    lines = [f"  TensorFlow Lite model · schema v{t.schema_version} · {_size(info.saved_model_bytes)}"
+             + (f" · {t.description}" if t.description else "")
+             + (f" · min runtime {t.min_runtime_version}" if t.min_runtime_version else ""),
+             f"  fingerprint {info.fingerprint} ({info.fingerprint_source}) · {t.quantization_kind}"]
+    for g in t.subgraphs:
+        lines.append(f"  subgraph {g.index} {g.name or '(unnamed)'}: {g.tensors} tensors, {g.operators} ops")
+    top = ", ".join(f"{name} {n}" for name, n in list(t.op_counts.items())[:8])
+    more = len(t.op_counts) - 8
+    lines.append(f"  {t.op_count} ops: {top}" + (f", {more} more kinds" if more > 0 else ""))
+    lines += [f"  needs {need}" for need in t.needs()]
+    lines += [f"  note: {note}" for note in t.notes]
     return lines
 
 
@@ -110,7 +138,7 @@ def _dtype_and_shape(spec) -> tuple[str, str]:
         return "composite", "-"
     if spec.dtype.startswith("DT_UNKNOWN"):
         return spec.dtype, spec.shape_text()
-    return spec.dt.short, spec.shape_text()
+    return spec.storage_dt.short, spec.shape_text()  # the file's dtype; a quantised one says so on its own line
 
 
 def _size(n: int) -> str:

@@ -93,6 +93,14 @@ _TABLE = [
     DType("DT_FLOAT4_E2M1FN", 33, None, None, None, False),
 ]
 
+# TFLite's TensorType names (schema.fbs) -> our names; the TFLite reader and runner ask here.
+_TFLITE = {"FLOAT32": "DT_FLOAT", "FLOAT16": "DT_HALF", "INT32": "DT_INT32", "UINT8": "DT_UINT8",
+           "INT64": "DT_INT64", "STRING": "DT_STRING", "BOOL": "DT_BOOL", "INT16": "DT_INT16",
+           "COMPLEX64": "DT_COMPLEX64", "INT8": "DT_INT8", "FLOAT64": "DT_DOUBLE", "COMPLEX128": "DT_COMPLEX128",
+           "UINT64": "DT_UINT64", "RESOURCE": "DT_RESOURCE", "VARIANT": "DT_VARIANT", "UINT32": "DT_UINT32",
+           "UINT16": "DT_UINT16", "INT4": "DT_INT4", "BFLOAT16": "DT_BFLOAT16", "INT2": "DT_INT2",
+           "UINT4": "DT_UINT4", "FLOAT8_E4M3FN": "DT_FLOAT8_E4M3FN", "FLOAT8_E5M2": "DT_FLOAT8_E5M2"}
+
 # Reference dtypes (DT_FLOAT_REF = 101, ...) appear in TF1 graphs such as saved_model_counter.
 REF_OFFSET = 100
 
@@ -114,6 +122,11 @@ def name_of(number: int) -> str:
     if number - REF_OFFSET in BY_NUMBER:
         return BY_NUMBER[number - REF_OFFSET].name + "_REF"
     return f"DT_UNKNOWN_{number}"
+
+
+def from_tflite(type_name: str) -> str:
+    """TFLite TensorType name ("INT8") -> "DT_INT8"; unknown types stay visible as DT_UNKNOWN_TFLITE_<name>."""
+    return _TFLITE.get(type_name, f"DT_UNKNOWN_TFLITE_{type_name}")
 
 
 def lookup(name: str) -> DType:

@@ -14,10 +14,14 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import dtypes, wire
 from .errors import ModelReadError
 from .signature import Signature, TensorSpec, default_key, user_signatures
+
+if TYPE_CHECKING:
+    from .tflite import TfliteFacts
 
 PB = "saved_model.pb"
 PBTXT = "saved_model.pbtxt"
@@ -51,6 +55,14 @@ class ModelInfo:
     variables_bytes: int
     assets_bytes: int
     skipped_versions: dict[str, str] = field(default_factory=dict)  # folder name -> why TF Serving would skip it
+    tflite: "TfliteFacts | None" = None  # a .tflite model's subgraphs, ops and needs (file_format "tflite")
+
+    @property
+    def model_file(self) -> str:
+        """The file holding the model: saved_model.pb(txt), or the .tflite."""
+        if self.tflite is not None:
+            return self.tflite.file
+        return os.path.join(self.model_dir, PBTXT if self.file_format == "pbtxt" else PB)
 
     @property
     def meta_graph(self) -> MetaGraph:
@@ -101,13 +113,20 @@ class ModelInfo:
                 "assets": self.assets_bytes,
             },
             "signatures": {k: s.to_dict() for k, s in self.signatures.items()},
+            **({"tflite": self.tflite.to_dict()} if self.tflite is not None else {}),
         }
 
 
 def read_model(path, version: int | None = None, tag_set=None) -> ModelInfo:
-    """Read a SavedModel folder, a TF Serving base path, or a saved_model.pb(txt) file; raise ModelReadError."""
+    """Read a SavedModel folder, a TF Serving base path, a saved_model.pb(txt) or a .tflite file (or a folder or
+    base path holding one); raise ModelReadError. The one place a model path is dispatched on its format."""
     given = Path(os.fspath(path)).expanduser()
     model_dir, versions, chosen, skipped = _resolve(given, version)
+    tflite_file = given if given.is_file() and given.name not in (PB, PBTXT) else None
+    if tflite_file is not None or not _has_saved_model(model_dir):
+        from .tflite import read_tflite, tflite_file_in
+
+        return read_tflite(tflite_file or tflite_file_in(model_dir), given, versions, chosen, skipped)
     pb_path = model_dir / PB if (model_dir / PB).is_file() else model_dir / PBTXT
     metas, file_format = _read_meta_graphs(pb_path)
     wanted = _parse_tag_set(tag_set)
@@ -150,7 +169,7 @@ def list_versions(base: str | os.PathLike) -> dict[int, Path]:
     except OSError:
         return out
     for child in children:
-        if child.is_dir() and child.name.isdigit() and _has_saved_model(child):
+        if child.is_dir() and child.name.isdigit() and _has_model(child):
             out.setdefault(int(child.name), child)
     return dict(sorted(out.items(), reverse=True))
 
@@ -160,6 +179,15 @@ def list_versions(base: str | os.PathLike) -> dict[int, Path]:
 def _has_saved_model(folder: Path) -> bool:
     # os.path.isfile, not Path.is_file: on Python 3.11 the latter raises PermissionError for an unreadable folder.
     return os.path.isfile(folder / PB) or os.path.isfile(folder / PBTXT)
+
+
+def _has_model(folder: Path) -> bool:
+    """A SavedModel or a TFLite model (TF Serving serves both from a version folder)."""
+    if _has_saved_model(folder):
+        return True
+    from .tflite import tflite_file_in
+
+    return tflite_file_in(folder) is not None
 
 
 def _missing(given: Path, exc: OSError) -> ModelReadError:
@@ -185,6 +213,12 @@ def _resolve(given: Path, version: int | None):
             if version is not None:
                 raise ModelReadError(given, f"{given} is a single SavedModel file; it has no versions to choose from.")
             return given.parent, (), None, {}
+        from .tflite import is_tflite_file
+
+        if is_tflite_file(given):
+            if version is not None:
+                raise ModelReadError(given, f"{given} is a single model file; it has no versions to choose from.")
+            return given.parent, (), None, {}
         raise ModelReadError(given, _not_a_saved_model(given, [given.name]))
     if not os.access(given, os.R_OK | os.X_OK):
         raise ModelReadError(given, f"{given} cannot be read (permission denied).", fix="Check the folder's permissions.")
@@ -192,9 +226,9 @@ def _resolve(given: Path, version: int | None):
         names = sorted(p.name for p in given.iterdir())
     except OSError as exc:
         raise ModelReadError(given, f"{given} cannot be read: {exc.strerror or exc}.") from exc
-    if _has_saved_model(given):
+    if _has_model(given):
         if version is not None:
-            raise ModelReadError(given, f"{given} is a single SavedModel, not a base path with version folders.")
+            raise ModelReadError(given, f"{given} is a single model, not a base path with version folders.")
         return given, (), None, {}
     numbered = sorted((n for n in names if n.isdigit() and (given / n).is_dir()), key=int, reverse=True)
     if not numbered:
@@ -205,7 +239,7 @@ def _resolve(given: Path, version: int | None):
         reasons = "; ".join(f"{n}/: {why}" for n, why in skipped.items())
         raise ModelReadError(
             given,
-            f"{given} looks like a TF Serving base path, but no version folder holds a SavedModel ({reasons}).",
+            f"{given} looks like a TF Serving base path, but no version folder holds a model ({reasons}).",
             fix="Each numbered folder must contain saved_model.pb (export with tf.saved_model.save or model.export).",
         )
     versions = tuple(found)
@@ -229,15 +263,15 @@ def _why_not_servable(folder: Path) -> str:
         return "empty"
     if "export.meta" in names:
         return "a legacy SessionBundle (export.meta), not a SavedModel"
-    if any(n.endswith(".tflite") for n in names):
-        return "a TensorFlow Lite model, not a SavedModel"
-    return "no saved_model.pb"
+    if sum(n.endswith(".tflite") for n in names) > 1:
+        return "several .tflite files and none named model.tflite (TF Serving loads model.tflite)"
+    return "no saved_model.pb or model.tflite"
 
 
 def _not_a_saved_model(path: Path, names: list[str]) -> str:
-    if path.is_file() and path.suffix == ".tflite" or any(n.endswith(".tflite") for n in names):
-        return (f"{path} is a TensorFlow Lite model (.tflite), not a SavedModel. "
-                "Open the SavedModel it was converted from, or run it with tf.lite.Interpreter.")
+    if not path.is_file() and sum(n.endswith(".tflite") for n in names) > 1:
+        return (f"{path} holds several .tflite files and none is named model.tflite: "
+                "open the .tflite file you mean.")
     if path.is_file():
         return f"{path} is not a SavedModel: expected a folder with saved_model.pb, or the saved_model.pb file itself."
     if not names:
@@ -303,6 +337,14 @@ def _decode_saved_model(buf, pb_path: Path) -> list[MetaGraph]:
     if not metas:
         raise ModelReadError(pb_path, f"{pb_path} holds no MetaGraph: it is not a SavedModel, or it is corrupted.")
     return metas
+
+
+def signature_from_bytes(data: bytes, key: str) -> Signature | None:
+    """One serialized SignatureDef (as TFLite's signature_defs_metadata holds them); None if it does not parse."""
+    try:
+        return _signature(data, (0, len(data)), key)
+    except (wire.WireError, UnicodeDecodeError, ValueError, IndexError):
+        return None
 
 
 def _span(wire_type: int, value):

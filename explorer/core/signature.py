@@ -19,6 +19,33 @@ def shape_text(shape) -> str:
 
 
 @dataclass(frozen=True)
+class Quantization:
+    """A quantised tensor's affine mapping real = scale * (q - zero_point), per tensor or per axis (TFLite)."""
+
+    storage: str  # the integer dtype the file holds, "DT_INT8"
+    scale: tuple[float, ...]
+    zero_point: tuple[int, ...]
+    axis: int = 0  # the quantised dimension when there is more than one scale
+
+    @property
+    def per_axis(self) -> bool:
+        return len(self.scale) > 1
+
+    def text(self) -> str:
+        """"int8 · scale 0.0039 · zero-point -128" or "int8 per axis 3 · 16 scales" as users read it."""
+        short = dtypes.lookup(self.storage).short
+        if self.per_axis:
+            return f"{short} per axis {self.axis} · {len(self.scale)} scales"
+        return f"{short} · scale {self.scale[0]:.6g} · zero-point {self.zero_point[0]}"
+
+    def to_dict(self) -> dict:
+        out = {"storage_dtype": self.storage, "scale": list(self.scale), "zero_point": list(self.zero_point)}
+        if self.per_axis:
+            out["axis"] = self.axis
+        return out
+
+
+@dataclass(frozen=True)
 class TensorSpec:
     """One input or output of a signature."""
 
@@ -28,9 +55,22 @@ class TensorSpec:
     name: str = ""  # graph tensor name, e.g. "x:0"; for sparse/composite tensors a description
     has_shape: bool = True  # False when the TensorInfo records no shape at all (TF then reads it as a scalar)
     encoding: str = "dense"  # "dense", "coo_sparse" or "composite"
+    # TFLite only: real = scale * (q - zero_point); the user types and reads real values (see `dt`).
+    quantization: Quantization | None = None
+    allocated_shape: tuple[int, ...] | None = None  # TFLite only: `shape` as allocated; `shape` holds shape_signature
+    index: int | None = None  # TFLite only: the tensor's index in its subgraph
 
     @property
     def dt(self) -> dtypes.DType:
+        """The dtype of the values a user gives and reads: float32 for a quantised tensor (the runner converts),
+        else `dtype`. Forms, checks, probes and compare all build inputs in this dtype, so it is decided here once."""
+        if self.quantization is not None:
+            return dtypes.BY_NAME["DT_FLOAT"]
+        return dtypes.lookup(self.dtype)
+
+    @property
+    def storage_dt(self) -> dtypes.DType:
+        """The dtype the model itself holds (int8 for a quantised tensor)."""
         return dtypes.lookup(self.dtype)
 
     @property
@@ -46,7 +86,13 @@ class TensorSpec:
         return shape_text(self.shape)
 
     def to_dict(self) -> dict:
-        return {"dtype": self.dtype, "shape": None if self.shape is None else list(self.shape), "name": self.name}
+        out = {"dtype": self.dtype, "shape": None if self.shape is None else list(self.shape), "name": self.name}
+        if self.allocated_shape is not None:  # TFLite: `shape` is its shape_signature (-1 dims)
+            out["tflite_shape"] = list(self.allocated_shape)
+            out["index"] = self.index
+        if self.quantization is not None:
+            out["quantization"] = self.quantization.to_dict()
+        return out
 
 
 @dataclass(frozen=True)

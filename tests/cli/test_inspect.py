@@ -95,15 +95,17 @@ def test_bad_input_exits_2_with_one_line(tmp_path, generated, case):
     (tmp_path / "no_pb" / "variables").mkdir()
     (tmp_path / "all_empty" / "7").mkdir(parents=True)
     (tmp_path / "truncated").mkdir()
+    (tmp_path / "tflite").mkdir()
+    (tmp_path / "tflite" / "model.tflite").write_bytes(b"not a flatbuffer at all")
     data = (generated["tf1"] / "saved_model.pb").read_bytes()
     (tmp_path / "truncated" / "saved_model.pb").write_bytes(data[:1000])
     args, expected = {
         "empty": ([tmp_path / "empty"], "is empty: expected saved_model.pb"),
         "no_pb": ([tmp_path / "no_pb"], "has no saved_model.pb"),
         "bundle": ([SHARED / "bad_half_plus_two"], "legacy SessionBundle"),
-        "tflite": ([SHARED / "saved_model_half_plus_two_tflite" / "00000123"], "TensorFlow Lite model"),
+        "tflite": ([tmp_path / "tflite" / "model.tflite"], "is not a TensorFlow Lite model"),
         "truncated": ([tmp_path / "truncated"], "is truncated or corrupted"),
-        "all_empty": ([tmp_path / "all_empty"], "no version folder holds a SavedModel (7/: empty)"),
+        "all_empty": ([tmp_path / "all_empty"], "no version folder holds a model (7/: empty)"),
         "missing": ([tmp_path / "missing"], "does not exist"),
         "bad_version": ([SHARED / "saved_model_half_plus_two_2_versions", "--version", "9"], "available: 124, 123"),
         "bad_tag_set": ([generated["tf1"], "--tag-set", "train"], "it has: serve; serve,gpu"),

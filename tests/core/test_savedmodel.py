@@ -248,27 +248,32 @@ def _bad_inputs(tmp: Path, tf1_model: Path) -> dict[str, tuple[Path, str]]:
     (tmp / "bad_text").mkdir()
     (tmp / "bad_text" / "saved_model.pbtxt").write_text("meta_graphs { signature_def { oops")
     (tmp / "a_file").write_text("not a folder")
-    tflite = SHARED / "saved_model_half_plus_two_tflite" / "00000123"
+    tflite = SHARED / "saved_model_half_plus_two_tflite" / "00000123" / "model.tflite"
+    (tmp / "two_tflite").mkdir()
+    for name in ("a.tflite", "b.tflite"):
+        (tmp / "two_tflite" / name).write_bytes(tflite.read_bytes())
+    (tmp / "bad_tflite").mkdir()
+    (tmp / "bad_tflite" / "model.tflite").write_bytes(tflite.read_bytes()[:300])
     return {
         "empty folder": (tmp / "empty", "is empty: expected saved_model.pb"),
         "folder without saved_model.pb": (tmp / "no_pb", "has no saved_model.pb: expected a SavedModel folder"),
         "legacy SessionBundle base path": (SHARED / "bad_half_plus_two", "legacy SessionBundle (export.meta)"),
         "legacy SessionBundle folder": (SHARED / "bad_half_plus_two" / "00000123",
                                         "legacy SessionBundle (export.meta), not a SavedModel"),
-        "tflite file": (next(tflite.glob("*.tflite")), "TensorFlow Lite model (.tflite), not a SavedModel"),
-        "tflite folder": (tflite, "TensorFlow Lite model (.tflite), not a SavedModel"),
+        "two tflite files": (tmp / "two_tflite", "several .tflite files and none is named model.tflite"),
+        "truncated tflite": (tmp / "bad_tflite", "is truncated or corrupted"),
         "truncated": (tmp / "truncated", "is truncated or corrupted"),
         "corrupted": (tmp / "corrupted", "is truncated or corrupted"),
         "zero bytes": (tmp / "zero", "is empty (0 bytes)"),
         "bad text": (tmp / "bad_text", "is not a valid text SavedModel"),
-        "all versions empty": (tmp / "all_empty", "no version folder holds a SavedModel (2/: empty; 1/: empty)"),
+        "all versions empty": (tmp / "all_empty", "no version folder holds a model (2/: empty; 1/: empty)"),
         "missing": (tmp / "nowhere", "does not exist"),
         "below a file": (tmp / "a_file" / "model", "a_file is a file, not a folder"),
     }
 
 
 BAD = ["empty folder", "folder without saved_model.pb", "legacy SessionBundle base path", "legacy SessionBundle folder",
-       "tflite file", "tflite folder", "truncated", "corrupted", "zero bytes", "bad text", "all versions empty",
+       "two tflite files", "truncated tflite", "truncated", "corrupted", "zero bytes", "bad text", "all versions empty",
        "missing", "below a file"]
 
 
@@ -350,7 +355,7 @@ def test_unreadable_folder_and_version(world_readable_tmp, tf1_model):
     assert _as_unprivileged(base) == "OK (1,) {'2': 'unreadable (Permission denied)'}"
     (base / "1").chmod(0o700)
     out = _as_unprivileged(base)
-    assert out.startswith(f"ERROR {base} looks like a TF Serving base path, but no version folder holds a SavedModel")
+    assert out.startswith(f"ERROR {base} looks like a TF Serving base path, but no version folder holds a model")
     assert "1/: unreadable" in out and "2/: unreadable" in out
 
 

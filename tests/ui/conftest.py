@@ -59,13 +59,15 @@ def bad_models(tmp_path_factory, shared_models):
     (empty_versions / "1").mkdir(parents=True)
     (empty_versions / "2").mkdir()
     tflite = root / "tflite"
-    shutil.copytree(shared_models / "saved_model_half_plus_two_tflite" / "00000123", tflite)
+    tflite.mkdir()
+    data = (shared_models / "saved_model_half_plus_two_tflite" / "00000123" / "model.tflite").read_bytes()
+    (tflite / "model.tflite").write_bytes(data[: len(data) // 2])
     return {
         "empty": (empty, "is empty"),
         "no saved_model.pb": (no_pb, "has no saved_model.pb"),
         "legacy SessionBundle": (shared_models / "bad_half_plus_two", "legacy SessionBundle"),
-        "tflite": (tflite, "TensorFlow Lite"),
+        "tflite": (tflite, "truncated or corrupted: it is not a complete TensorFlow Lite"),
         "truncated": (truncated, "truncated or corrupted"),
-        "empty version folders": (empty_versions, "no version folder holds a SavedModel"),
+        "empty version folders": (empty_versions, "no version folder holds a model"),
         "missing": (root / "does_not_exist", "does not exist"),
     }
