@@ -450,7 +450,7 @@ def tflite_set(out_dir) -> dict[str, Path]:
     models = {"source": tflite_source(out), "flex_source": flex_source(out)}
     for quantize, name in (("none", "float"), ("dynamic", "dynamic"), ("int8", "int8")):
         models[name] = Path(convert_to_tflite(models["source"], quantize, out=out / f"{name}.tflite",
-                                              representative=32).tflite)
+                                              representative=200).tflite)
     models["flex"] = Path(convert_to_tflite(models["flex_source"], "none", out=out / "flex.tflite",
                                             select_tf_ops=True).tflite)
     return models

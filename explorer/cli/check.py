@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='tf.Example features for a string input, used as the template for probes: '
                              'KEY=\'[{"x": 2.0}]\'')
     parser.add_argument("--version", type=int, help="version of a base path or endpoint (default: the newest)")
-    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session"),
+    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session", "litert"),
                         help="for a folder: auto (TF2, then the TF1 session loader), local or session")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random probes (default 0)")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance (default 1e-6)")
     parser.add_argument("--version-a", type=int, help="version of A when it is a base path or endpoint")
     parser.add_argument("--version-b", type=int, help="version of B when it is a base path or endpoint")
-    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session"),
+    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session", "litert"),
                         help="how model folders run (auto: TensorFlow 2, then the TF1 session loader)")
     parser.add_argument("--json", action="store_true",
                         help="print JSON: both targets, the signature diff, inputs and per-output statistics")

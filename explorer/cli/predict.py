@@ -20,11 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
                         help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
     parser.add_argument("--batch", type=int, help="batch size for -1 dimensions of fills and broadcasts")
-    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session"),
+    parser.add_argument("--engine", default="auto", choices=("auto", "local", "session", "litert"),
                         help="auto: TensorFlow 2, then the TF1 session loader (as TF Serving) if TF2 cannot load; "
-                             "local: tf.saved_model.load only; session: the TF1 loader only")
+                             "local: tf.saved_model.load only; session: the TF1 loader only; litert: a .tflite (auto "
+                             "picks it for one)")
     parser.add_argument("--tag-set", help="comma-separated tags of a folder, e.g. serve,gpu (default: serve)")
     parser.add_argument("--json", action="store_true", help="print JSON: outputs with dtype, shape and values")
+    parser.add_argument("--raw", action="store_true",
+                        help="also print the raw integers of quantised .tflite outputs (--json always has them)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +67,8 @@ def _predict(args: argparse.Namespace) -> int:
         problems = validate.check(arrays, signature, target="local" if target.kind == "folder" else "serving")
         errors = [p for p in problems if p.severity == "error"]
         # The runner notes the defaults it fills in; validate's "default_used" would say it twice.
-        warnings = [p for p in problems if p.severity != "error" and p.kind != "default_used"]
+        # (and the LiteRT runner warns of clipped quantised inputs itself)
+        warnings = [p for p in problems if p.severity != "error" and p.kind not in ("default_used", "quantization_clip")]
         if errors:
             if args.json:
                 _dump({"signature": key, "problems": [p.to_dict() for p in problems]})
@@ -86,11 +90,11 @@ def _predict(args: argparse.Namespace) -> int:
         out["notes"] = notes
         _dump(out)
     else:
-        sys.stdout.write(render(prediction, notes))
+        sys.stdout.write(render(prediction, notes, raw=args.raw))
     return 0
 
 
-def render(prediction, notes: list[str]) -> str:
+def render(prediction, notes: list[str], raw: bool = False) -> str:
     """Outputs as text: a header, each output's dtype, shape and values (long ones summarised), timings, notes."""
     import numpy as np
 
@@ -108,6 +112,12 @@ def render(prediction, notes: list[str]) -> str:
         else:  # numpy's summary keeps the first and last rows: a terminal is not a table viewer
             values = np.array2string(array, threshold=64, edgeitems=3, max_line_width=110)
         lines.extend("  " + line for line in values.splitlines())
+        if raw and key in prediction.raw_outputs:
+            ints = np.asarray(prediction.raw_outputs[key])
+            text = (json.dumps(ints.tolist()) if ints.size <= 64
+                    else np.array2string(ints, threshold=64, edgeitems=3, max_line_width=110))
+            lines.append(f"  raw {ints.dtype.name}:")
+            lines.extend("    " + line for line in text.splitlines())
     timing = prediction.timing_ms
     spent = [f"{label} {timing[k]:.1f} ms" for k, label in
              (("import_tensorflow", "TensorFlow import"), ("load", "load"), ("predict", "predict")) if k in timing]

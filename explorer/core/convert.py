@@ -15,7 +15,7 @@ from .errors import ExplorerError, RunError
 from .runners.base import Progress, no_progress
 
 QUANTIZE = ("none", "dynamic", "int8")
-DEFAULT_REPRESENTATIVE = 64
+DEFAULT_REPRESENTATIVE = 100  # TFLite's guide suggests 100-500 samples
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ class Prediction:
     version: int | None = None
     notes: tuple[str, ...] = ()  # things the user should know, e.g. a fallback from TF2 to the TF1 loader
     wire: dict | None = None  # the request and response as sent (REST JSON, gRPC as text), for "show request"
+    # Quantised outputs as the model produced them (before dequantising into `outputs`), for "show raw integers"
+    raw_outputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The `predict --json` schema."""
@@ -51,6 +53,7 @@ class Prediction:
             "outputs": {k: output_dict(v) for k, v in self.outputs.items()},
             "timing_ms": {k: round(v, 3) for k, v in self.timing_ms.items()},
             "notes": list(self.notes),
+            **({"raw_outputs": {k: output_dict(v) for k, v in self.raw_outputs.items()}} if self.raw_outputs else {}),
         }
 
 

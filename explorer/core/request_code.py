@@ -20,7 +20,7 @@ from .errors import ExplorerError
 from .targets import host_port
 from .request import Request
 
-KINDS = ("curl", "python-rest", "python-grpc", "saved_model_cli")
+KINDS = ("curl", "python-rest", "python-grpc", "saved_model_cli", "python-litert")
 INLINE_LIMIT = 4096  # bytes of JSON, or values of an array, shown inline; more goes to a file beside the code
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -294,6 +294,64 @@ def _cli_examples(request: Request) -> str | None:
     return None if ";" in text else text  # ';' separates the flag's inputs
 
 
+# --- LiteRT ------------------------------------------------------------------------------------------------------
+
+def python_litert(request: Request, model_path, *, version: int | None = None,
+                  inline_limit: int = INLINE_LIMIT) -> Snippet:
+    """Python running a .tflite with ai_edge_litert as LiteRunner does: signature runner (or tensor indices for a
+    model without SignatureDefs), real inputs quantised and quantised outputs dequantised with the same arithmetic."""
+    from .savedmodel import read_model
+    from .tflite import FROM_SIGNATURE_DEFS
+
+    info = read_model(model_path, version=version)
+    if info.tflite is None:
+        raise ExplorerError(f"{model_path} is a SavedModel: choose saved_model_cli.")
+    key = request.signature or info.default_signature or "serving_default"
+    sig = info.signatures.get(key)
+    if sig is None:
+        raise ExplorerError(f"{model_path} has no signature '{key}'.")
+    files: dict[str, bytes] = {}
+    lines = ["import numpy as np", "from ai_edge_litert.interpreter import Interpreter", "",
+             f"interpreter = Interpreter(model_path={info.model_file!r})"]
+    by_signature = info.tflite.signature_source == FROM_SIGNATURE_DEFS
+    if by_signature:
+        lines.append(f"runner = interpreter.get_signature_runner({key!r})")
+    lines.append("inputs = {}")
+    for name, array in request.inputs.items():
+        spec = sig.inputs.get(name)
+        lines.append(f"inputs[{name!r}] = {_py_array(np.asarray(array), name, files, inline_limit)}")
+        q = spec.quantization if spec is not None else None
+        if q is not None and np.asarray(array).dtype != spec.storage_dt.np:
+            storage = spec.storage_dt.short
+            lines += [f"# {name} is quantised: real values -> {storage} with its scale and zero-point",
+                      f"scale, zero_point = {q.scale[0]!r}, {q.zero_point[0]!r}",
+                      f"info = np.iinfo(np.{storage})",
+                      f"inputs[{name!r}] = np.clip(np.rint(inputs[{name!r}] / scale) + zero_point, info.min, "
+                      f"info.max).astype(np.{storage})"]
+    if by_signature:
+        lines += ["outputs = runner(**inputs)"]
+    else:
+        lines += ["# no SignatureDefs: feed and fetch the subgraph's tensors by index, resizing -1 dimensions",
+                  f"index = {_py_literal({k: s.index for k, s in sig.inputs.items() if k in request.inputs})}",
+                  "for name, value in inputs.items():",
+                  "    interpreter.resize_tensor_input(index[name], list(value.shape), strict=False)",
+                  "interpreter.allocate_tensors()",
+                  "for name, value in inputs.items():",
+                  "    interpreter.set_tensor(index[name], value)",
+                  "interpreter.invoke()",
+                  f"outputs = {{name: interpreter.get_tensor(i) for name, i in "
+                  f"{_py_literal({k: s.index for k, s in sig.outputs.items()})}.items()}}"]
+    quantized = {k: (s.quantization.scale[0], s.quantization.zero_point[0]) for k, s in sig.outputs.items()
+                 if s.quantization is not None}
+    if quantized:
+        lines += ["# quantised outputs: integers -> real values",
+                  f"for name, (scale, zero_point) in {_py_literal(quantized)}.items():",
+                  "    outputs[name] = ((outputs[name].astype(np.float64) - zero_point) * scale).astype(np.float32)"]
+    lines += ["for name, value in sorted(outputs.items()):", "    print(name, value.dtype, value.shape)",
+              "    print(value)"]
+    return Snippet("python-litert", "python", "\n".join(lines) + "\n", files)
+
+
 # --- one entry point ---------------------------------------------------------------------------------------------
 
 def for_target(request: Request, target, kind: str | None = None, **options) -> Snippet:
@@ -303,12 +361,19 @@ def for_target(request: Request, target, kind: str | None = None, **options) -> 
 
     parsed = target if isinstance(target, Target) else parse_target(str(target))
     fits = {"folder": ("saved_model_cli",), "rest": ("curl", "python-rest"), "grpc": ("python-grpc",)}[parsed.kind]
+    if parsed.kind == "folder":
+        from .savedmodel import read_model
+
+        if read_model(parsed.path, version=options.get("version")).tflite is not None:
+            fits = ("python-litert",)
     kind = kind or fits[0]
     if kind not in fits:
         raise ExplorerError(f"A {kind} snippet cannot reach {parsed.url()}.",
                             fix=f"For this target choose {' or '.join(fits)}.")
     if kind == "saved_model_cli":
         return saved_model_cli(request, parsed.path, **options)
+    if kind == "python-litert":
+        return python_litert(request, parsed.path, **options)
     return {"curl": curl, "python-rest": python_rest, "python-grpc": python_grpc}[kind](request, parsed, **options)
 
 

@@ -15,7 +15,7 @@ from .errors import ExplorerError
 
 KINDS = ("folder", "rest", "grpc")
 DEFAULT_PORTS = {"rest": 8501, "grpc": 8500, "http": 80, "https": 443}
-FOLDER_ENGINES = ("auto", "local", "session")
+FOLDER_ENGINES = ("auto", "local", "session", "litert")
 
 _ENDPOINT = re.compile(
     r"^(?P<scheme>rest|grpc)://(?P<host>\[[^\]]+\]|[^/:]+)(?::(?P<port>\d+))?"
@@ -114,6 +114,18 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
         if engine not in FOLDER_ENGINES:
             raise ExplorerError(f"Engine {engine!r} cannot run a model folder.",
                                 fix=f"Use one of {', '.join(FOLDER_ENGINES)}; rest and grpc need a server URL.")
+        from .savedmodel import read_model
+
+        if read_model(target.path, version=version).tflite is not None:  # ~1 ms; the runner reads it again
+            if engine not in ("auto", "litert"):
+                raise ExplorerError(f"Engine {engine!r} runs SavedModels; {target.path} is a TensorFlow Lite "
+                                    "model.", fix="Use engine auto or litert.")
+            from .runners.litert import LiteRunner
+
+            return LiteRunner(target.path, version=version)
+        if engine == "litert":
+            raise ExplorerError(f"Engine litert runs .tflite models; {target.path} is a SavedModel.",
+                                fix="Use engine auto, local or session, or convert it first (convert-compare).")
         from .runners.local import LocalRunner
 
         return LocalRunner(target.path, engine=engine, version=version, **options)

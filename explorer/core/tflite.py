@@ -228,7 +228,7 @@ def _tensor(s, t, index: int, type_names: dict, count) -> TensorSpec:
 
 def _quantization(q, dtype: str, count) -> Quantization | None:
     """Scale/zero-point of an integer tensor; None for float tensors (whose q-params, if any, are min/max only)."""
-    if q is None or dtype not in ("DT_INT8", "DT_UINT8", "DT_INT16", "DT_INT32", "DT_INT4"):
+    if q is None or dtype not in ("DT_INT8", "DT_UINT8", "DT_INT16", "DT_INT32"):
         return None
     n = count(q.ScaleLength())
     if n == 0:

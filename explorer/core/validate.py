@@ -30,7 +30,7 @@ class Problem:
 
     kind: str  # "missing", "unknown_key", "dtype", "rank", "batch", "channels", "layout", "shape", "batch_disagree",
     #            "string_for_number", "number_for_string", "value_range", "precision", "json_precision",
-    #            "non_finite", "empty", "wire_dtype", "default_used", "encoding"
+    #            "non_finite", "empty", "wire_dtype", "default_used", "encoding", "quantization_clip"
     input: str | None
     message: str
     fix: str
@@ -138,7 +138,7 @@ def _check_one(key: str, value, spec: TensorSpec, signature: Signature, target: 
         out.append(_number_for_string(key, array, spec, signature))
     elif not want.is_string and got_string:
         out.append(_string_for_number(key, array, spec, signature))
-    elif not want.is_string and want.numpy and array.dtype != _np_of(want):
+    elif not want.is_string and want.numpy and array.dtype != _np_of(want) and not _raw_quantized(array, spec):
         out.append(_dtype_problem(key, array, want))
     out.extend(_shape_problems(key, array, spec))
     if not got_string and array.size and array.dtype.kind in "biuf":
@@ -152,6 +152,29 @@ def _check_one(key: str, value, spec: TensorSpec, signature: Signature, target: 
                            fix="Call this model over gRPC, which sends typed tensors.", expected=want.short,
                            got=want.short, severity="warning"))
     return out
+
+
+def _raw_quantized(array: np.ndarray, spec: TensorSpec) -> bool:
+    """Integers already in a quantised input's storage dtype: the runner passes them on unchanged."""
+    return spec.quantization is not None and array.dtype == _np_of(spec.storage_dt)
+
+
+def _quantization_clip(key: str, finite: np.ndarray, spec: TensorSpec) -> Problem | None:
+    """Real values a quantised input cannot hold: they would be clipped to the integer range."""
+    from .quantization import real_range
+
+    low, high = real_range(spec.quantization)
+    outside = int(np.count_nonzero((finite < low) | (finite > high)))
+    if not outside:
+        return None
+    storage = spec.storage_dt.short
+    return Problem("quantization_clip", key,
+                   f"{key} is quantised to {storage} and holds {outside} value(s) outside [{low:.6g}, {high:.6g}], "
+                   f"the real range it can carry: they will be clipped.",
+                   fix="Scale the inputs as the model was calibrated (often 0..1), or re-convert with a "
+                       "representative dataset that covers these values.",
+                   expected=f"{low:.6g}..{high:.6g}", got=f"{float(finite.min()):g}..{float(finite.max()):g}",
+                   severity="warning")
 
 
 def _np_of(dt: dtypes.DType):
@@ -354,6 +377,10 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
     if not finite.size:
         return out
     high = float(finite.max())
+    if spec.quantization is not None and kind == "f":
+        clip = _quantization_clip(key, finite, spec)
+        if clip is not None:
+            out.append(clip)
     if want.is_float and high > 1.5 and _looks_like_image(key, spec):
         out.append(Problem(
             "value_range", key, f"{key} has values up to {high:g}; image models usually take 0..1 (or -1..1) values. "

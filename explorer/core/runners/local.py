@@ -40,6 +40,7 @@ _tf_import_lock = threading.Lock()
 _STARTUP_NOISE = re.compile(
     r"^WARNING: All log messages before absl::InitializeLog|^[IW]\d{4} \d\d:\d\d:\d\d"
     r"|^E\d{4} .*(cuda|cuInit|cudnn|cufft|cublas)|^To enable the following instructions|rebuild TensorFlow"
+    r"|^INFO: Created TensorFlow Lite"  # LiteRT, on every interpreter it creates
 )
 
 
@@ -49,7 +50,7 @@ def tensorflow():
     with _tf_import_lock:
         if _tf_module is None:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            with _startup_output_filtered():
+            with startup_output_filtered():
                 _preload_shared_libraries()
                 import tensorflow as tf
 
@@ -100,7 +101,7 @@ def _preload_shared_libraries() -> None:
 
 
 @contextlib.contextmanager
-def _startup_output_filtered():
+def startup_output_filtered():
     """Send file descriptor 2 to a temp file while TF starts, then pass on every line that is not start-up noise
     (the C++ side writes to the descriptor, not to sys.stderr, so only a descriptor swap catches it)."""
     try:

@@ -24,7 +24,7 @@ from .endpoint_dialog import Endpoint
 from ..quick_look import quick_look_model
 
 TABS = (("curl", "curl"), ("python-rest", "Python (REST)"), ("python-grpc", "Python (gRPC)"),
-        ("saved_model_cli", "saved_model_cli"))
+        ("saved_model_cli", "saved_model_cli"), ("python-litert", "Python (LiteRT)"))
 SUFFIX = {"shell": ".sh", "python": ".py"}
 
 
@@ -80,7 +80,20 @@ def request_snippets(request: Request, folder: str | None = None, version: int |
             notes[kind] = f"Sends the request to {target.url()}{assumed}."
         except ExplorerError as exc:
             by_kind[kind] = exc
+    lite = None
     if folder:
+        try:
+            by_kind["python-litert"] = lite = request_code.python_litert(request, folder, version=version)
+            at = f" version {version}" if version is not None else ""
+            notes["python-litert"] = f"Runs the local .tflite {folder}{at} with LiteRT (ai_edge_litert), as the app does."
+        except ExplorerError as exc:
+            by_kind["python-litert"] = exc
+    else:
+        by_kind["python-litert"] = ExplorerError("This code runs a .tflite model; none is open.")
+    if lite is not None:
+        by_kind["saved_model_cli"] = ExplorerError("saved_model_cli runs SavedModels; this is a TensorFlow Lite model.",
+                                                   fix="See the Python (LiteRT) tab.")
+    elif folder:
         try:
             by_kind["saved_model_cli"] = request_code.saved_model_cli(request, folder, version=version)
             at = f" version {version}" if version is not None else ""
@@ -201,6 +214,9 @@ class ShowRequestDialog(QtWidgets.QDialog):
             self.summary.setText(f"<b>{request.signature}</b> ({request.method}): {shapes or 'no tensors'}"
                                  f"{examples}")
         kinds = [k for k, _ in TABS]
+        if self._preferred == "saved_model_cli" and isinstance(snippets.by_kind.get("python-litert"),
+                                                                request_code.Snippet):
+            self._preferred = "python-litert"  # a .tflite is open: its local code is LiteRT's
         if isinstance(snippets.by_kind.get(self._preferred), request_code.Snippet):
             self.tabs.setCurrentIndex(kinds.index(self._preferred))
         self._update_actions()
