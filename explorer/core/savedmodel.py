@@ -319,14 +319,22 @@ def _pbtxt_bytes(pb_path: Path) -> bytes:
         model = text_format.Parse(text, schema.SavedModel(), allow_unknown_field=True, allow_unknown_extension=True)
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelReadError(pb_path, f"{pb_path} cannot be read: {exc}.") from exc
-    except text_format.ParseError as exc:
-        raise ModelReadError(pb_path, f"{pb_path} is not a valid text SavedModel.", details=str(exc)) from exc
+    except (text_format.ParseError, ValueError, RecursionError) as exc:  # protobuf's DecodeError is a ValueError
+        raise ModelReadError(pb_path, f"{pb_path} is not a valid text SavedModel.", details=str(exc)) from None
     return model.SerializeToString()
+
+
+def decode_meta_graphs(data, name: str = PB) -> list[MetaGraph]:
+    """saved_model.pb bytes -> its MetaGraphs, or ModelReadError; any bytes at all, in time and memory linear in
+    their length (the fuzz test in tests/core/test_fuzz_reader.py holds it to that)."""
+    return _decode_saved_model(data, Path(name))
 
 
 def _decode_saved_model(buf, pb_path: Path) -> list[MetaGraph]:
     try:
         metas = [_meta_graph(buf, _span(w, v)) for n, w, v, _ in wire.fields(buf) if n == 2]
+    except RecursionError:  # no recursion in the walk is deeper than a few levels; kept as a guard
+        raise ModelReadError(pb_path, f"{pb_path} nests its messages too deeply to be a SavedModel.") from None
     except wire.WireError as exc:
         raise ModelReadError(
             pb_path,
@@ -350,6 +358,13 @@ def signature_from_bytes(data: bytes, key: str) -> Signature | None:
 def _span(wire_type: int, value):
     if wire_type != wire.LEN:
         raise wire.WireError("expected a length-delimited field")
+    return value
+
+
+def _number(wire_type: int, value) -> int:
+    """A varint field's value; a field of another wire type where a number belongs is corruption."""
+    if wire_type != wire.VARINT:
+        raise wire.WireError("expected a varint field")
     return value
 
 
@@ -405,7 +420,7 @@ def _tensor_info(buf, span, key: str) -> TensorSpec:
         if n == 1:
             name, encoding = wire.text(buf, _span(w, v)), "dense"
         elif n == 2:
-            dtype = v
+            dtype = _number(w, v)
         elif n == 3:
             shape, has_shape = _shape(buf, _span(w, v)), True
         elif n == 4:
@@ -432,6 +447,9 @@ def _composite(buf, span) -> str:
     return f"{kind} of {len(parts)} components" + (": " + ", ".join(parts) if parts else "")
 
 
+MAX_RANK = 254  # TensorFlow's own limit (TensorShape::MaxDimensions); more dims are corruption, not a model
+
+
 def _shape(buf, span) -> tuple[int, ...] | None:
     # TensorShapeProto: 2 dim {1 size (int64), 2 name}, 3 unknown_rank
     dims, unknown_rank = [], False
@@ -440,10 +458,12 @@ def _shape(buf, span) -> tuple[int, ...] | None:
             size = 0
             for n2, w2, v2, _ in wire.fields(buf, *_span(w, v)):
                 if n2 == 1:
-                    size = wire.int64(v2)
+                    size = wire.int64(_number(w2, v2))
             dims.append(size)
+            if len(dims) > MAX_RANK:
+                raise wire.WireError(f"a shape with more than {MAX_RANK} dimensions (TensorFlow's maximum)")
         elif n == 3:
-            unknown_rank = bool(v)
+            unknown_rank = bool(_number(w, v))
     return None if unknown_rank else tuple(dims)
 
 
@@ -456,56 +476,81 @@ _VALUE_FIELDS = {5: (wire.I32, "f"), 6: (wire.I64, "d"), 7: (wire.VARINT, ""), 1
                  11: (wire.VARINT, ""), 16: (wire.VARINT, ""), 17: (wire.VARINT, "")}
 
 
+MAX_DEFAULT_ELEMENTS = 1000  # a default larger than this is summarised: dtype, shape, count and the first values
+SHOWN_DEFAULT_VALUES = 10
+
+
+class DefaultSummary(dict):
+    """A default value too large to hold: {"dtype", "shape", "count", "first"} (JSON as is); reads as one line."""
+
+    def __str__(self) -> str:
+        shape = "(" + ", ".join(map(str, self["shape"])) + ("," if len(self["shape"]) == 1 else "") + ")"
+        first = ", ".join(map(str, self["first"]))
+        return (f"<{self['dtype']} {shape}: {self['count']:,} values" +
+                (f", first {len(self['first'])}: [{first}, ...]" if self["first"] else "") + ">")
+
+    __repr__ = __str__
+
+
 def _default_value(data: bytes):
-    """A TF2 default input value as nested lists, strings as text (None if its dtype cannot be decoded)."""
+    """A TF2 default input value as nested lists of JSON-safe values, strings as text; a DefaultSummary when it has
+    more than MAX_DEFAULT_ELEMENTS values; None if it cannot be decoded (an odd default must not make the whole
+    model unreadable). Time and memory are bounded by the bytes present, never by the shape they declare."""
     try:
-        decoded = _decode_tensor(data)
-    except (wire.WireError, struct.error, ValueError, IndexError, OverflowError):
-        return None  # an odd default must not make the whole model unreadable
-    if decoded is None:
-        return _default_value_numpy(data)
-    return decoded
+        return _decode_tensor(data)
+    except (wire.WireError, struct.error, ValueError, IndexError, OverflowError, TypeError, RecursionError,
+            MemoryError):
+        return None
 
 
 def _decode_tensor(data: bytes):
-    """TensorProto bytes -> nested lists without numpy; None for dtypes left to core.tensorproto."""
-    dtype, dims, content, values = 0, [], None, []
+    """TensorProto bytes -> nested lists (numpy only for complex and half dtypes)."""
+    dtype, dims, content, values, numpy_values = 0, [], None, [], False
     for n, w, v, _ in wire.fields(data):
         if n == 1:
-            dtype = v
+            dtype = _number(w, v)
         elif n == 2:
             dims = list(_shape(data, _span(w, v)) or ())
         elif n == 4:
-            content = data[v[0]:v[1]]
+            content = _span(w, v)
         elif n == 8:
-            values.append(data[v[0]:v[1]].decode("utf-8", "replace"))
+            values.append(data[_span(w, v)[0]:v[1]].decode("utf-8", "replace"))
         elif n in _VALUE_FIELDS:
             element, code = _VALUE_FIELDS[n]
-            if w == wire.LEN and element != wire.LEN:  # packed (proto3's default for repeated scalars)
+            if w == wire.LEN:  # packed (proto3's default for repeated scalars)
                 chunk = data[v[0]:v[1]]
                 if code:
                     values.extend(struct.unpack(f"<{len(chunk) // struct.calcsize(code)}{code}", chunk))
                 else:
                     values.extend(wire.int64(x) for _, x in _varints(chunk))
+            elif w != element:
+                raise wire.WireError("a value of the wrong wire type")
             elif code:
                 values.append(struct.unpack("<" + code, v.to_bytes(struct.calcsize(code), "little"))[0])
             else:
                 values.append(wire.int64(v))
         elif n in (9, 12, 13):  # complex and half values: numpy's job
-            return None
+            numpy_values = True
+    if any(d < 0 for d in dims):
+        raise ValueError("a default value with an unknown dimension")
     name = dtypes.name_of(dtype)
-    if name not in _STRUCT and name != "DT_STRING":
-        return None
+    size = 1
+    for d in dims:
+        size *= d
     code = _STRUCT.get(name)
+    if numpy_values or (code is None and name != "DT_STRING"):
+        return _default_value_numpy(data, name, dims, size)
     if content is not None and code:
-        values = list(struct.unpack(f"<{len(content) // struct.calcsize(code)}{code}", content))
+        width = struct.calcsize(code)
+        count = min((content[1] - content[0]) // width, size if size <= MAX_DEFAULT_ELEMENTS else SHOWN_DEFAULT_VALUES)
+        values = list(struct.unpack_from(f"<{count}{code}", data, content[0]))
     elif name == "DT_BOOL":
         values = [bool(x) for x in values]
     elif name in ("DT_INT32", "DT_INT16", "DT_INT8"):  # int_val holds them sign-extended to 64 bits
         values = [int(x) for x in values]
-    size = 1
-    for d in dims:
-        size *= d
+    values = [_json_safe(x) for x in values[:max(MAX_DEFAULT_ELEMENTS, SHOWN_DEFAULT_VALUES)]]
+    if size > MAX_DEFAULT_ELEMENTS:
+        return _summary(name, dims, size, values)
     if values and len(values) < size:  # TF repeats the last value to fill the shape
         values = values + [values[-1]] * (size - len(values))
     elif not values and size:
@@ -513,6 +558,24 @@ def _decode_tensor(data: bytes):
     if len(values) != size:
         raise ValueError("value count does not match the shape")
     return _nest(values, dims)
+
+
+def _summary(name: str, dims: list[int], size: int, values: list) -> DefaultSummary:
+    return DefaultSummary(dtype=dtypes.BY_NAME[name].short if name in dtypes.BY_NAME else name, shape=list(dims),
+                          count=size, first=values[:SHOWN_DEFAULT_VALUES])
+
+
+def _json_safe(value):
+    """A decoded scalar as JSON can hold it: complex as "(1+2j)" text, numpy scalars as Python ones, bytes as text."""
+    if isinstance(value, complex):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if hasattr(value, "item") and not isinstance(value, (list, dict)):
+        return _json_safe(value.item())
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
 
 
 def _varints(chunk):
@@ -531,16 +594,25 @@ def _nest(flat: list, dims: list[int]):
     return [_nest(flat[i * step:(i + 1) * step], dims[1:]) for i in range(dims[0])]
 
 
-def _default_value_numpy(data: bytes):
+def _default_value_numpy(data: bytes, name: str, dims: list[int], size: int):
     from . import schema, tensorproto  # numpy and protobuf: only for the rare dtypes decoded above by hand
 
     try:
-        array = tensorproto.to_numpy(schema.TensorProto.FromString(data))
+        proto = schema.TensorProto.FromString(data)
+        if size > MAX_DEFAULT_ELEMENTS:  # never fill a declared shape: take the values present, then summarise
+            dt = dtypes.BY_NAME.get(name)
+            field_name = dt.proto_field if dt is not None else None
+            if field_name is None:
+                return _summary(name, dims, size, [])
+            head = list(getattr(proto, field_name)[:2 * SHOWN_DEFAULT_VALUES])
+            if name in ("DT_COMPLEX64", "DT_COMPLEX128"):
+                head = [complex(head[i], head[i + 1]) for i in range(0, len(head) - 1, 2)]
+            return _summary(name, dims, size, [_json_safe(x) for x in head[:SHOWN_DEFAULT_VALUES]])
+        array = tensorproto.to_numpy(proto)
     except Exception:  # noqa: BLE001 - an odd default must not make the whole model unreadable
         return None
-    if array.dtype == object:
-        return [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in array.reshape(-1)]
-    return array.tolist()
+    flat = [_json_safe(v) for v in array.reshape(-1).tolist()]
+    return _nest(flat, list(array.shape))
 
 
 # --- facts about the files ------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import tf_errors
-from ..errors import ExplorerError, RunError
+from ..errors import ExplorerError, InputProblem, RunError
 from ..request import Prediction, Request
 from ..savedmodel import ModelInfo, read_model
 from ..signature import Signature
@@ -202,6 +202,10 @@ class LocalRunner:
             if problem:
                 raise problem
             defaulted = [k for k in signature.defaults if k in signature.inputs and k not in inputs]
+            for key in defaulted:
+                if isinstance(signature.defaults[key], dict):  # a DefaultSummary: too large to have been read
+                    raise InputProblem(key, f"Input '{key}' has a default of {signature.defaults[key]['count']:,} "
+                                            "values, too large to read from the model file.", fix=f"Give '{key}'.")
             for key in defaulted:  # TF2 signature functions do not apply their own defaults: we do, and say so
                 inputs[key] = np.asarray(signature.defaults[key], dtype=signature.inputs[key].dt.np)
             load_ms = 0.0
