@@ -14,6 +14,7 @@ import zipfile
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.defaults import is_example_input
 from explorer.core.signature import TensorSpec
 from explorer.core.tensors import FILLS, IMAGE_SUFFIXES, Source
 
@@ -55,8 +56,7 @@ def editor_modes(spec: TensorSpec, method: str = "predict") -> list[str]:
     except KeyError:
         return ["json"]
     if dt.is_string:
-        example_like = method in ("classify", "regress") or "example" in (spec.key + spec.name).lower()
-        modes = ["examples", "text"] if example_like else ["text", "examples"]
+        modes = ["examples", "text"] if is_example_input(spec, method) else ["text", "examples"]
         return modes + ["json", "file"]
     modes: list[str] = []
     shape, inner = spec.shape, _inner(spec)
@@ -179,8 +179,8 @@ class GridEditor(InputEditor):
         super().__init__(spec, parent)
         shape = spec.shape or ()
         self._batch = has_batch(spec)
-        inner = _inner(spec) or ()
-        self._columns = inner[0] if inner else 1
+        # Rank 1 is a column of values; rank 2 has a column per value of a row, batched or fixed ((32, 5): 5).
+        self._columns = shape[1] if len(shape) == 2 else 1
         self._vector = len(shape) == 1  # (-1,) or (N,): rows are the values, one column
         self.table = QtWidgets.QTableWidget(1 if self._batch else shape[0], self._columns)
         self.table.setHorizontalHeaderLabels([str(i) for i in range(self._columns)] if self._columns > 1

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.defaults import default_sources
 from explorer.core.errors import ExplorerError, InputProblem
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.tensors import Source, build_input
@@ -421,10 +422,10 @@ class TensorForm(QtWidgets.QWidget):
         if memory:
             self.offers = {k: set(v) for k, v in memory["offers"].items()}
             self.set_sources(memory["sources"], check_now=False)
-        else:
-            for key, value in signature.defaults.items():
+        else:  # the same default the CLI builds, which passes the check for every dtype and shape
+            for key, source in default_sources(signature, self.batch_box.value()).items():
                 if key in self.rows:
-                    self.rows[key].set_source(Source("literal", text=_json(value)))
+                    self.rows[key].set_source(source)
         self.schedule_check(0)
 
     def sources(self) -> dict[str, Source]:
@@ -552,12 +553,6 @@ class TensorForm(QtWidgets.QWidget):
     def _on_check_failed(self, task, error: ExplorerError) -> None:
         self.prepared = None
         self.show_problems([Problem("build", getattr(error, "key", None), str(error), error.fix)])
-
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,69 @@
+"""The input a signature gets before the user types anything: one per input, always passing validate.check.
+
+The window's form starts from default_sources(); the CLI builds the same request with default_input() when no
+input is given. Deciding it once here keeps "the app's own default fails the app's own check" from coming back.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .signature import Signature, TensorSpec
+from .tensors import Source, build_inputs, concrete_shape
+
+LITERAL_ROWS = 1024  # a default up to this many rows of up to LITERAL_COLUMNS values is shown value by value
+LITERAL_COLUMNS = 64
+
+
+def is_example_input(spec: TensorSpec, method: str = "predict") -> bool:
+    """Whether a string input most likely takes serialized tf.Examples (classify/regress, or named so)."""
+    return method in ("classify", "regress") or "example" in (spec.key + spec.name).lower()
+
+
+def default_source(spec: TensorSpec, method: str = "predict", batch: int = 1) -> Source | None:
+    """The Source an input starts from: zeros (or 0..1 noise for big float tensors) of the signature's shape with -1
+    dims at `batch`, empty tf.Examples or empty strings for string inputs; None for a dtype no value can be made of."""
+    try:
+        dt = spec.dt
+    except KeyError:
+        return None
+    if spec.encoding != "dense":
+        return None
+    shape = concrete_shape(spec, batch)
+    if dt.is_string:
+        if is_example_input(spec, method) and len(shape) <= 1:
+            count = shape[0] if shape else 1
+            value = [{}] * count if shape else {}
+            return Source("examples", text=json.dumps(value))
+        return Source("literal", text=json.dumps(np.full(shape, "", dtype=object).tolist()))
+    if not dt.numpy:
+        return None  # quantized, resource, variant: nothing a user could type
+    if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128"):  # JSON has no complex numbers
+        return Source("fill", fill="zeros")
+    small = len(shape) <= 2 and (not shape or shape[0] <= LITERAL_ROWS) and (
+        len(shape) < 2 or shape[1] <= LITERAL_COLUMNS)
+    if small:
+        zero = False if dt.name == "DT_BOOL" else 0
+        return Source("literal", text=json.dumps(np.full(shape, zero, dtype=object).tolist()))
+    return Source("fill", fill="uniform" if dt.is_float else "zeros", params={"seed": 0} if dt.is_float else {})
+
+
+def default_sources(signature: Signature, batch: int = 1) -> dict[str, Source]:
+    """A default Source for every input a value can be made for; the model's own default values where it has them."""
+    method = signature.method_short or "predict"
+    out: dict[str, Source] = {}
+    for key, spec in signature.inputs.items():
+        if key in signature.defaults:
+            out[key] = Source("literal", text=json.dumps(signature.defaults[key]))
+            continue
+        source = default_source(spec, method, batch)
+        if source is not None:
+            out[key] = source
+    return out
+
+
+def default_input(signature: Signature, batch: int = 1) -> dict[str, np.ndarray]:
+    """The default request's arrays (default_sources built), which validate.check accepts without an error."""
+    arrays, _notes = build_inputs(signature, default_sources(signature, batch), batch=batch)
+    return arrays
