@@ -454,3 +454,40 @@ def tflite_set(out_dir) -> dict[str, Path]:
     models["flex"] = Path(convert_to_tflite(models["flex_source"], "none", out=out / "flex.tflite",
                                             select_tf_ops=True).tflite)
     return models
+
+
+def _scale_model(path: Path, factor: float, key: str = "x", width: int = 3) -> Path:
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, width], tf.float32, name=key)])
+        def serve(self, x):  # the signature's input key is the TensorSpec's name
+            return {"y": x * factor}
+
+    model = Model()
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def identity_and_triple(out_dir) -> Path:
+    """A TF Serving base path whose version 1 computes y = x and version 2 y = 3x (x [None, 3]): equal on zeros only."""
+    base = Path(out_dir) / "identity_and_triple"
+    _scale_model(base / "1", 1.0)
+    _scale_model(base / "2", 3.0)
+    return base
+
+
+def other_input_key(out_dir) -> Path:
+    """y = x with the input named `features` instead of `x`: no request fits both it and identity_and_triple."""
+    return _scale_model(Path(out_dir) / "other_input_key", 1.0, key="features")
+
+
+def saturates_at_byte_scale(out_dir) -> Path:
+    """A classifier of 16 "pixels" trained for 0..1: zero-mean tanh units, linear at 0..1 and pinned at +-1 by raw
+    0..255 values. Random 0..255 draws still land on different sign patterns (outputs vary), but around one raw
+    image nothing moves: the case a check must name from the user's own input."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    return _dense_classifier(Path(out_dir) / "saturates_at_byte_scale", rng.standard_normal((16, 8)) * 0.4,
+                             np.zeros(8), rng.standard_normal((8, 4)) * 1.5, np.zeros(4), hidden="tanh")
