@@ -4,6 +4,8 @@ Targets are model folders, version folders, TF Serving base paths (with --versio
 grpc:// endpoints, in any mix. Exit 0 when every output agrees within --rtol/--atol, 1 when they differ (an output
 or the signature), 2 on an error (bad input, a model that cannot load, a server that refuses).
 Without --input/--example/--inputs-file a seeded random request is built from A's signature, and said so.
+Besides that input, --probes N seeded inputs spread like it go to both sides (core.agreement): equal on one input
+is not agreement, so the verdict is "equal on your input, differs on k of N probes" when the probes disagree.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import json
 import sys
 
 DEFAULT_RANDOM_BATCH = 4  # several rows, so argmax/top-k agreement means something
+DEFAULT_PROBES = 8  # core.agreement.DEFAULT_PROBES (a test keeps them equal): importing it here pulls numpy into --help
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="arrays named by input key (e.g. a run exported from the app); sent as they are")
     parser.add_argument("--batch", type=int, help=f"batch size for -1 dimensions (random request: "
                                                   f"{DEFAULT_RANDOM_BATCH})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random request (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random request and the probes (default 0)")
+    parser.add_argument("--probes", type=int, default=DEFAULT_PROBES, metavar="N",
+                        help=f"seeded inputs at your input's scale sent besides it (default {DEFAULT_PROBES}; "
+                             "0 for only yours): one input cannot show that two models agree")
     parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance (default 1e-6)")
     parser.add_argument("--version-a", type=int, help="version of A when it is a base path or endpoint")
@@ -53,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from explorer.core import compare, tensors, validate
+    from explorer.core import agreement, compare, tensors, validate
     from explorer.core.errors import ExplorerError, InputProblem
     from explorer.core.request import Request
     from explorer.core.signature import default_key
@@ -85,6 +91,11 @@ def _compare(args: argparse.Namespace) -> int:
         if key not in sigs_b:
             report.update(equal=False, outputs={}, inputs={})
             report["notes"].append(f"B has no signature '{key}': nothing to run there.")
+            return _finish(args, report, this_diff, None)
+        no_common = agreement.common_request_problem(signature, sigs_b[key])
+        if no_common:  # a difference, not an error: what differs is the answer
+            report.update(equal=False, outputs={}, inputs={}, no_common_request=no_common)
+            report["notes"].append(f"No request fits both sides: {no_common}. Nothing was run.")
             return _finish(args, report, this_diff, None)
 
         notes: list[str] = []
@@ -118,27 +129,39 @@ def _compare(args: argparse.Namespace) -> int:
             report[side].update(engine=prediction.engine, version=prediction.version,
                                 timing_ms={k: round(v, 3) for k, v in prediction.timing_ms.items()})
             notes += [f"{side.upper()}: {n}" for n in prediction.notes]
-        diff = compare.compare_predictions(pa, pb, rtol=args.rtol, atol=args.atol)
+        probes = agreement.probe_inputs(arrays, max(args.probes, 0), seed=args.seed)
+        if args.probes > 0 and not probes:
+            notes.append("No probes: every input is text, which random values cannot stand in for.")
+        probes_a = [_probe(runner_a, key, p, method, examples) for p in probes]
+        probes_b = [_probe(runner_b, key, p, method, examples) for p in probes]
+        verdict = agreement.agreement(pa.outputs, pb.outputs, probes_a, probes_b,
+                                      inputs=None if report["generated_inputs"] else arrays,
+                                      rtol=args.rtol, atol=args.atol)
+        diff = verdict.yours
         report["notes"] += notes
-        report.update(equal=diff.equal, outputs={k: d.to_dict() for k, d in diff.outputs.items()})
-        return _finish(args, report, this_diff, diff)
+        report.update(equal=verdict.equal, outputs={k: d.to_dict() for k, d in diff.outputs.items()},
+                      agreement=verdict.to_dict())
+        return _finish(args, report, this_diff, diff, verdict)
     finally:
         for runner in runners:
             runner.close()
 
 
-def _finish(args, report: dict, sig_diff, diff) -> int:
+def _finish(args, report: dict, sig_diff, diff, verdict=None) -> int:
     breaking = sig_diff is not None and sig_diff.breaking
     report["signature_breaking"] = breaking
     equal = bool(report["equal"])
     if args.json:
         _dump(report)
     else:
-        sys.stdout.write(render(report, sig_diff, diff))
+        if verdict is not None and verdict.warning:
+            print(f"warning: {verdict.warning} Fix: give a real input with --input KEY=@file.npy (or KEY=JSON).",
+                  file=sys.stderr)
+        sys.stdout.write(render(report, sig_diff, diff, verdict))
     return 0 if equal else 1
 
 
-def render(report: dict, sig_diff, diff) -> str:
+def render(report: dict, sig_diff, diff, verdict=None) -> str:
     """The comparison as text: both targets, the signature's differences, inputs, a table of outputs, a verdict."""
     lines = []
     for side in ("a", "b"):
@@ -171,10 +194,23 @@ def render(report: dict, sig_diff, diff) -> str:
         lines.extend("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
     lines.extend(f"note: {n}" for n in report.get("notes", []))
     tol = f"rtol={report['rtol']:g} atol={report['atol']:g}"
+    if verdict is not None and verdict.probe_count:
+        differing = verdict.probe_differing_outputs
+        lines.append(f"probes: {verdict.probe_count} seeded inputs across your input's range, "
+                     + (f"{verdict.differing_probes} differ ({', '.join(differing) or 'a side failed'})"
+                        if verdict.differing_probes else "all agree"))
     if report["equal"]:
-        lines.append(f"EQUAL: every output agrees within {tol}")
+        lines.append(f"EQUAL: every output agrees within {tol}"
+                     + (f", on your input and on all {verdict.probe_count} probes" if verdict and verdict.probe_count
+                        else ""))
+    elif report.get("no_common_request"):
+        lines.append("DIFFERENT: the signatures differ; no request fits both")
     elif diff is None:
         lines.append("DIFFERENT: the signature is missing on one side")
+    elif verdict is not None:
+        which = diff.differing or verdict.probe_differing_outputs
+        lines.append(f"DIFFERENT: {verdict.verdict()}" + (f" ({', '.join(which)})" if which else "")
+                     + f" beyond {tol}")
     else:
         lines.append(f"DIFFERENT: {', '.join(diff.differing)} beyond {tol}")
     return "\n".join(lines) + "\n"
@@ -194,6 +230,17 @@ def _predict(runner, request, side: str):
     except ExplorerError as exc:
         exc.message = f"{side} ({runner.target}) failed: {exc.message}"
         raise
+
+
+def _probe(runner, key: str, inputs: dict, method: str, examples: tuple):
+    """One probe's outputs, or None when this side refuses it (counted as a difference, never an error)."""
+    from explorer.core.errors import ExplorerError
+    from explorer.core.request import Request
+
+    try:
+        return runner.predict(Request(key, inputs, method=method, examples=examples)).outputs
+    except ExplorerError:
+        return None
 
 
 def _read_npz(path: str) -> dict:

@@ -29,7 +29,8 @@ def test_two_version_folders_are_equal(shared_models, capsys):
     assert code == 0
     assert "signature serving_default: the same on both sides" in out
     assert "seeded random request" in out  # no inputs given: said so
-    assert out.rstrip().endswith("EQUAL: every output agrees within rtol=1e-05 atol=1e-06")
+    assert out.rstrip().endswith("EQUAL: every output agrees within rtol=1e-05 atol=1e-06, on your input and on all "
+                                 "8 probes")
 
 
 def test_base_path_versions_json(shared_models, capsys):
@@ -58,7 +59,7 @@ def test_one_output_differs(pairs, capsys):
 def test_difference_only_beyond_a_tolerance(pairs, capsys):
     code = main(["compare", str(pairs["base"]), str(pairs["slightly"])])
     out = capsys.readouterr().out
-    assert code == 1 and "DIFFERENT: scores, z beyond rtol=1e-05" in out
+    assert code == 1 and "DIFFERENT: differs on your input and on 8 of 8 probes (scores, z) beyond rtol=1e-05" in out
     code, data = compare_json(capsys, pairs["base"], pairs["slightly"], "--rtol", "1e-3")
     assert code == 0 and data["equal"] is True
     assert {d["status"] for d in data["outputs"].values()} == {"close"}
