@@ -40,6 +40,12 @@ def one_line(exc) -> str:
     return "error: " + " ".join(text.split())
 
 
+def problem_line(problem) -> str:
+    """A validate.Problem as the one line every command prints for it, success or not: "warning: ... Fix: ..."."""
+    fix = f" Fix: {problem.fix}" if problem.fix else ""
+    return f"{problem.severity}: {problem.message}{fix}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; ExplorerErrors become one readable line on stderr and a non-zero exit."""
     from explorer.core.errors import ExplorerError, ServingError

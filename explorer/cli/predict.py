@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    from explorer.cli import problem_line
     from explorer.core import tensors, validate
     from explorer.core.errors import RunError
     from explorer.core.request import Request
@@ -63,7 +64,16 @@ def _predict(args: argparse.Namespace) -> int:
             raise RunError(f"{args.path} has no signature '{key}'. Available: {', '.join(signatures) or 'none'}.",
                            fix="Pass one of them with --signature.")
         signature = signatures[key]
-        arrays, notes = tensors.build_inputs(signature, sources, batch=args.batch)
+        notes = []
+        if not sources and not signature.defaults and signature.inputs:
+            from explorer.core.defaults import default_sources
+
+            # The window's form starts from the same default; said, so nobody mistakes it for their data.
+            sources = default_sources(signature, args.batch or 1)
+            notes.append("No inputs given: the signature's default input (zeros of its shapes, as the window's "
+                         "form starts) was sent.")
+        arrays, built_notes = tensors.build_inputs(signature, sources, batch=args.batch)
+        notes += built_notes
         problems = validate.check(arrays, signature, target="local" if target.kind == "folder" else "serving")
         errors = [p for p in problems if p.severity == "error"]
         # The runner notes the defaults it fills in; validate's "default_used" would say it twice.
@@ -74,7 +84,7 @@ def _predict(args: argparse.Namespace) -> int:
                 _dump({"signature": key, "problems": [p.to_dict() for p in problems]})
             else:
                 for p in problems:
-                    print(f"{p.severity}: {p.message}" + (f" Fix: {p.fix}" if p.fix else ""), file=sys.stderr)
+                    print(problem_line(p), file=sys.stderr)
             return 2
 
         examples = tuple(tensors.cli_examples(sources, signature))
@@ -83,13 +93,16 @@ def _predict(args: argparse.Namespace) -> int:
     finally:
         runner.close()
 
-    notes = list(notes) + [f"{p.input}: {p.message}" if p.input and not p.message.startswith(p.input) else p.message
-                           for p in warnings] + list(prediction.notes)
+    notes = list(notes) + list(prediction.notes)
     if args.json:
         out = prediction.to_dict()
         out["notes"] = notes
+        out["warnings"] = [p.to_dict() for p in warnings]
         _dump(out)
     else:
+        # A warning reads the same whether the run then succeeds or fails: the line an error-stopped run prints.
+        for p in warnings:
+            print(problem_line(p), file=sys.stderr)
         sys.stdout.write(render(prediction, notes, raw=args.raw))
     return 0
 

@@ -54,11 +54,15 @@ def check(inputs: dict[str, np.ndarray], signature: Signature, target: str = "lo
     for key, spec in specs.items():
         if spec.encoding != "dense":
             problems.append(_not_dense(key, spec))
-    for key in missing:
-        if specs[key].encoding == "dense":
-            problems.append(_missing(key, specs[key], signature))
+    named = set()  # a missing key that a wrong key's "Did you mean" names is said there, once
     for key in unknown:
-        problems.append(_unknown(key, specs, signature, missing))
+        problem, suggestion = _unknown(key, specs, signature, missing)
+        problems.append(problem)
+        if suggestion in missing:
+            named.add(suggestion)
+    for key in missing:
+        if specs[key].encoding == "dense" and key not in named:
+            problems.append(_missing(key, specs[key], signature))
     for key, value in inputs.items():
         spec = specs.get(key)
         if spec is not None and spec.encoding == "dense":
@@ -93,7 +97,8 @@ def _not_dense(key: str, spec: TensorSpec) -> Problem:
                    expected="dense tensor", got=spec.encoding)
 
 
-def _unknown(key: str, specs: dict[str, TensorSpec], signature: Signature, missing: list[str]) -> Problem:
+def _unknown(key: str, specs: dict[str, TensorSpec], signature: Signature,
+             missing: list[str]) -> tuple[Problem, str | None]:
     names = ", ".join(repr(k) for k in specs) or "none"
     suggestion, why = _nearest(key, specs, missing)
     if suggestion is not None:
@@ -102,7 +107,7 @@ def _unknown(key: str, specs: dict[str, TensorSpec], signature: Signature, missi
     else:
         message = f"{key!r} is not an input of signature {signature.key!r}; its inputs are {names}."
         fix = f"Use one of the signature's input keys: {names}."
-    return Problem("unknown_key", key, message, fix=fix, expected=names, got=key)
+    return Problem("unknown_key", key, message, fix=fix, expected=names, got=key), suggestion
 
 
 def _nearest(key: str, specs: dict[str, TensorSpec], missing: list[str]) -> tuple[str | None, str]:
@@ -381,7 +386,7 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
         clip = _quantization_clip(key, finite, spec)
         if clip is not None:
             out.append(clip)
-    if want.is_float and high > 1.5 and _looks_like_image(key, spec):
+    if want.is_float and high > 1.5 and _looks_like_image(key, spec, array.shape):
         out.append(Problem(
             "value_range", key, f"{key} has values up to {high:g}; image models usually take 0..1 (or -1..1) values. "
             "Unnormalised pixels often give the same output for every input.",
@@ -417,11 +422,29 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
     return out
 
 
-def _looks_like_image(key: str, spec: TensorSpec) -> bool:
-    shape = _spec_shape(spec)
-    if shape is not None and len(shape) >= 3 and _channels_axis(shape) is not None:
-        return True
-    return bool(_IMAGE_NAME.search(key) or _IMAGE_NAME.search(spec.name))
+MIN_IMAGE_SIDE = 4  # narrower than this is a table or a sequence, whatever the name says (tiny test images are 4x4)
+
+
+def _looks_like_image(key: str, spec: TensorSpec, shape: tuple[int, ...]) -> bool:
+    """Whether an input of this (built) shape is an image batch: rank 3 or 4 with plausible H, W and channels.
+    A name such as input_image:0 only settles a rank-3 (N, H, W) batch; it never makes a (-1, 1) column an image."""
+    want = _spec_shape(spec)
+    if want is not None and len(want) != len(shape):
+        return False
+    named = bool(_IMAGE_NAME.search(key) or _IMAGE_NAME.search(spec.name))
+
+    def side(d: int) -> bool:
+        return d >= MIN_IMAGE_SIDE
+
+    if len(shape) == 4:
+        n, a, b, c = shape
+        return (c in (1, 3, 4) and side(a) and side(b)) or (a in (1, 3, 4) and side(b) and side(c))
+    if len(shape) == 3:
+        h, w, c = shape
+        if c in (1, 3, 4) and side(h) and side(w):
+            return True
+        return named and side(w) and side(c)  # (N, H, W) grayscale, when the name says image
+    return False
 
 
 # ---------------------------------------------------------------- several inputs

@@ -88,7 +88,7 @@ def test_two_named_inputs_missing_one_and_a_typo(problems_model, tf):
     assert p.input == "b" and "'b' is missing" in p.message and "float32 (-1, 3)" in p.fix
 
     problems = check({"a": a, "B": a}, sig)
-    assert sorted(kinds(problems)) == [("missing", "b"), ("unknown_key", "B")]
+    assert kinds(problems) == [("unknown_key", "B")]  # the missing 'b' is named there, not said twice
     typo = only(problems, "unknown_key")
     assert "Did you mean 'b'?" in typo.message and "case-sensitive" in typo.message
 
@@ -249,8 +249,8 @@ def test_value_range_warning_and_normalize_offer():
     assert p.severity == "warning" and "up to 255" in p.message and p.offer == "normalize"
     scaled = apply_offer(pixels, p, spec)
     assert scaled.dtype == np.float32 and scaled.max() == 1.0 and check({"image": scaled}, sig_of(spec)) == []
-    named = TensorSpec("input_img", "DT_FLOAT", (-1, 10))  # no image shape, but the name says image
-    assert only(check({"input_img": np.full((1, 10), 200.0, np.float32)}, sig_of(named)), "value_range")
+    named = TensorSpec("input_img", "DT_FLOAT", (-1, 10))  # the name says image, the shape says a row of 10 values
+    assert check({"input_img": np.full((1, 10), 200.0, np.float32)}, sig_of(named)) == []
     assert check({"x": np.full((1, 1), 200.0, np.float32)}, sig_of(X)) == []  # not an image: no opinion
 
 
@@ -341,3 +341,21 @@ def test_auto_fix_applies_only_safe_offers(problems_model):
     single = {"image": np.zeros((28, 28, 1))}
     fixed, notes = auto_fix(single, problems_model[0].signatures["serving_default"], offers=("cast", "add_batch_axis"))
     assert fixed["image"].shape == (1, 28, 28, 1) and fixed["image"].dtype == np.float32 and len(notes) == 2
+
+
+def test_image_warnings_need_an_image_like_shape():
+    """Issue 13 item 3: a (-1, 1) column named input_image:0 is not an image, whatever its name."""
+    column = Signature("serving_default", "tensorflow/serving/predict",
+                       {"input_image:0": TensorSpec("input_image:0", "DT_FLOAT", (-1, 1), name="input_image:0")})
+    problems = check({"input_image:0": np.array([[1.0], [2.0]], np.float32)}, column)
+    assert not [p for p in problems if p.kind == "value_range"]
+    gray = Signature("serving_default", "tensorflow/serving/predict",
+                     {"x": TensorSpec("x", "DT_FLOAT", (-1, 28, 28, 1))})
+    (p,) = [p for p in check({"x": np.full((1, 28, 28, 1), 255.0, np.float32)}, gray) if p.kind == "value_range"]
+    assert p.offer == "normalize"
+    named = Signature("serving_default", "tensorflow/serving/predict",
+                      {"image": TensorSpec("image", "DT_FLOAT", (-1, 28, 28))})  # (N, H, W) when the name says so
+    assert [p for p in check({"image": np.full((1, 28, 28), 255.0, np.float32)}, named) if p.kind == "value_range"]
+    table = Signature("serving_default", "tensorflow/serving/predict",
+                      {"x": TensorSpec("x", "DT_FLOAT", (-1, 5, 3))})  # 5 rows of 3 values is no picture
+    assert not [p for p in check({"x": np.full((1, 5, 3), 255.0, np.float32)}, table) if p.kind == "value_range"]
