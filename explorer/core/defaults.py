@@ -54,8 +54,9 @@ def default_sources(signature: Signature, batch: int = 1) -> dict[str, Source]:
     method = signature.method_short or "predict"
     out: dict[str, Source] = {}
     for key, spec in signature.inputs.items():
-        if key in signature.defaults:
-            out[key] = Source("literal", text=json.dumps(signature.defaults[key]))
+        value = signature.defaults.get(key)
+        if value is not None and not isinstance(value, dict):  # a dict is a summary of a default too large to read
+            out[key] = Source("literal", text=json.dumps(value))
             continue
         source = default_source(spec, method, batch)
         if source is not None:

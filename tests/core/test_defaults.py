@@ -56,3 +56,10 @@ def test_the_models_own_default_values_come_first():
     signature = Signature("serving_default", PREDICT, {"x": TensorSpec("x", "DT_FLOAT", (2,))},
                           defaults={"x": [1.5, 2.5]})
     np.testing.assert_array_equal(default_input(signature)["x"], [1.5, 2.5])
+
+
+def test_a_summarised_default_falls_back_to_zeros():
+    summary = {"dtype": "DT_FLOAT", "shape": [2000], "count": 2000, "first": [1.0]}  # savedmodel.DefaultSummary
+    signature = Signature("serving_default", PREDICT, {"x": TensorSpec("x", "DT_FLOAT", (2000,))},
+                          defaults={"x": summary})
+    assert default_input(signature)["x"].shape == (2000,)
