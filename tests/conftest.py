@@ -46,3 +46,12 @@ def tflite_models(tmp_path_factory) -> dict:
     import modelgen
 
     return modelgen.tflite_set(tmp_path_factory.mktemp("tflite"))
+
+
+@pytest.fixture(scope="session")
+def unsafe_corpus(tmp_path_factory):
+    """The dangerous models of tests/unsafe_models.py, the safe twin and the vocab model: name -> (folder, canary).
+    Built once per run with TensorFlow (a few seconds) and shared by the core, CLI and window tests."""
+    import unsafe_models
+
+    return unsafe_models.build_corpus(tmp_path_factory.mktemp("unsafe"))

@@ -13,6 +13,7 @@ COMMANDS = {
     "status": "list the versions a TF Serving endpoint serves for a model, with their states and errors",
     "check": "probe a model or server for identical outputs and name the likely cause",
     "compare": "send the same request to two models, versions or servers and compare outputs and signatures",
+    "scan": "list the ops of a model that would touch files or run Python, and where they run, without running it",
 }
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2

@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="for a folder: auto (TF2, then the TF1 session loader), local or session")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random probes (default 0)")
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.add_argument("--allow-unsafe-ops", action="store_true",
+                        help="load a model folder even though `scan` finds ops that would touch files or run Python")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,9 +62,15 @@ def _check(args: argparse.Namespace):
     from explorer.core.targets import open_runner, parse_target
     from explorer.core.signature import default_key
 
+    from functools import partial
+
+    from explorer.cli.predict import refuse_unsafe
+
     target = parse_target(args.target)
-    runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto", version=args.version)
+    runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto", version=args.version,
+                         allow_unsafe_ops=args.allow_unsafe_ops)
     try:
+        refuse_unsafe(runner)
         current, examples = None, None
         if args.input or args.example:
             signatures = runner.signatures()
@@ -79,7 +87,8 @@ def _check(args: argparse.Namespace):
                                        f"{', '.join(signature.inputs) or 'none'}.", fix="Use one of those keys.")
                 current, _ = tensors.build_inputs(signature, sources)
         return diagnose(runner, args.signature or None, probes=args.probes, current=current, examples=examples,
-                        compare_local=args.compare_local, seed=args.seed)
+                        compare_local=args.compare_local, seed=args.seed,
+                        open_local=partial(open_runner, allow_unsafe_ops=args.allow_unsafe_ops))
     finally:
         runner.close()
 

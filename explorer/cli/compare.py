@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how model folders run (auto: TensorFlow 2, then the TF1 session loader)")
     parser.add_argument("--json", action="store_true",
                         help="print JSON: both targets, the signature diff, inputs and per-output statistics")
+    parser.add_argument("--allow-unsafe-ops", action="store_true",
+                        help="load a model folder even though `scan` finds ops that would touch files or run Python")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +65,7 @@ def _compare(args: argparse.Namespace) -> int:
     from explorer.core.errors import ExplorerError, InputProblem
     from explorer.core.request import Request
     from explorer.core.signature import default_key
+    from explorer.cli.predict import refuse_unsafe
     from explorer.core.targets import open_runner, parse_target
 
     if args.rtol < 0 or args.atol < 0:
@@ -75,7 +78,8 @@ def _compare(args: argparse.Namespace) -> int:
         for text, version in ((args.target_a, args.version_a), (args.target_b, args.version_b)):
             target = parse_target(text)
             runners.append(open_runner(target, engine=args.engine if target.kind == "folder" else "auto",
-                                       version=version))
+                                       version=version, allow_unsafe_ops=args.allow_unsafe_ops))
+            refuse_unsafe(runners[-1])
         runner_a, runner_b = runners
         sigs_a, sigs_b = runner_a.signatures(), runner_b.signatures()
         sig_diffs = compare.compare_signatures(sigs_a, sigs_b)

@@ -24,14 +24,22 @@ def run(args: argparse.Namespace) -> int:
         return _run_server(args)
     from explorer.core.savedmodel import read_model
 
+    from explorer.cli.scan import warning_lines
+    from explorer.core.scan import scan_model
+
     info = read_model(args.path, version=args.version, tag_set=args.tag_set)
+    report = scan_model(info)  # no TensorFlow either: a few ms, and the user sees what the model would do
     if args.json:
         import json
 
-        json.dump(info.to_dict(), sys.stdout, indent=2)
+        out = info.to_dict()
+        out["findings"] = [f.to_dict() for f in report.findings]
+        json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_tree(info, show_internal=args.all))
+        if report.findings:
+            sys.stdout.write("\n" + "\n".join(warning_lines(report)) + "\n")
     return 0
 
 

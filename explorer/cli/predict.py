@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON: outputs with dtype, shape and values")
     parser.add_argument("--raw", action="store_true",
                         help="also print the raw integers of quantised .tflite outputs (--json always has them)")
+    parser.add_argument("--allow-unsafe-ops", action="store_true",
+                        help="load a model folder even though `scan` finds ops that would touch files or run Python")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,8 +58,9 @@ def _predict(args: argparse.Namespace) -> int:
     target = parse_target(args.path)
     options = {"tag_set": args.tag_set} if target.kind == "folder" and args.tag_set else {}
     runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto",
-                         version=args.version, **options)
+                         version=args.version, allow_unsafe_ops=args.allow_unsafe_ops, **options)
     try:
+        refuse_unsafe(runner)
         signatures = runner.signatures()
         key = args.signature or _default_key(signatures)
         if key not in signatures:
@@ -105,6 +108,13 @@ def _predict(args: argparse.Namespace) -> int:
             print(problem_line(p), file=sys.stderr)
         sys.stdout.write(render(prediction, notes, raw=args.raw))
     return 0
+
+
+def refuse_unsafe(runner) -> None:
+    """Before anything is built or loaded: UnsafeModelError for a folder whose dangerous ops were not allowed."""
+    check = getattr(runner, "require_consent", None)
+    if check is not None:
+        check()
 
 
 def render(prediction, notes: list[str], raw: bool = False) -> str:

@@ -50,3 +50,16 @@ class ServingError(ExplorerError):
 
 class SessionFileError(ExplorerError):
     """A saved workspace file could not be read or written."""
+
+
+class UnsafeModelError(ExplorerError):
+    """A model holds ops that would touch the machine (files, Python) and the user has not agreed to run it."""
+
+    def __init__(self, report):
+        ops = sorted({f.op for f in report.high})
+        message = (f"Not loaded: {report.path} has ops that would act on this machine when run or loaded: "
+                   f"{report.summary()}.")
+        super().__init__(message, fix="Read `signature-explorer scan` for what each op does; if you trust who made "
+                                      "the model, pass --allow-unsafe-ops to run it anyway.")
+        self.report = report
+        self.ops = ops

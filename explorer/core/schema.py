@@ -54,11 +54,44 @@ _MESSAGES: dict[str, list[tuple]] = {
         ("method_name", 3, "string", ""), ("defaults", 4, "TensorProto", "map:string"),
     ],
     "AssetFileDef": [("tensor_info", 1, "TensorInfo", ""), ("filename", 2, "string", "")],
-    # graph_def (2), saver_def (3), collection_def (4) and object_graph_def (7) are skipped by the reader.
+    # The signature reader skips graph_def (2), saver_def (3), collection_def (4) and object_graph_def (7) by length;
+    # they are declared so that a text SavedModel (saved_model.pbtxt) keeps its graph when re-encoded for the safety
+    # scan (core/scan.py), which reads the same bytes as for a binary file. object_graph_def is TF2-only: TF2 never
+    # writes text, so it stays out.
     "MetaGraphDef": [
-        ("meta_info_def", 1, "MetaGraphDef.MetaInfoDef", ""), ("signature_def", 5, "SignatureDef", "map:string"),
-        ("asset_file_def", 6, "AssetFileDef", "repeated"),
+        ("meta_info_def", 1, "MetaGraphDef.MetaInfoDef", ""), ("graph_def", 2, "GraphDef", ""),
+        ("saver_def", 3, "SaverDef", ""), ("collection_def", 4, "CollectionDef", "map:string"),
+        ("signature_def", 5, "SignatureDef", "map:string"), ("asset_file_def", 6, "AssetFileDef", "repeated"),
     ],
+    "GraphDef": [("node", 1, "NodeDef", "repeated"), ("library", 2, "FunctionDefLibrary", "")],
+    "NodeDef": [
+        ("name", 1, "string", ""), ("op", 2, "string", ""), ("input", 3, "string", "repeated"),
+        ("device", 4, "string", ""), ("attr", 5, "AttrValue", "map:string"),
+    ],
+    "AttrValue": [
+        ("list", 1, "AttrValue.ListValue", "oneof:value"), ("s", 2, "bytes", "oneof:value"),
+        ("i", 3, "int64", "oneof:value"), ("f", 4, "float", "oneof:value"), ("b", 5, "bool", "oneof:value"),
+        ("type", 6, "DataType", "oneof:value"), ("shape", 7, "TensorShapeProto", "oneof:value"),
+        ("tensor", 8, "TensorProto", "oneof:value"), ("placeholder", 9, "string", "oneof:value"),
+        ("func", 10, "NameAttrList", "oneof:value"),
+    ],
+    "AttrValue.ListValue": [
+        ("s", 2, "bytes", "repeated"), ("i", 3, "int64", "repeated"), ("f", 4, "float", "repeated"),
+        ("b", 5, "bool", "repeated"), ("type", 6, "DataType", "repeated"), ("shape", 7, "TensorShapeProto", "repeated"),
+        ("tensor", 8, "TensorProto", "repeated"), ("func", 9, "NameAttrList", "repeated"),
+    ],
+    "NameAttrList": [("name", 1, "string", ""), ("attr", 2, "AttrValue", "map:string")],
+    "FunctionDefLibrary": [("function", 1, "FunctionDef", "repeated")],
+    "FunctionDef": [
+        ("signature", 1, "OpDef", ""), ("node_def", 3, "NodeDef", "repeated"), ("ret", 4, "string", "map:string"),
+    ],
+    "OpDef": [("name", 1, "string", "")],
+    "SaverDef": [
+        ("filename_tensor_name", 1, "string", ""), ("save_tensor_name", 2, "string", ""),
+        ("restore_op_name", 3, "string", ""),
+    ],
+    "CollectionDef": [("node_list", 1, "CollectionDef.NodeList", "oneof:kind")],
+    "CollectionDef.NodeList": [("value", 1, "string", "repeated")],
     "MetaGraphDef.MetaInfoDef": [
         ("meta_graph_version", 1, "string", ""), ("tags", 4, "string", "repeated"),
         ("tensorflow_version", 5, "string", ""), ("tensorflow_git_version", 6, "string", ""),

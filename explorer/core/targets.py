@@ -105,9 +105,13 @@ def parse_target(text: str) -> Target:
 
 def open_runner(target, engine: str = "auto", version: int | None = None, **options):
     """A Runner for a target (text or Target). Folders: engine auto (TF2, then the TF1 session loader), local or
-    session; options tag_set=. Endpoints: engine auto or the endpoint's kind; options go to the runner."""
+    session; options tag_set=, allow_unsafe_ops= (see LocalRunner). Endpoints: engine auto or the endpoint's
+    kind; options go to the runner."""
     if not isinstance(target, Target):
         target = parse_target(str(target))
+    # Consent to run a model with dangerous ops (core.scan.require_consent) concerns folders only: a server runs
+    # its models on its own machine. Accepted for any target so callers need not ask what kind it is.
+    allow_unsafe_ops = options.pop("allow_unsafe_ops", False)
     if version is not None and target.kind != "folder":
         target = replace(target, version=version, label=None)
     if target.kind == "folder":
@@ -128,7 +132,7 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
                                 fix="Use engine auto, local or session, or convert it first (convert-compare).")
         from .runners.local import LocalRunner
 
-        return LocalRunner(target.path, engine=engine, version=version, **options)
+        return LocalRunner(target.path, engine=engine, version=version, allow_unsafe_ops=allow_unsafe_ops, **options)
     if engine not in ("auto", target.kind):
         raise ExplorerError(f"Engine {engine!r} cannot run {target.url()}: a {target.kind} endpoint runs on the "
                             f"server.", fix=f"Use engine auto or {target.kind}, or give a model folder to run locally.")

@@ -169,18 +169,28 @@ def clear_cache() -> None:
 class LocalRunner:
     """Runs one version of a SavedModel folder in-process; thread-safe, TensorFlow imported on first load."""
 
-    def __init__(self, path, engine: str = "auto", version: int | None = None, tag_set=None):
+    def __init__(self, path, engine: str = "auto", version: int | None = None, tag_set=None,
+                 allow_unsafe_ops=False):
         if engine not in ENGINES:
             raise ExplorerError(f"Unknown engine {engine!r} for a model folder.",
                                 fix=f"Use one of: {', '.join(ENGINES)}.")
         self.info: ModelInfo = read_model(path, version=version, tag_set=tag_set)
         self.requested_engine = engine
+        # True, or the consent keys of models the user agreed to run (core.scan.require_consent): checked before
+        # every load, so no caller can load a model with dangerous ops by forgetting to ask.
+        self.allow_unsafe_ops = allow_unsafe_ops
         self.engine = engine  # becomes "local" or "session" once loaded
         self.target = str(path)
         self.notes: tuple[str, ...] = ()
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
         self._import_ms = 0.0  # TensorFlow's import, when this runner's load was the one that paid for it
+
+    def require_consent(self):
+        """Scan the model (no TensorFlow); UnsafeModelError now if it has dangerous ops the user did not allow."""
+        from ..scan import require_consent
+
+        return require_consent(self.info, self.allow_unsafe_ops)
 
     # --- Runner protocol -----------------------------------------------------------------------------------------
 
@@ -271,6 +281,7 @@ class LocalRunner:
     def _ensure_loaded(self, progress: Progress) -> tuple[_Loaded, float]:
         if self._loaded is not None and self._loaded.model is not None:
             return self._loaded, 0.0
+        self.require_consent()  # before TensorFlow sees the model, cached or not
         with _cache_lock:
             loaded, load_ms, notes = self._load_locked(progress)
             loaded.refs += 1
