@@ -235,6 +235,8 @@ def scan_path(path, version: int | None = None) -> ScanReport:
 
 def scan_model(info) -> ScanReport:
     """Scan the folder of a ModelInfo (every tag-set); cached per file identity, so repeated gates cost nothing."""
+    if getattr(info, "tflite", None) is not None:
+        return _scan_tflite(info)
     model_dir = Path(info.model_dir)
     pb = model_dir / ("saved_model.pbtxt" if info.file_format == "pbtxt" else "saved_model.pb")
     keras = model_dir / "keras_metadata.pb"
@@ -262,6 +264,21 @@ def scan_model(info) -> ScanReport:
             _cache.clear()
         _cache[key] = report
     return report
+
+
+def _scan_tflite(info) -> ScanReport:
+    """A .tflite runs LiteRT's builtin ops, which touch nothing; TensorFlow ops it carries as Select ops (Flex)
+    run through the Flex delegate with TensorFlow's kernels: those are looked up in the same table."""
+    facts = info.tflite
+    findings = []
+    for flex in facts.flex_ops:
+        op = flex.removeprefix("Flex")
+        if op in OPS:
+            severity, why = OPS[op]
+            findings.append(Finding(op, severity, f"in the .tflite model, as the TensorFlow Select op {flex} (run "
+                                                  "by the Flex delegate)", why, at_load=False))
+    return ScanReport(path=info.path, model_dir=info.model_dir, fingerprint=info.fingerprint,
+                      findings=tuple(findings), ops_seen=facts.op_count)
 
 
 def high_findings(info) -> tuple[Finding, ...]:
