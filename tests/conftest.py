@@ -1,4 +1,6 @@
 """Test-wide setup: Qt offscreen before it loads, settings in a temp dir, and shared model paths."""
+import faulthandler
+import gc
 import os
 import sys
 from pathlib import Path
@@ -17,6 +19,34 @@ for _path in (ROOT, ROOT / "tests"):
 # TF Serving's test models and REST exchanges, copied into the repo with their licence (resources/examples/tfserving/NOTICE).
 SHARED_MODELS = ROOT / "resources" / "examples" / "tfserving"
 FIXTURES = ROOT / "tests" / "data" / "tfserving_rest"
+
+
+# Cyclic garbage is collected on the main thread only, between tests (the app does it on a GUI timer,
+# explorer/ui/collector.py): a collection that starts on a worker thread destroys the Qt objects of a collected
+# cycle there, which deadlocked this suite (issue 13, item 17).
+_THRESHOLD = gc.get_threshold()
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread():
+    yield
+    counts = gc.get_count()
+    for generation in (2, 1, 0):  # the oldest due generation collects the younger ones with it
+        if counts[generation] > _THRESHOLD[generation]:
+            gc.collect(generation)
+            break
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog(request):
+    """Ends the run when a test outlives its timeout by a minute while the GIL is held (a deadlock in C code that
+    pytest-timeout's thread cannot interrupt): faulthandler's C thread dumps every stack and exits."""
+    marker = request.node.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(request.config.getini("timeout") or 900)
+    faulthandler.dump_traceback_later(limit + 60, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)

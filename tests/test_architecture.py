@@ -133,3 +133,30 @@ def test_import_scanner_sees_every_form():
     init = {t for t, _, _ in imports_of("from .base import Runner\nfrom .. import errors\n",
                                         "explorer.core.runners", is_package=True)}
     assert init == {"explorer.core.runners.base.Runner", "explorer.core.errors"}
+
+
+def _calls_to(source: str, dotted: str) -> list[int]:
+    """Lines calling `dotted` (e.g. "gc.collect"), as written."""
+    owner, name = dotted.rsplit(".", 1)
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == name
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == owner]
+
+
+def test_garbage_is_collected_on_the_gui_thread_only():
+    """Rule (issue 13, item 17): a Qt object is never destroyed off the GUI thread. The cyclic collector runs in
+    whichever thread allocates, so the app turns automatic collection off and collects on a GUI timer
+    (ui/collector.py), and no other module collects or turns collection back on. Workers keep no Qt object alive
+    past their call (tests/ui/test_workers.py checks that at run time)."""
+    app = (PACKAGE / "ui" / "app.py").read_text()
+    assert _calls_to(app, "collector.collect_on_gui_thread") or "collect_on_gui_thread()" in app
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "ui" / "collector.py":
+            continue
+        source = path.read_text()
+        for dotted in ("gc.collect", "gc.enable"):
+            offenders += [f"{path.relative_to(ROOT)}:{line} calls {dotted}" for line in _calls_to(source, dotted)]
+    assert offenders == []
+    conftest = (ROOT / "tests" / "conftest.py").read_text()
+    assert _calls_to(conftest, "gc.disable"), "the test suite must collect on the main thread too"

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def create_app(qt_args: list[str] | None = None) -> QApplication:
     """The QApplication with our names and icon (reuses an existing one, as under pytest-qt)."""
     app = QApplication.instance() or QApplication([sys.argv[0], *(qt_args or [])])
+    from .collector import collect_on_gui_thread
+
+    collect_on_gui_thread()  # cycles holding Qt objects must never be collected on a worker thread
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(ORG_NAME)

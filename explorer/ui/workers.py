@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -81,7 +82,10 @@ class _Job:
     """Runs one call on a pool thread; reports only through the Worker's private (queued) signals."""
 
     def __init__(self, worker: "Worker", task: Task, fn: Callable, args: tuple, kwargs: dict):
-        self._worker, self._task, self._fn, self._args, self._kwargs = worker, task, fn, args, kwargs
+        # No strong reference to the Worker (a QObject) or to anything the job outlives: whatever a pool thread
+        # holds last is freed on that thread, and a Qt object freed there is destroyed off the GUI thread.
+        self._worker = weakref.ref(worker)
+        self._task, self._fn, self._args, self._kwargs = task, fn, args, kwargs
         self._last_progress = 0.0
 
     def _progress(self, fraction: float, text: str = "") -> None:
@@ -92,10 +96,15 @@ class _Job:
         self._emit("_progress_from_thread", self._task, float(fraction), str(text))
 
     def _emit(self, signal: str, *args) -> None:
+        worker = self._worker()
+        if worker is None:
+            return  # the Worker is gone (its window closed) while the call ran: nobody is waiting for it
         try:
-            getattr(self._worker, signal).emit(*args)
+            getattr(worker, signal).emit(*args)
         except RuntimeError:
-            pass  # the Worker was deleted (its window closed) while the call ran: nobody is waiting for it
+            pass  # its C++ side was deleted already
+        finally:
+            del worker
 
     def run(self) -> None:
         task = self._task
@@ -106,21 +115,40 @@ class _Job:
             kwargs.setdefault("progress", self._progress)
         if "cancelled" in wants:
             kwargs.setdefault("cancelled", task.cancelled)
+        fn, args = self._fn, self._args
+        # The GUI thread keeps its own references to fn and args (Worker._payloads) until it has delivered the
+        # result, so dropping ours here never frees a widget, a bound method's QObject or a runner on this thread.
+        self._fn = self._args = self._kwargs = None
         try:
-            result = self._fn(*self._args, **kwargs)
+            result = fn(*args, **kwargs)
         except ExplorerError as exc:
             if not exc.details:
                 exc.details = traceback.format_exc()
+            # The traceback's frames hold fn, args and this job: delivered to the GUI, they would keep them alive in
+            # a cycle (frame -> locals -> error -> traceback) that only the collector can free. The text is kept.
+            _drop_frames(exc)
             self._emit("_failed_from_thread", task, exc)
         except BaseException as exc:  # noqa: BLE001 - a worker must report every failure, not die silently
             error = ExplorerError(
                 f"{task.name} failed: {type(exc).__name__}: {exc}",
                 details=traceback.format_exc(),
             )
+            _drop_frames(exc)
             error.__cause__ = exc
             self._emit("_failed_from_thread", task, error)
         else:
             self._emit("_done_from_thread", task, result)
+        finally:
+            del fn, args, kwargs
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Forget the tracebacks of an exception and of its causes (their text is in `details` already)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
 
 
 _EXECUTOR: ThreadPoolExecutor | None = None
@@ -175,6 +203,7 @@ class Worker(QObject):
         self._latest: dict[str, Task] = {}
         self._counters: dict[str, itertools.count] = {}
         self._callbacks: dict[int, dict[str, Callable | None]] = {}
+        self._payloads: dict[int, tuple] = {}  # task id -> (fn, args, kwargs), released on this (the GUI) thread
         self._running: dict[int, Task] = {}
         queued = Qt.ConnectionType.QueuedConnection
         self._started_from_thread.connect(self._on_thread_started, queued)
@@ -199,6 +228,7 @@ class Worker(QObject):
         self._callbacks[task.id] = {"done": on_done, "failed": on_failed, "progress": on_progress,
                                     "started": on_started}
         self._running[task.id] = task
+        self._payloads[task.id] = (fn, args, kwargs)
         self._executor.submit(_Job(self, task, fn, args, kwargs).run)
         return task
 
@@ -261,6 +291,7 @@ class Worker(QObject):
     def _finish(self, task: Task, kind: str, payload: Any) -> None:
         task.finished = True
         self._running.pop(task.id, None)
+        self._payloads.pop(task.id, None)
         callbacks = self._callbacks.pop(task.id, {})
         try:
             if self._current(task):

@@ -141,3 +141,46 @@ def test_a_read_is_not_queued_behind_long_running_calls(qtbot, worker):
     finally:
         release.set()
     qtbot.waitUntil(lambda: all(t.finished for t in slow), timeout=5000)
+
+
+def test_qt_objects_a_task_holds_are_freed_on_the_gui_thread(qtbot, worker):
+    """Issue 13 item 17: whatever a task holds (its function, arguments, the Worker, a failure's traceback) is
+    released on the GUI thread, so no Qt object can be destroyed on a pool thread."""
+    import gc
+    import weakref
+
+    from PySide6 import QtWidgets
+
+    release = threading.Event()
+    freed_on = []
+    widget = QtWidgets.QWidget()  # a top-level widget: Python owns it, its wrapper's end deletes it
+    widget.destroyed.connect(lambda *_: freed_on.append(threading.get_ident()))
+
+    def work(w, fail):
+        release.wait(5)
+        if fail:
+            raise ValueError("boom")
+        return "ok"
+
+    ok = worker.submit(work, widget, False, caller="a")
+    failed = worker.submit(lambda w=widget: work(w, True), caller="b")
+    ref = weakref.ref(widget)
+    del widget  # the GUI forgets it while the tasks still run
+    release.set()
+    qtbot.waitUntil(lambda: ok.finished and failed.finished, timeout=5000)
+    assert failed.error is not None and failed.error.__cause__.__traceback__ is None  # no frames kept
+    gc.collect()
+    qtbot.waitUntil(lambda: ref() is None and bool(freed_on), timeout=5000)
+    assert freed_on == [MAIN]
+
+
+def test_the_job_does_not_keep_the_worker_alive(qtbot):
+    import weakref
+
+    from explorer.ui.workers import Task, _Job
+
+    w = Worker()
+    job = _Job(w, Task(1, "x", 1, "x"), print, (), {})
+    ref = weakref.ref(w)
+    del w
+    assert ref() is None and job._worker() is None
