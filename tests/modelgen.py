@@ -491,3 +491,81 @@ def saturates_at_byte_scale(out_dir) -> Path:
     rng = np.random.default_rng(5)
     return _dense_classifier(Path(out_dir) / "saturates_at_byte_scale", rng.standard_normal((16, 8)) * 0.4,
                              np.zeros(8), rng.standard_normal((8, 4)) * 1.5, np.zeros(4), hidden="tanh")
+
+
+# --- re-export: models whose signature needs fixing (issue 17) -------------------------------------------------
+
+
+def two_functions(out_dir) -> Path:
+    """A tf.Module saved with two tf.functions and NO signatures (TF Serving cannot serve it): `predict`
+    x [None, 3] float32 -> {"y": x @ w}, and `scaled` (features [None, 3], factor scalar) -> (x @ w * factor, sum)."""
+    import numpy as np
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(np.array([[0.5], [-1.0], [2.0]], np.float32), name="w")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+        def predict(self, x):
+            return {"y": tf.matmul(x, self.w)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32), tf.TensorSpec([], tf.float32)])
+        def scaled(self, features, factor):
+            return tf.matmul(features, self.w) * factor, tf.reduce_sum(features)
+
+    model = Model()
+    path = Path(out_dir) / "two_functions"
+    tf.saved_model.save(model, str(path))
+    return path
+
+
+def float64_model(out_dir, sensitive: bool = False) -> Path:
+    """x [None, 4] float64 -> y [None, 2] float64 (a float64 export clients must send float64 to). With `sensitive`,
+    y = (x - 1) * 1e9 @ w: float32 rounding of an input near 1 changes the answer (a cast that is not harmless)."""
+    import numpy as np
+    import tensorflow as tf
+
+    w = np.random.default_rng(6).standard_normal((4, 2))
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(w, dtype=tf.float64)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float64, name="x")])
+        def serve(self, x):
+            if sensitive:
+                return {"y": tf.matmul((x - 1.0) * 1e9, self.w)}
+            return {"y": tf.tanh(tf.matmul(x, self.w))}
+
+    model = Model()
+    path = Path(out_dir) / ("float64_sensitive" if sensitive else "float64")
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def grayscale_cnn(out_dir, size: int = 28, classes: int = 10) -> Path:
+    """A grayscale CNN trained-style for 0..1 floats: image [None, size, size, 1] float32 -> softmax "probabilities";
+    the export clients send 0..255 bytes to (the "forgot to divide by 255" model)."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(7)
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.k = tf.Variable(rng.standard_normal((3, 3, 1, 8)).astype(np.float32))
+            self.w = tf.Variable(rng.standard_normal((8, classes)).astype(np.float32) * 2)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, size, size, 1], tf.float32, name="image")])
+        def serve(self, image):
+            h = tf.nn.relu(tf.nn.conv2d(image - 0.5, self.k, 1, "SAME"))
+            return {"probabilities": tf.nn.softmax(tf.matmul(tf.reduce_mean(h, axis=[1, 2]), self.w))}
+
+    model = Model()
+    path = Path(out_dir) / f"grayscale_cnn_{size}"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path

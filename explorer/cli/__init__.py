@@ -14,6 +14,7 @@ COMMANDS = {
     "check": "probe a model or server for identical outputs and name the likely cause",
     "compare": "send the same request to two models, versions or servers and compare outputs and signatures",
     "scan": "list the ops of a model that would touch files or run Python, and where they run, without running it",
+    "reexport": "write a model again with a corrected signature (batch, dtype, scaling, keys) and prove it equal",
 }
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2

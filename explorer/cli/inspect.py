@@ -11,6 +11,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
     parser.add_argument("--tag-set", help="comma-separated tags, e.g. serve,gpu (default: serve)")
     parser.add_argument("--all", action="store_true", help="also list internal entries such as __saved_model_init_op")
+    parser.add_argument("--functions", action="store_true",
+                        help="also list the tf.functions the model's object graph holds (TF2 exports), with their "
+                             "inputs and outputs: the ones a signature can be made from")
     parser.add_argument("--json", action="store_true", help="print the stable JSON schema instead of a tree")
     from explorer.cli.status import add_endpoint_arguments  # rest:// and grpc:// targets: timeout, headers, TLS
 
@@ -37,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_tree(info, show_internal=args.all))
+        sys.stdout.write(render_tree(info, show_internal=args.all, show_functions=args.functions))
         if report.findings:
             sys.stdout.write("\n" + "\n".join(warning_lines(report)) + "\n")
     return 0
 
 
-def render_tree(info, show_internal: bool = False) -> str:
+def render_tree(info, show_internal: bool = False, show_functions: bool = False) -> str:
     """The text tree: a header of facts, then each signature with aligned inputs and outputs."""
     lines = [info.path]
     if info.versions:
@@ -67,7 +70,62 @@ def render_tree(info, show_internal: bool = False) -> str:
     for reason in info.skipped_versions.items():
         lines.append(f"  skipped version folder {reason[0]}/: {reason[1]}")
     lines.append("")
-    return "\n".join(lines + render_signatures(info.signatures, show_internal)) + "\n"
+    signature_lines = render_signatures(info.signatures, show_internal)
+    if not info.user_signatures:  # right under "(no signatures ...)": what could become one
+        at = next((i + 1 for i, line in enumerate(signature_lines) if line.startswith("  (no signatures")), 0)
+        signature_lines[at:at] = render_candidates(info)
+    lines += signature_lines
+    if show_functions:
+        lines += render_functions(info, show_internal)
+    return "\n".join(lines) + "\n"
+
+
+def render_candidates(info) -> list[str]:
+    """For a model without signatures: which saved functions could become one, and the command that does it."""
+    from explorer.core.functions import signature_candidates
+
+    if info.meta_graph.functions_problem:
+        return [f"  ({info.meta_graph.functions_problem})"]
+    candidates = signature_candidates(info.functions)
+    if not candidates:
+        if info.functions:
+            return ["  none of its saved functions can become a signature as it is (--functions lists them)"]
+        return []
+    names = ", ".join(f.name for f in candidates)
+    return [f"  functions that could become a signature: {names}",
+            f"  fix: signature-explorer reexport {_quote(info.path)} NEW_FOLDER --from-function {candidates[0].name}"]
+
+
+def render_functions(info, show_internal: bool = False) -> list[str]:
+    """The saved tf.functions with aligned inputs and outputs (what `--functions` adds to the tree)."""
+    lines = [""]
+    if info.meta_graph.functions_problem:
+        return lines + [f"functions: {info.meta_graph.functions_problem}"]
+    shown = [f for f in info.functions if show_internal or not f.internal]
+    hidden = len(info.functions) - len(shown)
+    if not info.functions:
+        if not info.meta_graph.has_object_graph:
+            return lines + ["functions: none (a TF1 export has no object graph; its signatures are all it has)"]
+        return lines + ["functions: none saved in the object graph"]
+    lines.append(f"functions ({len(shown)}" + (f", {hidden} internal hidden; --all shows them" if hidden else "") + ")")
+    for f in shown:
+        tail = "" if f.servable else f"  [cannot be a signature: {f.problem}]"
+        lines.append(f"{f.name}  (function {f.concrete_name}){tail}")
+        if f.fixed:
+            lines.append("  fixed by the trace: " + ", ".join(f"{k}={v}" for k, v in f.fixed.items()))
+        for title, specs in (("inputs", f.inputs), ("outputs", f.outputs)):
+            lines.append(f"  {title}" + ("" if specs else ": none"))
+            rows = [(k, *_dtype_and_shape(s)) for k, s in specs.items()]
+            widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
+            for row in rows:
+                lines.append(("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths))).rstrip())
+    return lines
+
+
+def _quote(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)
 
 
 def render_signatures(signatures: dict, show_internal: bool = False) -> list[str]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import dtypes, wire
 from .errors import ModelReadError
+from .functions import Function, read_functions
 from .signature import Signature, TensorSpec, default_key, user_signatures
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class MetaGraph:
     signatures: dict[str, Signature]
     tensorflow_version: str = ""
     tensorflow_git_version: str = ""
+    functions: tuple[Function, ...] = ()  # the object graph's tf.functions (TF2 exports; () for TF1)
+    functions_problem: str = ""  # why the object graph could not be read ("" when it could, or there is none)
+    has_object_graph: bool = False  # TF2 exports have one; TF1 (SavedModelBuilder) exports do not
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,11 @@ class ModelInfo:
         return self.meta_graph.tensorflow_version
 
     @property
+    def functions(self) -> tuple[Function, ...]:
+        """The chosen tag-set's saved tf.functions (core.functions), signatures' own wrappers left out."""
+        return self.meta_graph.functions
+
+    @property
     def tag_sets(self) -> list[tuple[str, ...]]:
         return [m.tags for m in self.meta_graphs]
 
@@ -114,6 +123,7 @@ class ModelInfo:
             },
             "signatures": {k: s.to_dict() for k, s in self.signatures.items()},
             **({"tflite": self.tflite.to_dict()} if self.tflite is not None else {}),
+            "functions": {f.name: f.to_dict() for f in self.functions},
         }
 
 
@@ -369,8 +379,10 @@ def _number(wire_type: int, value) -> int:
 
 
 def _meta_graph(buf, span) -> MetaGraph:
-    # MetaGraphDef: 1 meta_info_def, 5 signature_def; graph_def (2) and the rest are skipped by length.
+    # MetaGraphDef: 1 meta_info_def, 5 signature_def, 7 object_graph_def; graph_def (2) and the rest are skipped
+    # by length.
     tags, tf_version, git_version, sigs = [], "", "", {}
+    functions, functions_problem, has_object_graph = (), "", False
     for n, w, v, _ in wire.fields(buf, *span):
         if n == 1:
             for n2, w2, v2, _ in wire.fields(buf, *_span(w, v)):
@@ -383,8 +395,16 @@ def _meta_graph(buf, span) -> MetaGraph:
         elif n == 5:
             key, value = _map_entry(buf, _span(w, v))
             sigs[key] = _signature(buf, value, key)
+        elif n == 7:
+            has_object_graph = True
+            try:
+                functions = read_functions(buf, _span(w, v))
+            except (wire.WireError, RecursionError, IndexError, ValueError) as exc:
+                # The signatures are what users came for: an odd object graph must not hide them.
+                functions_problem = f"the object graph (its saved functions) cannot be read: {exc}"
     return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
-                     tensorflow_git_version=git_version)
+                     tensorflow_git_version=git_version, functions=functions, functions_problem=functions_problem,
+                     has_object_graph=has_object_graph)
 
 
 def _map_entry(buf, span) -> tuple[str, tuple[int, int] | None]:
