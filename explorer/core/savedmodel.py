@@ -399,7 +399,7 @@ def _meta_graph(buf, span) -> MetaGraph:
             has_object_graph = True
             try:
                 functions = read_functions(buf, _span(w, v))
-            except (wire.WireError, RecursionError, IndexError, ValueError) as exc:
+            except (wire.WireError, RecursionError, IndexError, ValueError, TypeError, OverflowError) as exc:
                 # The signatures are what users came for: an odd object graph must not hide them.
                 functions_problem = f"the object graph (its saved functions) cannot be read: {exc}"
     return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
