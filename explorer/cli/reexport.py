@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the probes (default 0)")
     parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance of the proof (default 1e-5)")
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance of the proof (default 1e-6)")
+    parser.add_argument("--allow-unsafe-ops", action="store_true",
+                        help="re-export a model even though `scan` finds ops that would touch files or run Python "
+                             "(loading it runs its init code)")
     parser.add_argument("--show-code", action="store_true",
                         help="print the TensorFlow code of this re-export and write nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -68,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         inputs = _user_inputs(info, plan, args)
         result = reexport.reexport(info.path, args.destination, plan, version=info.version, tag_set=args.tag_set,
                                    base_path=args.base_path, inputs=inputs, seed=args.seed, rtol=args.rtol,
-                                   atol=args.atol, progress=_progress(args))
+                                   atol=args.atol, allow_unsafe_ops=args.allow_unsafe_ops,
+                                   progress=_progress(args))
     except ExplorerError as exc:
         if args.json:
             _dump({"error": exc.message, "fix": exc.fix})

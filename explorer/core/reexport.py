@@ -436,16 +436,17 @@ class ReexportResult:
 
 def reexport(source, destination, plan: Plan, *, version: int | None = None, tag_set=None, base_path: bool = False,
              inputs: dict | None = None, seed: int = 0, probes: int = PROBES, rtol: float = 1e-5, atol: float = 1e-6,
-             progress=None, cancelled=None) -> ReexportResult:
+             allow_unsafe_ops=False, progress=None, cancelled=None) -> ReexportResult:
     """Write the re-exported model (staged, then renamed into place) and prove it against the source.
 
     `inputs` are arrays for the source signature's inputs (the user's own); seeded probes are added. Raises
-    ExplorerError when nothing could be written; a written model whose answers differ is a result, not an error."""
+    ExplorerError when nothing could be written; a written model whose answers differ is a result, not an error.
+    `allow_unsafe_ops`: as for LocalRunner (True, or consent keys); a model with dangerous ops is refused without."""
     progress = progress or (lambda fraction, text: None)
     began = time.perf_counter()
     info = read_model(source, version=version, tag_set=tag_set)
     planned = planned_signatures(info, plan)
-    consent_required(info)
+    consent_required(info, allow_unsafe_ops)
     final, new_version = destination_of(destination, base_path)
     if os.path.realpath(final) == os.path.realpath(info.model_dir):
         raise ExplorerError("The destination is the model itself.", fix="Give a new folder or its base path.")
@@ -482,7 +483,8 @@ def reexport(source, destination, plan: Plan, *, version: int | None = None, tag
     if mismatch:
         notes.append(f"TensorFlow wrote {', '.join(mismatch)} differently than planned; see the signature diff.")
     progress(0.6, "proving: running the old and the new model on the same inputs")
-    proof = prove(info, new_info, plan, inputs=inputs, seed=seed, probes=probes, rtol=rtol, atol=atol)
+    proof = prove(info, new_info, plan, inputs=inputs, seed=seed, probes=probes, rtol=rtol, atol=atol,
+                  allow_unsafe_ops=allow_unsafe_ops)
     progress(1.0, "done")
     base = str(final.parent) if new_version is not None else None
     key = edited_key(info, plan)
@@ -493,12 +495,12 @@ def reexport(source, destination, plan: Plan, *, version: int | None = None, tag
                           notes=tuple(notes), seconds=time.perf_counter() - began)
 
 
-def consent_required(info: ModelInfo) -> None:
-    """Loading runs the model's own init code: models with high-severity unsafe-op findings need consent first.
+def consent_required(info: ModelInfo, allow_unsafe_ops=False) -> None:
+    """Loading runs the model's own init code: a model with high-severity scan findings needs the user's consent
+    (core.scan, the same gate as predict); raises UnsafeModelError otherwise."""
+    from .scan import require_consent
 
-    ISSUE 12 HOOK: the unsafe-op scan and its consent check live in issue 12's core module; this is the single call
-    site the re-export goes through, to be wired to it once it lands."""
-    return None
+    require_consent(info, allow_unsafe_ops)
 
 
 def _shape_dtype(sig: Signature):
@@ -799,7 +801,7 @@ def probe_inputs(signature: Signature, source: Source, plan: Plan, seed: int, ba
 
 
 def prove(old: ModelInfo, new: ModelInfo, plan: Plan, *, inputs: dict | None = None, seed: int = 0,
-          probes: int = PROBES, rtol: float = 1e-5, atol: float = 1e-6) -> Proof:
+          probes: int = PROBES, rtol: float = 1e-5, atol: float = 1e-6, allow_unsafe_ops=False) -> Proof:
     """Run the old signature and the new one on the same requests (the user's, then seeded probes) and compare."""
     import numpy as np
 
@@ -826,8 +828,9 @@ def prove(old: ModelInfo, new: ModelInfo, plan: Plan, *, inputs: dict | None = N
         notes.append(f"no seeded probes: {exc}")
     if not requests:
         return Proof(source.key, new_key, error="nothing to run: " + "; ".join(notes), notes=tuple(notes))
-    old_runner = LocalRunner(old.path, version=old.version, tag_set=old.tag_set)
-    new_runner = LocalRunner(new.model_dir)
+    # The new model holds the old one's ops: consent given for the old one (checked before writing) covers both.
+    old_runner = LocalRunner(old.path, version=old.version, tag_set=old.tag_set, allow_unsafe_ops=allow_unsafe_ops)
+    new_runner = LocalRunner(new.model_dir, allow_unsafe_ops=bool(allow_unsafe_ops))
     worst, differing, rows = 0.0, [], 0
     run_function = None if source.function is None else _function_runner(old, source)
     try:

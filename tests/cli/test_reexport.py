@@ -68,3 +68,14 @@ def test_next_version_served_and_diffed_local_vs_server(out, capsys, model_serve
     assert "  input x: shape (32, 5) -> (-1, 5)" in text and "B: rest://" in text and "(version 2)" in text
     rows = np.random.default_rng(0).standard_normal((1, 5)).tolist()
     assert main(["predict", server.target("rest"), "--input", f"x={json.dumps(rows)}"]) == 0  # one row is served
+
+
+def test_a_model_whose_load_writes_files_needs_consent(out, capsys, tmp_path):
+    import unsafe_models
+
+    canary = tmp_path / "canary.txt"
+    src = unsafe_models.tf1_main_op(out / "unsafe", canary)
+    assert main(["reexport", str(src), str(out / "unsafe_new")]) == 2
+    err = capsys.readouterr().err
+    assert "Not loaded:" in err and "--allow-unsafe-ops" in err
+    assert not canary.exists() and not (out / "unsafe_new").exists()  # refused before TensorFlow saw the model
