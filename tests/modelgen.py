@@ -567,5 +567,28 @@ def grayscale_cnn(out_dir, size: int = 28, classes: int = 10) -> Path:
 
     model = Model()
     path = Path(out_dir) / f"grayscale_cnn_{size}"
+
+V2_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+             "uint64", "bool", "string")
+
+
+def v2_dtypes(out_dir, with_bfloat16: bool = False) -> Path:
+    """serving_default takes one [-1, 2] input per KServe V2 datatype (`in_<dtype>`) and returns each unchanged as
+    `out_<dtype>` (strings upper-cased, so the server's answer is not just the request): a datatype round trip."""
+    import tensorflow as tf
+
+    names = list(V2_DTYPES) + (["bfloat16"] if with_bfloat16 else [])
+    specs = [tf.TensorSpec([None, 2], tf.as_dtype(n), name=f"in_{n}") for n in names]
+
+    class Model(tf.Module):
+        @tf.function(input_signature=specs)
+        def serve(self, *args):
+            out = {}
+            for name, value in zip(names, args):
+                out[f"out_{name}"] = tf.strings.upper(value) if name == "string" else tf.identity(value)
+            return out
+
+    model = Model()
+    path = Path(out_dir) / ("v2_dtypes_bf16" if with_bfloat16 else "v2_dtypes")
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path

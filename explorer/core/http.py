@@ -81,12 +81,13 @@ class HttpConnection:
 
     def __init__(self, host: str, port: int, *, tls: bool = False, ca_file: str | None = None, prefix: str = "",
                  timeout: float = DEFAULT_TIMEOUT_S, max_response_mb: float = DEFAULT_MAX_RESPONSE_MB,
-                 port_hint: str = ""):
+                 port_hint: str = "", grpc_hint: tuple[str, str, str] | None = None):
         self.host, self.port, self.tls, self.ca_file = host, port, tls, ca_file
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.timeout = float(timeout)
         self.max_response_bytes = int(max_response_mb * 1024 * 1024)
         self.port_hint = port_hint  # what to say when nothing listens: which port this kind of server uses
+        self.grpc_hint = grpc_hint  # what to say when a gRPC port answers: see describe_network_error
         self._lock = threading.Lock()
         self._conn: http.client.HTTPConnection | None = None
         self._proxy: Proxy | None = None
@@ -137,10 +138,11 @@ class HttpConnection:
         return self._conn
 
     def exchange(self, method: str, path: str, body: bytes | None = None,
-                 headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+                 headers: dict[str, str] | None = None, response_headers: dict | None = None) -> tuple[int, bytes]:
         """One request -> (HTTP status, body), all of it within `timeout` seconds and `max_response_mb`; network
         failures, the deadline and the cap raise ServingError. Retries once on a stale keep-alive connection (the
-        server had closed it), never after the request reached a live server."""
+        server had closed it), never after the request reached a live server. A `response_headers` dict is filled
+        with the answer's headers (names in lower case)."""
         deadline = time.monotonic() + self.timeout
         url = self.base_url + path
         headers = dict(headers or {})
@@ -172,6 +174,8 @@ class HttpConnection:
                         raise socket.timeout("deadline")
                     if (response.getheader("Connection") or "").lower() == "close":
                         self._drop()
+                    if response_headers is not None:
+                        response_headers.update((k.lower(), v) for k, v in response.getheaders())
                     return response.status, data
                 except ServingError:
                     self._drop()
@@ -182,12 +186,14 @@ class HttpConnection:
                         raise self._deadline_error(url) from None
                     if reused and attempt == 0:
                         continue  # a keep-alive connection the server had closed: open a fresh one
-                    raise describe_network_error(exc, self.host, self.port, url, self.port_hint) from None
+                    raise describe_network_error(exc, self.host, self.port, url, self.port_hint,
+                                                 self.grpc_hint) from None
                 except (OSError, http.client.HTTPException, ValueError) as exc:
                     self._drop()
                     if expired.is_set() or time.monotonic() >= deadline:
                         raise self._deadline_error(url) from None
-                    raise describe_network_error(exc, self.host, self.port, url, self.port_hint) from None
+                    raise describe_network_error(exc, self.host, self.port, url, self.port_hint,
+                                                 self.grpc_hint) from None
                 finally:
                     if timer is not None:
                         timer.cancel()
@@ -236,8 +242,10 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-def describe_network_error(exc: Exception, host: str, port: int, url: str, port_hint: str = "") -> ServingError:
-    """A socket/TLS/HTTP failure -> ServingError in plain words (the raw exception under details)."""
+def describe_network_error(exc: Exception, host: str, port: int, url: str, port_hint: str = "",
+                           grpc_hint: tuple[str, str, str] | None = None) -> ServingError:
+    """A socket/TLS/HTTP failure -> ServingError in plain words (the raw exception under details). grpc_hint is
+    (the server's gRPC port, its REST port, the gRPC scheme) for a gRPC port answering; TF Serving's by default."""
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return ServingError(f"The server at {where} presented a certificate that cannot be trusted: "
@@ -261,10 +269,11 @@ def describe_network_error(exc: Exception, host: str, port: int, url: str, port_
                             details=repr(exc))
     if isinstance(exc, http.client.BadStatusLine) and not str(exc).isprintable():
         # An HTTP/2 SETTINGS frame where an HTTP status line should be: the most common port mix-up.
-        return ServingError(f"{where} answered in binary, not HTTP: that is a gRPC port (TF Serving's gRPC port "
-                            "is 8500 by default), not the REST port.", url=url,
-                            fix=f"Use the REST port (--rest_api_port, 8501 by default), or talk gRPC: "
-                                f"grpc://{where}/MODEL.", details=repr(exc))
+        grpc_port, rest_port, scheme = grpc_hint or ("TF Serving's gRPC port is 8500 by default",
+                                                     "--rest_api_port, 8501 by default", "grpc")
+        return ServingError(f"{where} answered in binary, not HTTP: that is a gRPC port ({grpc_port}), not the REST "
+                            "port.", url=url, fix=f"Use the REST port ({rest_port}), or talk gRPC: "
+                                                  f"{scheme}://{where}/MODEL.", details=repr(exc))
     if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
         return ServingError(f"{where} closed the connection without answering.", url=url,
                             fix="The server may have crashed or restarted; try again, and check its logs.",

@@ -287,6 +287,58 @@ RULES: list[Rule] = [
        "server is not overloaded."),
 ]
 
+# KServe V2 servers' own texts: MLServer 1.7 (mlserver/errors.py), KServe 0.16 (kserve/errors.py) and Triton
+# (its core and backends; the texts its QA tests assert). Checked first for V2 targets, after TF Serving's otherwise.
+_V2_NOT_FOUND_FIX = ("Check the model name (and version) against the server's repository: GET /v2/repository/index "
+                     "on Triton and MLServer, the server's log, or `signature-explorer status v2://HOST:PORT/MODEL`; "
+                     "V2 versions are strings such as \"1\".")
+V2_RULES: list[Rule] = [
+    _r("v2_model_not_found", r"Model (?P<model>\S+) with version (?P<version>\S+) not found",
+       "The server (MLServer) has no version '{version}' of model '{model}'.", _V2_NOT_FOUND_FIX),
+    _r("v2_model_not_found", r"Model (?P<model>\S+) (?:with version\s+)?not found",
+       "The server (MLServer) has no model named '{model}'.", _V2_NOT_FOUND_FIX),
+    _r("v2_model_not_ready", r"Model (?P<model>\S+?) (?:with version (?P<version>\S+) )?is not ready yet",
+       "Model '{model}' is on the server (MLServer) but not ready yet: it is still loading, or loading failed.",
+       "Wait and retry; if it stays not ready, read the server's log for the load error."),
+    _r("v2_model_not_found", r"Model with name (?P<model>\S+) does not exist",
+       "The server (KServe) has no model named '{model}'.", _V2_NOT_FOUND_FIX),
+    _r("v2_model_not_ready", r"Models? with names? (?P<model>\S+) (?:is|are) not ready",
+       "Model '{model}' is on the server (KServe) but not ready: its load() has not finished or failed.",
+       "Wait and retry; if it stays not ready, read the server's log for the load error."),
+    _r("v2_model_not_ready", r"Request for unknown model: '(?P<model>[^']+)' has no available versions",
+       "Model '{model}' is in Triton's repository but no version of it is available (still loading, or loading "
+       "failed).", "Read Triton's log or GET /v2/repository/index for the version's state and load error."),
+    _r("v2_model_not_found", r"Request for unknown model: '(?P<model>[^']+)' version (?P<version>\S+) is not found",
+       "Triton has no version {version} of model '{model}'.",
+       "Ask without a version to use the one Triton serves, or check version_policy in the model's config.pbtxt."),
+    _r("v2_model_not_found", r"Request for unknown model: '(?P<model>[^']+)' is not found",
+       "Triton has no model named '{model}' in its repository.", _V2_NOT_FOUND_FIX),
+    _r("v2_unknown_input", r"unexpected inference input '(?P<name>[^']+)'(?: for model '(?P<model>[^']+)')?"
+                           r"(?:, allowed inputs are: (?P<keys>.*))?",
+       "The request names an input '{name}' that the model does not have.",
+       "Rename it to one of the model's inputs (see its metadata: GET /v2/models/MODEL)."),
+    _r("v2_shape", r"unexpected shape for input '(?P<name>[^']+)' for model '(?P<model>[^']+)'\. Expected "
+                   r"(?P<want>\[[^\]]*\]), got (?P<got>\[[^\]]*\])",
+       "Input '{name}' was sent with shape {got}; the model takes {want} (-1 is any size).",
+       "Send the shape the model's metadata declares; Triton models with max_batch_size > 0 want a leading batch "
+       "dimension."),
+    _r("v2_input_count", r"expected (?P<want>\d+) inputs? but got (?P<got>\d+) inputs?",
+       "The request sent {got} input(s) but the model takes {want}.",
+       "Send exactly the model's inputs (see its metadata: GET /v2/models/MODEL)."),
+    _r("v2_datatype", r"(?:unexpected|inconsistent) datatype '?(?:TYPE_)?(?P<got>\w+)'? for (?:inference )?input "
+                      r"'(?P<name>[^']+)', (?:expecting|model expects) '?(?:TYPE_)?(?P<want>\w+)'?",
+       "Input '{name}' was sent as {got}; the model takes {want}.",
+       "Send '{name}' as {want} (cast it before sending)."),
+    _r("v2_datatype_unknown", r"datatype.*?Input should be (?P<allowed>'BOOL'.*)",
+       "The server does not accept one of the request's datatypes (allowed: {allowed}).",
+       "Cast the input to a datatype the server lists (MLServer has no BF16: send FP32, or use another server)."),
+    _r("v2_json_shape", r"(?:shape|data) .*?(?:does not match|mismatch)|cannot reshape array of size (?P<size>\d+) "
+                        r"into shape (?P<shape>\S+)",
+       "The request's data do not fill its shape: the number of values must be the product of the shape.",
+       "Send flat row-major 'data' with exactly as many values as the shape holds."),
+]
+V2_MODEL_KINDS = {"v2_model_not_found", "v2_model_not_ready"}
+
 # When no text rule matches, the status code alone still says something.
 _BY_CODE = {
     "NOT_FOUND": ("The server has no such model, version or endpoint.",
@@ -347,13 +399,21 @@ def server_text(body: str) -> str:
     return body
 
 
-def explain(text: str, status: int | str | None = None) -> Explanation:
-    """Explain one TF Serving error text (REST body, gRPC details or client error); status may name its code."""
+def explain(text: str, status: int | str | None = None, *, protocol: str = "tfserving",
+            model: str = "") -> Explanation:
+    """Explain one server error text (REST body, gRPC details or client error); status may name its code;
+    protocol "v2" reads KServe V2 servers' texts first (MLServer, KServe, Triton)."""
     raw = text if isinstance(text, str) else str(text)
     message = server_text(raw)
     code, body = split_code(message)
     code = code or canonical_code(status)
-    for rule in RULES:
+    rules = V2_RULES + RULES if protocol == "v2" else RULES + V2_RULES
+    if protocol == "v2" and code == "NOT_FOUND" and body.strip() in ("Not Found", ""):
+        # FastAPI's (MLServer, KServe) answer for a path it has no route for: not a model name problem.
+        return Explanation(f"The server has no such endpoint (HTTP 404 'Not Found') for model '{model}'.",
+                           "Check the URL is a KServe V2 server's (MLServer, KServe, Triton) and the model name.",
+                           raw, "v2_no_route", code)
+    for rule in rules:
         match = rule.pattern.search(body)
         if match:
             values = {k: (v if v is not None else "") for k, v in match.groupdict().items()}
@@ -363,6 +423,8 @@ def explain(text: str, status: int | str | None = None) -> Explanation:
                 values["keys"] = _listing(_keys(values["keys"])) if values["keys"] else "see the signature"
             return Explanation(_fill(rule.cause, values), _fill(rule.fix, values), raw, rule.kind, code)
     cause, fix = _BY_CODE.get(code or "", (None, None))
+    if protocol == "v2" and fix:
+        fix = fix.replace("that the endpoint is TF Serving", "that the endpoint is a KServe V2 server")
     body = body.strip()
     if cause:
         return Explanation(f"{cause} The server said: {body}" if body else cause, fix, raw, "code", code)

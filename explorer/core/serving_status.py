@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class VersionStatus:
-    """A served version: state "AVAILABLE", "LOADING", "END"...; error_code "OK" unless loading failed."""
+    """A served version: state "AVAILABLE", "LOADING", "END"...; error_code "OK" unless loading failed. TF Serving's
+    versions are numbers; KServe V2's are strings ("" for a model that names none)."""
 
-    version: int
+    version: int | str
     state: str
     error_code: str = "OK"
     error_message: str = ""

@@ -181,6 +181,16 @@ class GrpcRunner:
         raw = (exc.details() if hasattr(exc, "details") else None) or str(exc)
         exp = serving_errors.explain(raw, code)
         name = getattr(code, "name", None) or exp.code or "UNKNOWN"
+        if name == "UNIMPLEMENTED" and self._channel is not None:
+            # TF Serving implements every call we make: a KServe V2 server may be answering (core/protocol_probe.py).
+            from ..protocol_probe import wrong_protocol_over_grpc
+            from ..targets import parse_target
+
+            found = wrong_protocol_over_grpc(self._channel, self.headers or None, parse_target(self.target),
+                                             expected="grpc")
+            if found is not None:
+                found.code, found.raw = name, raw
+                return found
         error = ServingError(f"{what} failed: {exp.cause}", url=self.target,
                              status=code.value[0] if code is not None else None, fix=exp.fix,
                              details=f"gRPC status {name}: {raw}")

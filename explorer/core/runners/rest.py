@@ -23,6 +23,8 @@ from .base import Progress, no_progress
 DEFAULT_TIMEOUT_S = http.DEFAULT_TIMEOUT_S
 _PORT_HINT = "Start TF Serving, or check the host and the REST port (--rest_api_port, 8501 by default; 8500 is gRPC)."
 WIRE_TEXT_LIMIT = 64 * 1024  # request/response bodies larger than this are summarised in Prediction.wire
+# TF Serving's own "no such model/version" answers: a 404 with one of these is not a protocol mix-up.
+_MODEL_KINDS = {"servable_not_found", "no_versions", "version_not_found", "version_label"}
 
 
 class RestRunner:
@@ -114,6 +116,15 @@ class RestRunner:
         error.code = code
         error.raw = raw  # the server's own words
         error.explanation = exp
+        if status in (404, 405) and getattr(exp, "kind", None) not in _MODEL_KINDS:
+            # Not TF Serving's "no such model": ask whether a KServe V2 server is answering (core/protocol_probe.py).
+            from ..protocol_probe import wrong_protocol_over_rest
+            from ..targets import parse_target
+
+            found = wrong_protocol_over_rest(self.http, self.headers, parse_target(self.target), expected="rest")
+            if found is not None:
+                found.status, found.code, found.raw = status, code, raw
+                return found
         return error
 
     # --- the API ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Which protocol a server really speaks, asked when a request got "no such path" or "method not found".
+
+A rest:// or grpc:// (TF Serving) target that reaches a KServe V2 server, or a v2:// / v2+grpc:// target that reaches
+TF Serving, fails with a 404 or UNIMPLEMENTED that reads like a wrong model name. One cheap probe of the other protocol
+(GET /v2 or ServerMetadata; GET /v1/models/M or GetModelStatus) turns it into "this is a KServe V2 server (MLServer
+1.7.1); use v2://...". Probes never raise: when they learn nothing the original error stands.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .errors import ServingError
+
+PROBE_TIMEOUT_S = 3.0
+
+
+def _v2_error(target, server, protocol: str) -> ServingError:
+    kind = "v2+grpc" if protocol == "grpc" else "v2"
+    suggested = replace(target, kind=kind, label=None,
+                        version=None if target.version is None else str(target.version)).url()
+    return ServingError(f"This is a KServe V2 server ({server.title}), not TF Serving: it does not speak TF "
+                        f"Serving's {'gRPC' if protocol == 'grpc' else 'REST'} API.", url=target.url(),
+                        fix=f"Use {suggested}", details=f"{server.name} {server.version} "
+                                                       f"extensions: {', '.join(server.extensions)}")
+
+
+def _tfserving_error(target, protocol: str) -> ServingError:
+    kind = "grpc" if protocol == "grpc" else "rest"
+    version = target.version
+    version = int(version) if isinstance(version, str) and version.isdigit() else None
+    suggested = replace(target, kind=kind, version=version, prefix="" if kind == "grpc" else target.prefix).url()
+    return ServingError(f"This is TF Serving, not a KServe V2 server: it does not speak the V2 "
+                        f"{'gRPC' if protocol == 'grpc' else 'REST'} API.", url=target.url(), fix=f"Use {suggested}")
+
+
+def wrong_protocol_over_rest(connection, headers: dict, target, expected: str) -> ServingError | None:
+    """After a 404 on `expected` ("rest" = TF Serving or "v2"): the other protocol's error if the server speaks it."""
+    from . import v2protocol
+
+    try:
+        if expected == "v2":
+            status, body = connection.exchange("GET", f"/v1/models/{_quoted(target.model)}", None, headers)
+            text = body.decode("utf-8", "replace")
+            if status == 200 and '"model_version_status"' in text or \
+                    status == 404 and ("Servable not found" in text or "Could not find any versions" in text):
+                return _tfserving_error(target, "rest")
+            return None
+        status, body = connection.exchange("GET", "/v2", None, headers)
+        if status != 200:
+            return None
+        server = v2protocol.decode_server_metadata(body)
+        return _v2_error(target, server, "rest") if server.name or server.extensions else None
+    except ServingError:
+        return None
+
+
+def wrong_protocol_over_grpc(channel, metadata, target, expected: str) -> ServingError | None:
+    """After UNIMPLEMENTED on `expected` ("grpc" = TF Serving or "v2"): the other protocol's error if spoken."""
+    try:
+        import grpc
+    except ImportError:
+        return None
+    try:
+        if expected == "v2":
+            from .runners.grpc import apis
+
+            api = apis()
+            request = api.status.GetModelStatusRequest()
+            request.model_spec.name = target.model
+            call = channel.unary_unary("/tensorflow.serving.ModelService/GetModelStatus",
+                                       request_serializer=type(request).SerializeToString,
+                                       response_deserializer=api.status.GetModelStatusResponse.FromString)
+            try:
+                call(request, timeout=PROBE_TIMEOUT_S, metadata=metadata)
+            except grpc.RpcError as exc:
+                if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                    return None
+                if exc.code() != grpc.StatusCode.NOT_FOUND:
+                    return None
+            return _tfserving_error(target, "grpc")
+        from .runners.v2grpc import protos
+
+        pb = protos().service
+        call = channel.unary_unary("/inference.GRPCInferenceService/ServerMetadata",
+                                   request_serializer=pb.ServerMetadataRequest.SerializeToString,
+                                   response_deserializer=pb.ServerMetadataResponse.FromString)
+        response = call(pb.ServerMetadataRequest(), timeout=PROBE_TIMEOUT_S, metadata=metadata)
+        from .v2protocol import ServerInfo
+
+        return _v2_error(target, ServerInfo(response.name, response.version, tuple(response.extensions)), "grpc")
+    except grpc.RpcError:
+        return None
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
+def _quoted(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
