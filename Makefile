@@ -7,9 +7,18 @@ STAMP  := $(VENV)/.installed
 # System libraries Qt's xcb plugin needs for a real window (tests run offscreen and need none of them).
 QT_SYSTEM_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0
 
-.PHONY: install run test bench demo-model qt-system-libs screenshots clean package package-test
+.PHONY: install kserve-venv run test bench demo-model qt-system-libs screenshots clean package package-test
 
 install: $(STAMP)
+
+# KServe's ModelServer (a real V2 server for tests) cannot share TensorFlow's venv: kserve pins protobuf < 6.
+KSERVE_VENV := .venv-kserve
+kserve-venv: $(KSERVE_VENV)/.installed
+
+$(KSERVE_VENV)/.installed: tests/servers/kserve-requirements.txt
+	$(PYTHON) -m venv $(KSERVE_VENV)
+	$(KSERVE_VENV)/bin/python -m pip install --quiet -r tests/servers/kserve-requirements.txt
+	touch $@
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +32,7 @@ $(STAMP): pyproject.toml
 run: install qt-system-libs
 	$(PY) -m explorer.ui.app resources/demo_model
 
-test: install
+test: install kserve-venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: install

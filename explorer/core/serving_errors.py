@@ -329,6 +329,13 @@ V2_RULES: list[Rule] = [
                       r"'(?P<name>[^']+)', (?:expecting|model expects) '?(?:TYPE_)?(?P<want>\w+)'?",
        "Input '{name}' was sent as {got}; the model takes {want}.",
        "Send '{name}' as {want} (cast it before sending)."),
+    _r("v2_json_datatype", r"Sending (?P<datatype>\w+) data via JSON is not supported",
+       "The server (KServe) cannot read {datatype} tensors from JSON.",
+       "Send them in the binary tensor data extension (binary on; the default with KServe) or over gRPC "
+       "(v2+grpc://)."),
+    _r("v2_datatype_unknown", r"invalid datatype (?P<datatype>\S+) in the input",
+       "The server (KServe) does not know one of the request's datatypes (it has no BF16, for one).",
+       "Cast that input to a datatype the server supports (FP32 for BF16), or use Triton for BF16."),
     _r("v2_datatype_unknown", r"datatype.*?Input should be (?P<allowed>'BOOL'.*)",
        "The server does not accept one of the request's datatypes (allowed: {allowed}).",
        "Cast the input to a datatype the server lists (MLServer has no BF16: send FP32, or use another server)."),
@@ -405,6 +412,10 @@ def explain(text: str, status: int | str | None = None, *, protocol: str = "tfse
     protocol "v2" reads KServe V2 servers' texts first (MLServer, KServe, Triton)."""
     raw = text if isinstance(text, str) else str(text)
     message = server_text(raw)
+    if protocol == "v2" and message.lstrip().startswith("{"):
+        from .v2protocol import error_text  # FastAPI's {"detail": ...} as well as {"error": ...}
+
+        message = error_text(message.encode("utf-8", "replace")) or message
     code, body = split_code(message)
     code = code or canonical_code(status)
     rules = V2_RULES + RULES if protocol == "v2" else RULES + V2_RULES

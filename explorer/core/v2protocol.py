@@ -46,8 +46,9 @@ class ServerInfo:
 
     @property
     def binary_data(self) -> bool:
-        """Whether the server says it reads and writes the binary tensor data extension."""
-        return BINARY_EXTENSION in self.extensions
+        """Whether the server reads and writes the binary tensor data extension: Triton lists it among its
+        extensions; KServe (0.16) implements it without listing it; MLServer (1.7) does neither."""
+        return BINARY_EXTENSION in self.extensions or self.name.lower() == "kserve"
 
     def to_dict(self) -> dict:
         return {"name": self.name, "version": self.version, "extensions": list(self.extensions)}

@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
             y = (0.5 * x + 2).astype(np.float32)
             out = InferOutput(name="y", shape=list(y.shape), datatype="FP32")
             out.set_data_from_numpy(y, binary_data=payload.use_binary_outputs)
-            return InferResponse(payload.id, self.name, [out], use_binary_outputs=payload.use_binary_outputs)
+            return InferResponse(payload.id or "", self.name, [out], use_binary_outputs=payload.use_binary_outputs)
 
     class Echo(Model):
         def load(self) -> bool:
@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
                 out = InferOutput(name=f"{item.name}_out", shape=list(value.shape), datatype=item.datatype)
                 out.set_data_from_numpy(value, binary_data=payload.use_binary_outputs)
                 outputs.append(out)
-            return InferResponse(payload.id, self.name, outputs, use_binary_outputs=payload.use_binary_outputs)
+            return InferResponse(payload.id or "", self.name, outputs, use_binary_outputs=payload.use_binary_outputs)
 
     models = [HalfPlusTwo("half_plus_two"), Echo("echo")]
     for model in models:

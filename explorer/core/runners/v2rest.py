@@ -101,7 +101,7 @@ class V2RestRunner:
         error = ServingError(f"{what} failed: {exp.cause}", url=url, status=status, fix=exp.fix,
                              details=f"HTTP {status}: {raw}")
         error.code, error.raw, error.explanation = exp.code, raw, exp
-        if status in (404, 405) and exp.kind not in serving_errors.V2_MODEL_KINDS:
+        if (status in (404, 405) or exp.kind == "malformed_url") and exp.kind not in serving_errors.V2_MODEL_KINDS:
             from ..protocol_probe import wrong_protocol_over_rest
 
             found = wrong_protocol_over_rest(self.http, self.headers, self._target, expected="v2")
