@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     parser.add_argument("--allow-unsafe-ops", action="store_true",
                         help="load a model folder even though `scan` finds ops that would touch files or run Python")
+    from explorer.cli.predict import add_input_limit_argument
+    from explorer.cli.status import add_endpoint_arguments  # rest:// and grpc:// targets: timeout, headers, TLS
+
+    add_input_limit_argument(parser)
+    add_endpoint_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,11 +69,14 @@ def _check(args: argparse.Namespace):
 
     from functools import partial
 
-    from explorer.cli.predict import refuse_unsafe
+    from explorer.cli.predict import apply_input_limit, refuse_unsafe
+    from explorer.cli.status import endpoint_options
 
+    apply_input_limit(args)
     target = parse_target(args.target)
     runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto", version=args.version,
-                         allow_unsafe_ops=args.allow_unsafe_ops)
+                         allow_unsafe_ops=args.allow_unsafe_ops,
+                         **(endpoint_options(args) if target.kind != "folder" else {}))
     try:
         refuse_unsafe(runner)
         current, examples = None, None

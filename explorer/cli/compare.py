@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print JSON: both targets, the signature diff, inputs and per-output statistics")
     parser.add_argument("--allow-unsafe-ops", action="store_true",
                         help="load a model folder even though `scan` finds ops that would touch files or run Python")
+    from explorer.cli.predict import add_input_limit_argument
+    from explorer.cli.status import add_endpoint_arguments  # rest:// and grpc:// targets: timeout, headers, TLS
+
+    add_input_limit_argument(parser)
+    add_endpoint_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,6 +73,10 @@ def _compare(args: argparse.Namespace) -> int:
     from explorer.cli.predict import refuse_unsafe
     from explorer.core.targets import open_runner, parse_target
 
+    from explorer.cli.predict import apply_input_limit
+    from explorer.cli.status import endpoint_options
+
+    apply_input_limit(args)
     if args.rtol < 0 or args.atol < 0:
         raise ExplorerError("Tolerances cannot be negative.", fix="Give --rtol and --atol of 0 or more.")
     sources = tensors.parse_cli_sources(args.input, args.example)
@@ -78,7 +87,8 @@ def _compare(args: argparse.Namespace) -> int:
         for text, version in ((args.target_a, args.version_a), (args.target_b, args.version_b)):
             target = parse_target(text)
             runners.append(open_runner(target, engine=args.engine if target.kind == "folder" else "auto",
-                                       version=version, allow_unsafe_ops=args.allow_unsafe_ops))
+                                       version=version, allow_unsafe_ops=args.allow_unsafe_ops,
+                                       **(endpoint_options(args) if target.kind != "folder" else {})))
             refuse_unsafe(runners[-1])
         runner_a, runner_b = runners
         sigs_a, sigs_b = runner_a.signatures(), runner_b.signatures()

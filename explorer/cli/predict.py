@@ -30,6 +30,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also print the raw integers of quantised .tflite outputs (--json always has them)")
     parser.add_argument("--allow-unsafe-ops", action="store_true",
                         help="load a model folder even though `scan` finds ops that would touch files or run Python")
+    parser.add_argument("--full", action="store_true",
+                        help="print every value of large outputs (default: a summary with shape and statistics; "
+                             "--json is always complete)")
+    add_input_limit_argument(parser)
+    from explorer.cli.status import add_endpoint_arguments  # rest:// and grpc:// targets: timeout, headers, TLS
+
+    add_endpoint_arguments(parser)
+
+
+def add_input_limit_argument(parser: argparse.ArgumentParser) -> None:
+    """--max-input-mb: the largest input built (default: 1/64 of available memory, see core/limits.py)."""
+    parser.add_argument("--max-input-mb", type=float, metavar="MB",
+                        help="refuse inputs larger than this (default: 1/64 of available memory, at least 64 MB)")
+
+
+def apply_input_limit(args: argparse.Namespace) -> None:
+    from explorer.core import limits
+    from explorer.core.errors import ExplorerError
+
+    mb = getattr(args, "max_input_mb", None)
+    if mb is not None:
+        if not mb > 0:
+            raise ExplorerError(f"--max-input-mb {mb:g} is not a positive size.", fix="Give a size in MB, e.g. 512.")
+        limits.set_max_input_mb(mb)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,10 +77,15 @@ def _predict(args: argparse.Namespace) -> int:
     from explorer.core.request import Request
     from explorer.core.targets import open_runner, parse_target
 
+    from explorer.cli.status import endpoint_options
+
+    apply_input_limit(args)
     sources = tensors.parse_cli_sources(args.input, args.example)
 
     target = parse_target(args.path)
     options = {"tag_set": args.tag_set} if target.kind == "folder" and args.tag_set else {}
+    if target.kind != "folder":
+        options = endpoint_options(args)
     runner = open_runner(target, engine=args.engine if target.kind == "folder" else "auto",
                          version=args.version, allow_unsafe_ops=args.allow_unsafe_ops, **options)
     try:
@@ -106,7 +135,7 @@ def _predict(args: argparse.Namespace) -> int:
         # A warning reads the same whether the run then succeeds or fails: the line an error-stopped run prints.
         for p in warnings:
             print(problem_line(p), file=sys.stderr)
-        sys.stdout.write(render(prediction, notes, raw=args.raw))
+        sys.stdout.write(render(prediction, notes, raw=args.raw, full=args.full))
     return 0
 
 
@@ -117,8 +146,12 @@ def refuse_unsafe(runner) -> None:
         check()
 
 
-def render(prediction, notes: list[str], raw: bool = False) -> str:
-    """Outputs as text: a header, each output's dtype, shape and values (long ones summarised), timings, notes."""
+SUMMARY_THRESHOLD = 64  # outputs with more values than this print as a summary unless --full
+
+
+def render(prediction, notes: list[str], raw: bool = False, full: bool = False) -> str:
+    """Outputs as text: a header, each output's dtype, shape and values -- large ones as numpy's summary (first and
+    last rows) plus min/max/mean/std, or every value with full=True -- then timings and notes."""
     import numpy as np
 
     from explorer.core.request import output_dict
@@ -127,13 +160,15 @@ def render(prediction, notes: list[str], raw: bool = False) -> str:
     lines = [f"{prediction.signature} · {prediction.engine} · {where}"]
     for key, array in prediction.outputs.items():
         array = np.asarray(array)
-        out = output_dict(array)
-        shape = "(" + ", ".join(map(str, out["shape"])) + ("," if len(out["shape"]) == 1 else "") + ")"
-        lines.append(f"{key}  {_short_dtype(out['dtype'])}  {shape}")
-        if array.size <= 64:
-            values = json.dumps(out["values"], ensure_ascii=False)
+        shape = "(" + ", ".join(map(str, array.shape)) + ("," if array.ndim == 1 else "") + ")"
+        lines.append(f"{key}  {_short_dtype(_dtype_name(array))}  {shape}")
+        if array.size <= SUMMARY_THRESHOLD:
+            values = json.dumps(output_dict(array)["values"], ensure_ascii=False)
+        elif full:
+            values = np.array2string(array, threshold=array.size + 1, max_line_width=110)
         else:  # numpy's summary keeps the first and last rows: a terminal is not a table viewer
-            values = np.array2string(array, threshold=64, edgeitems=3, max_line_width=110)
+            values = np.array2string(array, threshold=SUMMARY_THRESHOLD, edgeitems=3, max_line_width=110)
+            values += "\n" + _statistics(array)
         lines.extend("  " + line for line in values.splitlines())
         if raw and key in prediction.raw_outputs:
             ints = np.asarray(prediction.raw_outputs[key])
@@ -147,6 +182,32 @@ def render(prediction, notes: list[str], raw: bool = False) -> str:
     lines.append(" · ".join(spent))
     lines.extend(f"note: {n}" for n in notes)
     return "\n".join(lines) + "\n"
+
+
+def _dtype_name(array) -> str:
+    from explorer.core import dtypes
+
+    try:
+        return dtypes.from_numpy(array.dtype).name
+    except KeyError:
+        return str(array.dtype)
+
+
+def _statistics(array) -> str:
+    """'100,000,000 values · min 0 · max 1 · mean 0.5 · std 0.29 (--full prints them all)' for numeric arrays."""
+    import numpy as np
+
+    parts = [f"{array.size:,} values"]
+    if array.dtype.kind in "biuf" and array.size:
+        values = array.astype(np.float64, copy=False) if array.dtype.kind == "b" else array
+        finite = np.isfinite(values) if values.dtype.kind == "f" else None
+        if finite is not None and not finite.all():
+            parts.append(f"{int(values.size - finite.sum()):,} NaN/inf")
+            values = values[finite]
+        if values.size:
+            parts += [f"min {values.min():.6g}", f"max {values.max():.6g}", f"mean {values.mean(dtype=np.float64):.6g}",
+                      f"std {values.std(dtype=np.float64):.6g}"]
+    return " · ".join(parts) + " (--full prints them all)"
 
 
 def _short_dtype(name: str) -> str:

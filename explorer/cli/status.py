@@ -8,13 +8,17 @@ ENDPOINT_SCHEMES = ("rest://", "grpc://", "http://", "https://")
 
 
 def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
-    """Connection options shared by commands that talk to a server (status, inspect)."""
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (default 30)")
+    """Connection options shared by commands that talk to a server (status, inspect, predict, check, compare)."""
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds for each request to the server, all of it: connecting, sending and the whole "
+                             "answer (default 30)")
     parser.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
                         help="extra HTTP header / gRPC metadata, e.g. 'Authorization: Bearer TOKEN' (repeatable; "
                              "never saved)")
     parser.add_argument("--ca-file", help="PEM file of the CA that signed the server's certificate (implies TLS)")
     parser.add_argument("--tls", action="store_true", help="use https / TLS gRPC with the system's CAs")
+    parser.add_argument("--max-response-mb", type=float, metavar="MB",
+                        help="refuse answers larger than this (default 1024; gRPC: its message limit)")
 
 
 def endpoint_options(args: argparse.Namespace) -> dict:
@@ -28,7 +32,14 @@ def endpoint_options(args: argparse.Namespace) -> dict:
             raise ExplorerError(f"--header {item!r} is not 'NAME: VALUE'.", fix="e.g. --header 'Authorization: "
                                                                                 "Bearer TOKEN'")
         headers[name.strip()] = value.strip()
+    if not args.timeout > 0:
+        raise ExplorerError(f"--timeout {args.timeout:g} is not a positive number of seconds.", fix="e.g. --timeout 5")
     options = {"timeout": args.timeout}
+    if getattr(args, "max_response_mb", None) is not None:
+        if not args.max_response_mb > 0:
+            raise ExplorerError(f"--max-response-mb {args.max_response_mb:g} is not a positive size.",
+                                fix="e.g. --max-response-mb 256")
+        options["max_response_mb"] = args.max_response_mb
     if headers:
         options["headers"] = headers
     if args.ca_file:

@@ -205,6 +205,8 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
         return V2GrpcRunner(target, **options)
     from .runners.grpc import GrpcRunner
 
+    if "max_response_mb" in options:  # gRPC's own cap on a message is the response-size cap
+        options["max_message_mb"] = options.pop("max_response_mb")
     return GrpcRunner(target, **options)
 
 

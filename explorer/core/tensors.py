@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from . import dtypes, examples as example_codec
+from . import dtypes, examples as example_codec, limits
 from .errors import InputProblem
 from .signature import Signature, TensorSpec, shape_text
 
@@ -38,7 +38,8 @@ _MODE_WORDS = {"L": "grayscale", "RGB": "RGB", "RGBA": "RGBA", "P": "palette", "
                "1": "black-and-white", "CMYK": "CMYK", "I;16": "16-bit grayscale", "I": "32-bit grayscale",
                "F": "float grayscale"}
 DEFAULT_SEED = 0
-MAX_FILL_ELEMENTS = 2**28  # 1 GiB of float32: a typo in a shape must not exhaust memory
+# How large an input may be is core/limits.py's to say (a share of available memory, or the user's setting); every
+# builder below estimates the size first and asks it before allocating anything.
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,11 @@ def _shape_for(spec: TensorSpec, source: Source, batch: int | None, dims: dict[i
         if isinstance(shape, str):
             shape = parse_params(f"shape={shape}", spec.key)["shape"]
         shape = [int(d) for d in shape]
+        bad = [d for d in shape if d < -1]
+        if bad:
+            raise InputProblem(spec.key, f"{spec.key}: shape={'x'.join(map(str, shape))} has a negative length "
+                                         f"({bad[0]}); -1 means 'the batch size', other lengths must be 0 or more.",
+                               fix="Give lengths of 0 or more, e.g. shape=5x1.")
         if any(d < 0 for d in shape):
             filler = TensorSpec(spec.key, spec.dtype, tuple(shape))
             return concrete_shape(filler, batch, dims)
@@ -491,7 +497,7 @@ def _numbers_to(dt: dtypes.DType, values, key: str) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = arr.astype(target)
     if arr.size and dt.is_float:
-        overflow = np.isinf(out.astype(np.float64)) & np.isfinite(arr)
+        overflow = np.isinf(out) & np.isfinite(arr)  # isinf reads float16/32 as they are: no float64 copy
         if overflow.any():
             raise InputProblem(key, f"{key} takes {dt.short}; {arr[overflow][0]:g} is too large for it (becomes inf).",
                                fix="Scale the values down, or use a model input of a wider type.")
@@ -506,10 +512,9 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     dt = _dtype_of(spec)
     shape = _shape_for(spec, source, batch, dims)
     p = source.params
-    n = int(np.prod(shape)) if shape else 1
-    if n > MAX_FILL_ELEMENTS:
-        raise InputProblem(key, f"{key}: shape {shape_text(shape)} has {n:,} values, more than this tool fills "
-                                f"({MAX_FILL_ELEMENTS:,}).", fix="Use a smaller batch or shape.")
+    n = math.prod(shape)  # Python ints: np.prod wraps around past 2^63 (a "negative dimensions" error followed)
+    itemsize = len(str(p.get("value", ""))) + 64 if dt.is_string else (dt.np.itemsize if dt.numpy else 8)
+    limits.check_input_size(key, n * itemsize, f"the {name} fill of shape {shape_text(shape)} ({n:,} values)")
     said = f"{key}: {name}"
     if dt.is_string:
         if name not in ("zeros", "constant"):
@@ -520,6 +525,9 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
         return Built(array, (f"{said} {value!r}, shape {shape_text(shape)}.",))
     if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128") and name in ("uniform", "normal"):
         raise InputProblem(key, f"{key}: random fills of {dt.short} are not supported.", fix="Use zeros, ones or a constant.")
+    if name in ("zeros", "ones") and dt.numpy and not dt.is_string:  # straight into the dtype: no float64 copy
+        array = (np.zeros if name == "zeros" else np.ones)(shape, dtype=dt.np)
+        return Built(array, (f"{said}, shape {shape_text(shape)}, {dt.short}.",))
     try:
         values, detail = _fill_values(name, dt, n, p)
     except (TypeError, ValueError) as exc:
@@ -630,13 +638,16 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
                            fix="Check the path; it must name a file, not a folder.")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        array = _cached("npy", path, (), lambda: _load_npy(key, path))
-        return Built(array.copy(), (f"{key}: {path.name} holds {array.dtype} {shape_text(array.shape)}.",))
+        array = _cached("npy", path, (), lambda: _load_npy(key, path))  # memory-mapped: the copy below is the only one
+        limits.check_input_size(key, array.nbytes, f"{path.name} ({array.dtype} {shape_text(array.shape)})")
+        return Built(np.array(array), (f"{key}: {path.name} holds {array.dtype} {shape_text(array.shape)}.",))
     if suffix == ".npz":
         return _from_npz(spec, source, path)
     if suffix in IMAGE_SUFFIXES:
         return _from_image(spec, source, [path], batch, loose)
     if suffix == ".json":
+        # Parsed JSON numbers are Python objects: ~4 bytes of memory per byte of text, measured with json.loads.
+        limits.check_input_size(key, path.stat().st_size * 4, f"reading {path.name} ({_size_of(path)} of JSON)")
         text = _cached("text", path, (), lambda: _read_text(key, path))
         try:
             value = json.loads(text)
@@ -648,26 +659,62 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
         built = _from_value(spec, value, batch, dims, loose, origin=path.name)
         return Built(built.array, (f"{key}: read {path.name} as JSON, {shape_text(built.array.shape)}.",) + built.notes)
     if suffix in TABLE_SUFFIXES:
-        text = _cached("text", path, (), lambda: _read_text(key, path))
         delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
+        if not _dtype_of(spec).is_string:  # numbers: streamed by numpy's C reader from the file, no text copy
+            return _from_table_file(spec, path, delimiter, batch, dims)
+        limits.check_input_size(key, path.stat().st_size * 4, f"reading {path.name} ({_size_of(path)}) as strings")
+        text = _cached("text", path, (), lambda: _read_text(key, path))
         return _from_text(spec, text, source.params, batch, dims, origin=path.name, delimiter=delimiter, table=suffix != ".txt")
     raise InputProblem(key, f"{key}: {path.name} has a file type this tool does not read ({suffix or 'no suffix'}).",
                        fix="Use .npy, .npz, .csv, .tsv, .txt, .json or an image (.png, .jpg, ...).")
 
 
+def _size_of(path: Path) -> str:
+    return limits.mb_text(path.stat().st_size)
+
+
 def _load_npy(key: str, path: Path) -> np.ndarray:
+    """A .npy file memory-mapped (read-only), after its header says it is one; never unpickled."""
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    if magic != b"\x93NUMPY":
+        raise InputProblem(key, f"{key}: {path.name} is not a .npy file (it does not start with numpy's "
+                                "\\x93NUMPY header).", fix="Write it with numpy.save, or give the file its real suffix.")
     try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise _numpy_file_problem(key, path, exc, ".npy", "numpy.save",
-                                  "Save a numeric or fixed-width string array: np.save(path, np.asarray(values, dtype=...)).") from exc
+        array = np.load(path, allow_pickle=False, mmap_mode="r")
+    except ValueError as exc:
+        pickled_fix = "Save a numeric or fixed-width string array: np.save(path, np.asarray(values, dtype=...))."
+        if "memory-mapped" not in str(exc) and "mmap" not in str(exc):
+            raise _numpy_file_problem(key, path, exc, ".npy", "numpy.save", pickled_fix) from exc
+        try:  # object arrays cannot be mapped: np.load then refuses them as pickled, which they are
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as again:
+            raise _numpy_file_problem(key, path, again, ".npy", "numpy.save", pickled_fix) from again
+    except (OSError, EOFError) as exc:
+        raise _numpy_file_problem(key, path, exc, ".npy", "numpy.save", "") from exc
+    return array
 
 
 def _npz_arrays(key: str, path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz, after its members' declared sizes passed the input limit; members that are not
+    .npy arrays are named, not returned as bytes."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputProblem(key, f"{key}: {path.name} is not a valid .npz file (not a zip archive: {exc}).",
+                           fix="Write it with numpy.savez.") from None
+    limits.check_input_size(key, sum(i.file_size for i in infos), f"{path.name} ({len(infos)} arrays)")
+    strays = [i.filename for i in infos if not i.filename.endswith(".npy")]
+    if strays:
+        raise InputProblem(key, f"{key}: {path.name} holds {strays[0]!r}, which is not a numpy array (.npy) member.",
+                           fix="Write the file with numpy.savez, which stores every array as NAME.npy.")
     try:
         with np.load(path, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
-    except (ValueError, OSError, EOFError) as exc:
+    except (ValueError, OSError, EOFError, KeyError, NotImplementedError) as exc:
         raise _numpy_file_problem(key, path, exc, ".npz", "numpy.savez",
                                   "Save numeric or fixed-width string arrays with numpy.savez.") from exc
 
@@ -782,6 +829,45 @@ def _from_text(spec: TensorSpec, text: str, params: dict, batch, dims, *, origin
     return Built(built.array, tuple(notes) + built.notes)
 
 
+def _from_table_file(spec: TensorSpec, path: Path, delimiter: str | None, batch, dims) -> Built:
+    """A numeric CSV/TSV/text table read by numpy's C reader straight from the file (one float64 array, no text
+    copy), after its size was estimated from the file's length and its first rows."""
+    key = spec.key
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    sample = head.decode("utf-8-sig", "replace").splitlines()
+    if len(head) == size or len(sample) < 2:
+        sample_lines = sample
+    else:
+        sample_lines = sample[:-1]  # the last sampled line may be cut in two
+    cells = sum(len(line.split(delimiter)) for line in sample_lines if line.strip())
+    sampled = sum(len(line) + 1 for line in sample_lines) or 1
+    values = max(cells, 1) * size / sampled
+    limits.check_input_size(key, int(values * 8), f"{path.name} ({limits.mb_text(size)}, about {values:,.0f} "
+                                                  "numbers as float64)")
+    lines = [line for line in sample if line.strip()]
+    if not lines:
+        raise InputProblem(key, f"{key}: {path.name} has no values.", fix="Give at least one number.")
+    notes: list[str] = []
+    skip = 0
+    try:
+        _numeric_table(lines[:1], delimiter)
+    except ValueError:
+        skip = 1
+        notes.append(f"{key}: skipped the header row of {path.name}: {lines[0][:60]!r}.")
+    try:
+        table = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=np.float64, skiprows=skip, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputProblem(key, f"{key}: {path.name} is not a table of numbers ({exc}).",
+                           fix="Give one row per line, values separated by commas (or spaces in .txt).") from None
+    if table.size == 0:
+        raise InputProblem(key, f"{key}: {path.name} has no values.", fix="Give at least one number.")
+    array = _numbers_to(_dtype_of(spec), table, key)
+    built = _fit_rank(spec, array, path.name, batch=batch, dims=dims)
+    return Built(built.array, tuple(notes) + built.notes)
+
+
 def _numeric_table(lines: list[str], delimiter: str | None) -> np.ndarray:
     if not lines:
         raise ValueError("no rows")
@@ -879,6 +965,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
     if c not in (None, -1) and mode is None:
         raise InputProblem(key, f"{key} wants {c} channels; images have 1 (grayscale), 3 (RGB) or 4 (RGBA).",
                            fix="Load the pixels from .npy instead.")
+    _check_image_sizes(key, paths, h, w, c, dt)
     loaded = [_cached("image", p, (h, w, mode), lambda p=p: _load_image(key, p, h, w, mode)) for p in paths]
     sizes = {px.shape for px, _ in loaded}
     if len(sizes) > 1:
@@ -918,6 +1005,26 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
         notes.append(f"{key}: added a batch axis: {shape_text(array.shape)}"
                      + (f" (the image repeated {n} times)." if n > 1 else "."))
     return Built(np.ascontiguousarray(array), tuple(notes))
+
+
+def _check_image_sizes(key: str, paths: list[Path], h: int, w: int, c, dt: dtypes.DType) -> None:
+    """Estimate the pixels from each image's header (no decoding) and refuse a batch over the input limit."""
+    from PIL import Image
+
+    total = 0
+    itemsize = dt.np.itemsize if dt.numpy and not dt.is_string else 1
+    for path in paths:
+        try:
+            with Image.open(path) as im:  # reads the header only
+                ow, oh, bands = im.size[0], im.size[1], len(im.getbands())
+        except Exception:  # noqa: BLE001 - _load_image says what is wrong with the file
+            continue
+        th, tw = (h if h and h > 0 else oh), (w if w and w > 0 else ow)
+        channels = c if isinstance(c, int) and c > 0 else max(bands, 1)
+        # decoded at full size (uint8, 4 bands at most) before any resize, then the tensor itself
+        total += ow * oh * 4 + th * tw * channels * itemsize
+    what = f"{len(paths)} images" if len(paths) > 1 else paths[0].name if paths else "the image"
+    limits.check_input_size(key, total, f"{what} as pixels")
 
 
 def _load_image(key: str, path: Path, h: int, w: int, mode: str):
