@@ -442,8 +442,8 @@ def flex_source(out_dir) -> Path:
 
 def tflite_set(out_dir) -> dict[str, Path]:
     """tflite_source converted by the product's own converter (explorer.core.convert: tf.lite.TFLiteConverter) to
-    "float", "dynamic" and "int8" .tflite files, plus "flex" (flex_source with SELECT_TF_OPS); with the SavedModels
-    as "source" and "flex_source"."""
+    "float", "dynamic" and "int8" .tflite files, plus "flex" (flex_source with SELECT_TF_OPS) and "offset_int8" (a
+    quantisation that loses the whole signal); with the SavedModels as "source", "flex_source", "offset_source"."""
     from explorer.core.convert import convert_to_tflite
 
     out = Path(out_dir) / "tflite_set"
@@ -453,6 +453,9 @@ def tflite_set(out_dir) -> dict[str, Path]:
                                               representative=200).tflite)
     models["flex"] = Path(convert_to_tflite(models["flex_source"], "none", out=out / "flex.tflite",
                                             select_tf_ops=True).tflite)
+    models["offset_source"] = offset_source(out)
+    models["offset_int8"] = Path(convert_to_tflite(models["offset_source"], "int8", out=out / "offset_int8.tflite",
+                                                   representative=50).tflite)
     return models
 
 
@@ -590,5 +593,22 @@ def v2_dtypes(out_dir, with_bfloat16: bool = False) -> Path:
 
     model = Model()
     path = Path(out_dir) / ("v2_dtypes_bf16" if with_bfloat16 else "v2_dtypes")
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def offset_source(out_dir) -> Path:
+    """A SavedModel whose output is a large offset plus a small signal: y = 100 + 0.05 * tanh(sum(x)), which varies
+    by up to 0.1 (far beyond `check`'s 1e-4 threshold). Full-int8 quantisation spends its 256 steps on [0, ~100]
+    (the range must hold 0): one step is ~0.39, so every input gives the same y."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": 100.0 + 0.05 * tf.tanh(tf.reduce_sum(x, axis=1, keepdims=True))}
+
+    model = Model()
+    path = Path(out_dir) / "offset_source"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path

@@ -15,6 +15,7 @@ COMMANDS = {
     "compare": "send the same request to two models, versions or servers and compare outputs and signatures",
     "scan": "list the ops of a model that would touch files or run Python, and where they run, without running it",
     "reexport": "write a model again with a corrected signature (batch, dtype, scaling, keys) and prove it equal",
+    "convert-compare": "convert a SavedModel to .tflite (float, dynamic range or int8) and show how far it drifts",
 }
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"explorer.cli.{name}")
+        module = importlib.import_module(f"explorer.cli.{name.replace('-', '_')}")
         module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         build_parser().print_help()
         return EXIT_ERROR
-    module = importlib.import_module(f"explorer.cli.{args.command}")
+    module = importlib.import_module(f"explorer.cli.{args.command.replace('-', '_')}")
     try:
         return module.run(args)
     except ServingError as exc:

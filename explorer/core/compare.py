@@ -57,7 +57,9 @@ def compare_signatures(a: dict[str, Signature], b: dict[str, Signature],
             continue
         changes = []
         if sa.method_name != sb.method_name:
-            changes.append(Change("method", "method_name", sa.method_name, sb.method_name))
+            # A TFLite SignatureDef records no method (TF Serving serves it as predict): not a break.
+            changes.append(Change("method", "method_name", sa.method_name, sb.method_name,
+                                  severity="info" if not sa.method_name or not sb.method_name else "error"))
         changes += _tensor_changes("input", sa.inputs, sb.inputs)
         changes += _tensor_changes("output", sa.outputs, sb.outputs)
         out.append(SignatureDiff(key, "changed" if changes else "same", tuple(changes)))
@@ -72,13 +74,20 @@ def _tensor_changes(kind: str, a: dict[str, TensorSpec], b: dict[str, TensorSpec
         if ta is None or tb is None:
             changes.append(Change(where, "missing", "present" if ta else "", "present" if tb else ""))
             continue
-        if ta.dtype != tb.dtype:
+        if (ta.quantization is None) != (tb.quantization is None) and ta.dt == tb.dt:
+            # One side quantised (a TFLite conversion): both take and give the same real values, the runner converts.
+            changes.append(Change(where, "quantized", _storage_text(ta), _storage_text(tb), severity="info"))
+        elif ta.dtype != tb.dtype:
             changes.append(Change(where, "dtype", ta.dt.short, tb.dt.short))
         if ta.shape != tb.shape:
             changes.append(Change(where, "shape", ta.shape_text(), tb.shape_text()))
         if ta.name != tb.name:
             changes.append(Change(where, "name", ta.name, tb.name, severity="info"))
     return changes
+
+
+def _storage_text(spec: TensorSpec) -> str:
+    return spec.quantization.text() if spec.quantization is not None else spec.storage_dt.short
 
 
 # --- predictions --------------------------------------------------------------------------------------------------

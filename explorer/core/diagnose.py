@@ -35,7 +35,8 @@ class Cause:
     """A likely cause behind the verdict: an id for machines, a title, what we saw, and what to do."""
 
     cause: str  # "collapsed_model", "ignored_input", "preprocessing_mismatch", "stale_version", "pinned_version",
-    #             "other_model", "caching", "stateful", "nan_outputs", "no_inputs", "constant_prediction"
+    #             "other_model", "caching", "stateful", "nan_outputs", "no_inputs", "constant_prediction",
+    #             "quantization"
     title: str
     evidence: str
     fix: str
@@ -664,6 +665,7 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
         stats = analyse_outputs(run.values, groups, input_keys, run.repeat, run.base_in_batch)
     verdict, causes = verdict_for(stats, input_keys if sig.inputs else (), run.values, groups,
                                   getattr(runner, "engine", "local"), run.row_mismatch, input_scale(current))
+    causes = _quantization_causes(sig, stats) + causes
     compared = None
     if compare_local:
         compared, more = _compare_local(runner, sig, probe_list, plan, run, compare_local, stats, progress,
@@ -676,6 +678,25 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
     return Diagnosis(key, getattr(runner, "target", ""), getattr(runner, "engine", ""), verdict, stats,
                      tuple(causes), tuple(probe_list), run.values, plan.mode, run.calls, timing,
                      tuple(notes) + run.notes, tuple(sig.inputs), compared)
+
+
+def _quantization_causes(sig: Signature, stats: dict[str, OutputStats]) -> list[Cause]:
+    """A quantised (TFLite int8) output that does not move, or sits pinned: its scale, not the model, is to blame."""
+    out = []
+    for key, spec in sig.outputs.items():
+        s, q = stats.get(key), spec.quantization
+        if s is None or q is None or not s.numeric or not (s.identical or s.saturated >= 0.2):
+            continue
+        what = "gives the same value for every probe" if s.identical else f"is pinned for {s.saturated:.0%} of probes"
+        out.append(Cause(
+            "quantization", f"int8 quantisation of output {key}",
+            f"{key} is stored as {q.text()}: one step is {q.scale[0]:.3g}, and it {what}. Variation smaller than "
+            "a step, or values beyond the calibrated range, are lost in the integers.",
+            "Convert again with a representative dataset like the real inputs (convert-compare --representative N), "
+            "keep this output in float (inference_output_type=tf.float32), or use 16x8 quantisation; compare with "
+            "the SavedModel (convert-compare) to see the drift.",
+            "error" if s.identical else "warning"))
+    return out
 
 
 def _with_repeat(stats: OutputStats, difference: float) -> OutputStats:
