@@ -190,7 +190,9 @@ def render(report: dict, sig_diff, diff, verdict=None) -> str:
     elif sig_diff.status in ("only_a", "only_b"):
         lines.append(f"signature {key}: only in {'A' if sig_diff.status == 'only_a' else 'B'}")
     else:
-        lines.append(f"signature {key}: differs" + (" (breaking)" if sig_diff.breaking else " (tensor names only)"))
+        names_only = all(c.what == "name" for c in sig_diff.changes)
+        lines.append(f"signature {key}: differs" + (" (breaking)" if sig_diff.breaking else
+                                                     " (tensor names only)" if names_only else " (not breaking)"))
         lines.extend(f"  {c.text()}" for c in sig_diff.changes)
     for name, info in report.get("inputs", {}).items():
         shape = "(" + ", ".join(map(str, info["shape"])) + ("," if len(info["shape"]) == 1 else "") + ")"

@@ -135,7 +135,7 @@ def common_request_problem(signature_a: Signature, signature_b: Signature) -> st
         return "the inputs differ (" + "; ".join(parts) + ")"
     for key in sorted(a):
         sa, sb = a[key], b[key]
-        if sa.dtype != sb.dtype:
+        if sa.dt != sb.dt:  # the values a user gives: a quantised TFLite input takes float32 like its SavedModel
             return f"input {key} is {sa.dt.short} in A and {sb.dt.short} in B"
         if sa.shape is not None and sb.shape is not None and (
                 len(sa.shape) != len(sb.shape) or any(x >= 0 and y >= 0 and x != y for x, y in zip(sa.shape, sb.shape))):
