@@ -24,6 +24,9 @@ SCHEMA_VERSION = 1
 SUFFIX = ".sigx"
 
 
+ONE_TIME_COSTS = ("load", "import_tensorflow")  # timing_ms keys a run pays once per model or process
+
+
 @dataclass(eq=False)
 class RunRecord:
     """One run as it happened: where, which signature, what went in and came out, how long it took."""
@@ -39,6 +42,21 @@ class RunRecord:
     error: str = ""  # a failed run keeps its inputs and the message
     started_at: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def batch(self) -> int | None:
+        """Rows the request carried: the leading dimension of its first non-scalar input (None for scalars only)."""
+        for array in self.inputs.values():
+            shape = np.shape(array)
+            if shape:
+                return int(shape[0])
+        return None
+
+    @property
+    def run_ms(self) -> float | None:
+        """The run's own time: loading the model and TensorFlow's one-time import left out."""
+        spent = [v for k, v in self.timing_ms.items() if k not in ONE_TIME_COSTS]
+        return sum(spent) if spent else None
 
     @classmethod
     def from_prediction(cls, prediction, inputs: dict[str, np.ndarray]) -> "RunRecord":

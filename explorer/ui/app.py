@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     from .main_window import MainWindow  # after QApplication: widgets need it
 
     window = MainWindow()
+    window.sessions.launch_path = args.path  # a restore offer must be about the model asked for
     uninstall = install_exception_hooks(window)
     if args.screenshot:
         _prepare_screenshot(window, args)

@@ -124,6 +124,7 @@ class RunPanel(QtWidgets.QWidget):
         self._run_task: Task | None = None
         self._load_task: Task | None = None
         self._load_pending = False
+        self._banner: tuple[str, dict] | None = None  # ("inputs" | "run", the sources it was about) while shown
 
         self.form = TensorForm(worker=self.worker)
         self.outputs = OutputView()
@@ -184,6 +185,7 @@ class RunPanel(QtWidgets.QWidget):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self)
             shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.run)
+        self.form.problems_changed.connect(self._on_form_problems_changed)
         self.history.entry_activated.connect(self._on_history_entry_activated)
         self.history.restore_requested.connect(self._on_history_restore_requested)
         self._set_engines("folder")
@@ -203,7 +205,7 @@ class RunPanel(QtWidgets.QWidget):
         """Run against a folder or a TF Serving endpoint (kind "rest"/"grpc"); the runner is replaced."""
         self._close_runner()
         self.outputs.clear()
-        self.message.clear()
+        self._clear_banner()
         if target is None:
             self.spec = None
             self.form.set_signature(None)
@@ -237,7 +239,7 @@ class RunPanel(QtWidgets.QWidget):
         """Show a signature's inputs; what was typed for the previous one is kept for when it comes back."""
         if getattr(signature, "key", None) != getattr(self._signature, "key", None):
             # Another signature's "Not run: ..." and outputs read as if they were this one's.
-            self.message.clear()
+            self._clear_banner()
             self.outputs.clear()
         self._signature = signature
         self.form.set_signature(signature, self.spec.key() if self.spec else "")
@@ -276,7 +278,7 @@ class RunPanel(QtWidgets.QWidget):
             return self.run_handler()
         if self.spec is None or self._signature is None or self.is_running():
             return None
-        self.message.clear()
+        self._clear_banner()
         runner = self.runner if self._load_task is None or self._load_task.finished else None
         self._run_started = time.time()
         self._run_sources = self.form.sources()
@@ -334,9 +336,10 @@ class RunPanel(QtWidgets.QWidget):
         self.status.setText(text)
 
     def _idle(self, text: str) -> None:
-        if self.is_running() or (self._load_task is not None and not self._load_task.finished):
+        if self.is_running():
             return
-        self.progress.hide()
+        if self._load_task is None or self._load_task.finished:
+            self.progress.hide()  # a load still going keeps its progress bar; the text says what just happened
         self.status.setText(text)
 
     def _update_actions(self) -> None:
@@ -394,8 +397,7 @@ class RunPanel(QtWidgets.QWidget):
         entry = self.history.add(record, self._run_sources, self._run_batch, prediction)
         self.history.select(entry)
         # The run's own time: loading (and TensorFlow's import, once per process) are shown with the outputs.
-        total = sum(v for k, v in prediction.timing_ms.items() if k not in ("load", "import_tensorflow"))
-        self._idle(f"{prediction.signature} ran in {total:.1f} ms ({prediction.engine}).")
+        self._idle(f"{prediction.signature} ran in {record.run_ms or 0.0:.1f} ms ({prediction.engine}).")
         self._update_actions()
         self.prediction_done.emit(prediction)
 
@@ -413,6 +415,8 @@ class RunPanel(QtWidgets.QWidget):
             mine = [Problem("run", key, str(error), error.fix)]
             self.form.rows[key].show_problems(mine + self.form.rows[key].problems, [])
         self.message.show_error(error)
+        tied = problems is not None or getattr(error, "key", None) in self.form.rows
+        self._banner = ("inputs" if problems is not None else "run", dict(self._run_sources)) if tied else None
         prepared = getattr(error, "prepared", None)
         if self.spec is not None and self._signature is not None:
             record = RunRecord(self.spec.target, getattr(runner, "engine", self.engine()), self._signature.key,
@@ -422,6 +426,26 @@ class RunPanel(QtWidgets.QWidget):
         self._idle("Not run: fix the marked inputs." if problems is not None else "The run failed.")
         self._update_actions()
         self.run_failed.emit(error)
+
+    def _clear_banner(self) -> None:
+        self._banner = None
+        self.message.clear()
+
+    def _on_form_problems_changed(self, problems: list) -> None:
+        """Keep a "Not run: ..." banner true to the inputs as they are now, not as they were at Run."""
+        if self._banner is None or self.is_running():
+            return
+        kind, sources = self._banner
+        errors = [p for p in problems if p.severity == "error"]
+        if kind == "inputs" and errors:
+            self.message.show_error(InputsNotReady(errors))
+            self._idle("Not run: fix the marked inputs.")
+        elif kind == "inputs":
+            self._clear_banner()
+            self._idle("The inputs are fixed: Run again.")
+        elif self.form.sources() != sources:  # a failed run's message was about inputs that are gone
+            self._clear_banner()
+            self._idle("The inputs changed since the failed run.")
 
     def _on_history_entry_activated(self, entry: HistoryEntry) -> None:
         if entry.prediction is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.autosaves import LEGACY_NAME, AutosaveSlot, same_target
 from explorer.core.errors import ExplorerError, SessionFileError
 from explorer.core.request import Prediction
 from explorer.core.tensors import Source
@@ -21,8 +22,7 @@ from .widgets.compare_view import CompareView, spec_from_text
 from .workers import Task, Worker
 
 COMPARE = "Compare"
-AUTOSAVE_NAME = "autosave" + SUFFIX
-PREVIOUS_NAME = "autosave-previous" + SUFFIX  # the last session's autosave, moved aside at start: never overwritten
+AUTOSAVE_NAME = LEGACY_NAME  # the shared file of earlier versions; each instance now has its own (core/autosaves.py)
 FILTER = f"Signature Explorer workspace (*{SUFFIX})"
 # Runner options that may be written to a workspace file; headers can hold tokens and never are.
 _SAVED_OPTIONS = {"tag_set", "timeout", "tls", "ca_file", "format", "max_message_mb"}
@@ -68,6 +68,8 @@ class SessionActions(QtCore.QObject):
         self.worker = Worker(self)
         self.path: Path | None = None  # the workspace file saved to or opened last
         self.restore_box: QtWidgets.QMessageBox | None = None
+        self.slot = AutosaveSlot(window.settings.directory)  # this window's own autosave, locked while it runs
+        self.launch_path: str | None = None  # the model the app was started on: a restore must be about it
         self.replay_dialog: ReplayDialog | None = None
         self._pending_signature: str | None = None
 
@@ -237,7 +239,8 @@ class SessionActions(QtCore.QObject):
                                   on_done=lambda task, ws: self._on_loaded(Path(path), ws), on_failed=self._on_failed)
 
     def autosave_path(self) -> Path:
-        return Path(self.window.settings.directory) / AUTOSAVE_NAME
+        """This window's autosave: another running window has its own and never touches this one."""
+        return self.slot.path
 
     def autosave(self) -> Task | None:
         """Write the session to the config dir's autosave file on the worker (after every run)."""
@@ -261,19 +264,25 @@ class SessionActions(QtCore.QObject):
             return None  # quitting: nowhere left to say it; the previous autosave is still intact
 
     def offer_restore(self) -> QtWidgets.QMessageBox | None:
-        """If the last session left an autosave, move it aside and ask (without blocking) whether to restore it."""
-        current = self.autosave_path()
-        previous = current.with_name(PREVIOUS_NAME)
-        if not current.is_file():
+        """Offer (without blocking) the newest autosave no running window holds, naming what it would restore; a
+        session of another model than the one the app was started on is only mentioned in the status bar."""
+        orphans = self.slot.orphans()
+        if not orphans:
+            return None
+        info = orphans[0]
+        if self.launch_path and info.target and not same_target(self.launch_path, info.target):
+            self.window.statusBar().showMessage(
+                f"An earlier session of another model is kept ({info.describe()}): File ▸ Open Session… {info.path}")
             return None
         try:
-            os.replace(current, previous)  # the new session's autosaves must never overwrite the old one
+            previous = self.slot.claim(info)  # this window's now: no other window offers it too
         except OSError:
-            previous = current
+            previous = info.path
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Restore the last session?",
                                     "<b>Restore the last session?</b>", parent=self.window)
-        box.setInformativeText("Your model, inputs and runs from last time were kept, saved after every run and on "
-                               "quit. Start Fresh leaves them in the file (Show Details…) until the next start.")
+        box.setInformativeText(f"{_html(info.describe())}<br><br>Its model, inputs and runs were saved after every "
+                               "run and on quit. Start Fresh leaves them in the file (Show Details…) until the next "
+                               "start.")
         box.setDetailedText(str(previous))
         grid = box.layout()
         if isinstance(grid, QtWidgets.QGridLayout):  # QMessageBox wraps at a narrow width; give the text room
@@ -410,6 +419,7 @@ class SessionActions(QtCore.QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QtCore.QEvent.Type.Close:
             self.autosave_now()  # on quit: a crash later (or a kill) loses nothing of this session
+            self.slot.close()  # this window is done: its autosave may be offered to the next start
         return False
 
     # --- slots ---------------------------------------------------------------------------------------------------
@@ -430,7 +440,7 @@ class SessionActions(QtCore.QObject):
         self.saved.emit(str(path))
 
     def _on_loaded(self, path: Path, ws: Workspace) -> None:
-        if path.name != PREVIOUS_NAME:
+        if path.parent != self.slot.folder:  # a restored autosave is not where Save should write
             self.path = path
         self.apply(ws)
         self._update_actions()
@@ -549,3 +559,7 @@ def _menu(window, name: str) -> QtWidgets.QMenu | None:
 
 def _empty(ws: Workspace) -> bool:
     return not ws.runs and not ws.current_target and not ws.extra.get("compare", {}).get("targets")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,7 +5,7 @@ import pytest
 from explorer.core.tensors import Source
 from explorer.core.workspace import load_workspace
 from explorer.ui.main_window import MainWindow
-from explorer.ui.session_actions import AUTOSAVE_NAME, COMPARE, PREVIOUS_NAME, spec_dict, spec_of
+from explorer.ui.session_actions import COMPARE, spec_dict, spec_of
 from explorer.ui.run_panel import RunSpec
 from tests.servers.fixtures import *  # noqa: F401,F403  (contract D: the session's shared server pool)
 
@@ -103,7 +103,8 @@ def test_replay_dialog_runs_the_chosen_run(qtbot, window, shared_models):
 def test_autosave_after_run_and_quit_is_offered_back(qtbot, shared_models, _isolated_settings):
     first = make_window(qtbot)
     open_and_run(qtbot, first, shared_models / TWO, 123, "[[4]]", 1)
-    autosave = _isolated_settings / AUTOSAVE_NAME
+    autosave = first.sessions.autosave_path()
+    assert autosave.parent == _isolated_settings / "autosaves"  # its own file, not one shared by every window
     ws = load_workspace(autosave)
     assert len(ws.runs) == 1 and ws.current_target == str(shared_models / TWO)
     settle(first)
@@ -116,13 +117,49 @@ def test_autosave_after_run_and_quit_is_offered_back(qtbot, shared_models, _isol
         qtbot.waitUntil(lambda: second.sessions.restore_box is not None, timeout=TIMEOUT)
         box = second.sessions.restore_box
         assert "Restore the last session?" in box.text() and box.isVisible()
-        assert not autosave.exists() and (_isolated_settings / PREVIOUS_NAME).exists()  # moved aside, kept
+        assert f"{TWO} · serving_default · 1 run" in box.informativeText()  # named: what it would restore
+        assert not autosave.exists() and second.sessions.slot.claimed.exists()  # claimed, kept
         restore = next(b for b in box.buttons() if b.text() == "Restore")
         with qtbot.waitSignal(second.sessions.opened, timeout=TIMEOUT):
             restore.click()
         (entry,) = second.run_panel.history.entries()
         np.testing.assert_allclose(entry.record.outputs["y"], [[4.0]])
         qtbot.waitUntil(lambda: second.model() is not None, timeout=TIMEOUT)
+    finally:
+        settle(second)
+
+
+def test_two_windows_never_offer_or_overwrite_each_others_session(qtbot, shared_models, _isolated_settings):
+    """Issue 13 item 16: a running window's autosave is its own; another window neither writes nor offers it."""
+    first = make_window(qtbot)
+    open_and_run(qtbot, first, shared_models / TWO, 123, "[[4]]", 1)
+    second = make_window(qtbot)
+    try:
+        qtbot.wait(200)  # the restore offer is looked up once the event loop runs
+        assert second.sessions.restore_box is None  # the first window is still running: nothing to restore
+        assert second.sessions.autosave_path() != first.sessions.autosave_path()
+        assert load_workspace(first.sessions.autosave_path()).runs  # untouched
+    finally:
+        settle(first)
+        settle(second)
+
+
+def test_a_session_of_another_model_is_not_offered_on_launch(qtbot, shared_models, _isolated_settings):
+    """Issue 13 item 10: started on model B, the app does not pop up "Restore?" for model A's session."""
+    first = make_window(qtbot)
+    open_and_run(qtbot, first, shared_models / TWO, 123, "[[4]]", 1)
+    settle(first)
+    first.close()
+    from explorer.ui.main_window import MainWindow
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.sessions.launch_path = str(shared_models / "saved_model_half_plus_three")
+    second.show()
+    try:
+        qtbot.wait(200)
+        assert second.sessions.restore_box is None
+        assert "another model" in second.statusBar().currentMessage() and TWO in second.statusBar().currentMessage()
     finally:
         settle(second)
 

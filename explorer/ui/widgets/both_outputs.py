@@ -78,7 +78,7 @@ class BothOutputs(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.outcome: BothOutcome | None = None
-        self.headline = QtWidgets.QLabel("Run on Both (Run tab ▸ Run on) to send the same request to the local "
+        self.headline = QtWidgets.QLabel("Run on Both (Predict tab ▸ Run on) to send the same request to the local "
                                          "model and the server.")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)

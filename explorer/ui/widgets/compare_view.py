@@ -290,11 +290,11 @@ class CompareView(QtWidgets.QWidget):
     def compare(self) -> Task | None:
         """Build the form's inputs once (from request_provider) and send them to every live target."""
         if self.request_provider is None:
-            self._say("Nothing to compare with: open a model and fill in its inputs in the Run tab.", "info")
+            self._say("Nothing to compare with: open a model and fill in its inputs in the Predict tab.", "info")
             return None
         request = self.request_provider()
         if request is None or request[0] is None:
-            self._say("Select a signature and fill in its inputs in the Run tab first.", "info",
+            self._say("Select a signature and fill in its inputs in the Predict tab first.", "info",
                       fix="The same inputs then go to every target here.")
             return None
         if len([c for c in self.columns if c.live]) < 1 or len(self.columns) < 2:
@@ -752,7 +752,25 @@ class CompareView(QtWidgets.QWidget):
         self.compare_button.setEnabled(not running and len(self.columns) >= 2)
         self.compare_button.setText("Comparing…" if running else "Compare")
         self.clear_button.setEnabled(bool(self.columns))
-        self.current_button.setEnabled(self.current_targets_provider is not None)
+        addable = self._open_specs_to_add()
+        self.current_button.setEnabled(bool(addable))
+        self.current_button.setToolTip(
+            "Add " + ", ".join(spec_title(s) for s in addable) if addable else
+            "Everything open in the window is a column already" if self.current_targets_provider else
+            "Open a model or connect to a server first")
+
+    def _open_specs_to_add(self) -> list[RunSpec]:
+        """What the window has open (model, server) that is not a column yet."""
+        try:
+            specs = self.current_targets_provider() if self.current_targets_provider else []
+        except ExplorerError:
+            return []
+        have = {(c.spec.target, c.spec.version) for c in self.columns if c.spec is not None}
+        return [s for s in specs or [] if (s.target, s.version) not in have]
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._update_actions()  # the window may have opened a model since: "Add open" follows it
+        super().showEvent(event)
 
     def _say(self, text: str, level: str, fix: str = "") -> None:
         self.message.show_message(text, level, fix=fix)
@@ -788,8 +806,14 @@ class CompareView(QtWidgets.QWidget):
         if not specs:
             self._say("Open a model or connect to a server first.", "info")
             return []
-        have = {(c.spec.target, c.spec.version) for c in self.columns if c.spec is not None}
-        return [self.add_target(s) for s in specs if (s.target, s.version) not in have]
+        added = [self.add_target(s) for s in self._open_specs_to_add()]
+        if not added:
+            self._say("What the window has open is already here: "
+                      + ", ".join(LETTERS[i] for i, c in enumerate(self.columns) if c.spec is not None and
+                                  (c.spec.target, c.spec.version) in {(s.target, s.version) for s in specs}) + ".",
+                      "info", fix="Open another model or version, or connect to a server, to add it.")
+        self._update_actions()
+        return added
 
     def _on_current_clicked(self) -> None:
         self.add_open_targets()

@@ -151,9 +151,10 @@ class RunHistory(QtWidgets.QWidget):
         model = r.target.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or r.target
         if r.version is not None:
             model += f" v{r.version}"
-        ms = sum(v for k, v in r.timing_ms.items() if k != "load") if r.timing_ms else None
+        ms = r.run_ms
+        batch = r.batch if r.inputs else entry.batch  # the data sent, not the form's Batch box
         return [str(entry.number), when, model, r.signature, r.engine,
-                "" if entry.batch is None else str(entry.batch), "" if ms is None else f"{ms:.1f}",
+                "" if batch is None else str(batch), "" if ms is None else f"{ms:.1f}",
                 entry.summary()]
 
     def _emit_selected(self, signal) -> None:

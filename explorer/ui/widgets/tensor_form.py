@@ -199,8 +199,12 @@ class InputRow(QtWidgets.QFrame):
         self.stack.setFixedHeight(self.editor(mode).sizeHint().height())
 
     def set_mode(self, mode: str) -> None:
-        """Switch editor (what was typed in the other editors is kept)."""
+        """Switch editor; the value shown moves along when the new editor can show it (Grid -> JSON keeps the
+        numbers), else the new editor keeps what was typed in it before."""
+        current = self.editor().source() if self.mode != mode else None
         self._show_mode(mode)
+        if current is not None and self.editor(mode).accepts(current):
+            self.editor(mode).set_source(current)
         self.changed.emit()
 
     def _on_mode_box_changed(self, *_):
