@@ -129,9 +129,12 @@ def _quote(path: str) -> str:
 
 
 def render_signatures(signatures: dict, show_internal: bool = False) -> list[str]:
-    """The signature part of the tree: each signature with aligned inputs and outputs (folders and servers)."""
+    """The signature part of the tree: each signature with aligned inputs and outputs (folders and servers), in the
+    window's order (the default signature first)."""
+    from explorer.core.signature import display_order
+
     lines = []
-    shown = {k: s for k, s in signatures.items() if show_internal or not s.internal}
+    shown = {s.key: s for s in display_order(signatures) if show_internal or not s.internal}
     hidden = [k for k in signatures if k not in shown]
     if not shown:
         lines.append("  (no signatures: TF Serving cannot serve this model)")

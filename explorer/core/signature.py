@@ -143,3 +143,10 @@ def default_key(signatures: dict[str, Signature]) -> str | None:
     if "serving_default" in users:
         return "serving_default"
     return next(iter(users), None)
+
+
+def display_order(signatures: dict[str, Signature], default: str | None = None) -> list[Signature]:
+    """Signatures in the order every view lists them: the default one first (what a request naming none hits),
+    then by key, TensorFlow's internal entries last."""
+    default = default if default is not None else default_key(dict(sorted(signatures.items())))
+    return sorted(signatures.values(), key=lambda s: (s.internal, s.key != default, s.key))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLineEdit, Q
                                QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from explorer.core.savedmodel import ModelInfo
-from explorer.core.signature import Signature, TensorSpec, default_key
+from explorer.core.signature import Signature, TensorSpec, default_key, display_order
 
 NAME, TYPE, SHAPE, TENSOR = range(4)
 HEADERS = ("Name", "Type", "Shape", "Tensor name")
@@ -152,9 +152,7 @@ class SignatureTree(QWidget):
         """Show any signatures (a folder's, or a server's metadata); keeps the selection when it still exists."""
         keep = self.current_node()
         self._default = default if default is not None else default_key(dict(sorted(signatures.items())))
-        # The default first (what most requests hit), then by key; TF's internal entries last.
-        order = sorted(signatures.values(), key=lambda s: (s.internal, s.key != self._default, s.key))
-        self._signatures = {s.key: s for s in order}
+        self._signatures = {s.key: s for s in display_order(signatures, self._default)}
         self.tree.blockSignals(True)
         self.tree.clear()
         for sig in self._signatures.values():
