@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="for a server TARGET: send the same probes to this folder's versions, to name a stale, "
                              "pinned or other version, or a cache")
     parser.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE",
-                        help="your own input, probed around (same forms as predict: KEY=JSON, KEY=@file.npy, "
-                             "KEY=@image.png, ...): tells whether you send raw 0..255 values; repeatable")
+                        help="your own input, probed around (forms listed below): tells whether you send raw "
+                             "0..255 values; repeatable")
     parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
                         help='tf.Example features for a string input, used as the template for probes: '
                              'KEY=\'[{"x": 2.0}]\'')
@@ -111,7 +111,9 @@ def render(d) -> str:
              f"  {d.engine} engine · {len(d.probes)} probes in {d.calls} call{'s' if d.calls != 1 else ''} "
              f"({d.mode}) · {d.timing_ms.get('total', 0) - d.timing_ms.get('load', 0):.0f} ms"
              + (f" after {d.timing_ms['load']:.0f} ms loading" if d.timing_ms.get("load") else ""),
-             "", f"verdict: {_HEAD.get(d.verdict, d.verdict)} — {d.summary}", "", "outputs"]
+             "", f"verdict: {_HEAD.get(d.verdict, d.verdict)} — {d.summary}"]
+    if d.outputs:  # none when every output was left out of the analysis (the notes say why)
+        lines += ["", "outputs"]
     width = max((len(k) for k in d.outputs), default=0)
     for key, s in d.outputs.items():
         if not s.numeric:

@@ -22,8 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target_b", metavar="TARGET_B", help="the other side, in any of the same forms")
     parser.add_argument("--signature", default="", help="signature key (default: A's serving_default, or its only one)")
     parser.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE",
-                        help="as for predict: KEY=JSON, KEY=@file.npy, KEY=@file.npz:name, KEY=@image.png, "
-                             "KEY=fill:normal?seed=3; repeatable")
+                        help="a value for input KEY, in one of the forms listed below; repeatable")
     parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
                         help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
     parser.add_argument("--inputs-file", metavar="F.npz",
@@ -126,11 +125,10 @@ def _compare(args: argparse.Namespace) -> int:
             arrays.setdefault(name, array)
         where = "local" if parse_target(args.target_a).kind == "folder" else "serving"
         problems = validate.check(arrays, signature, target=where)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            first = errors[0]
+        first, more = validate.lead_error(problems)
+        if first is not None:
             raise InputProblem(first.input, f"The inputs do not fit A's signature '{key}': {first.message}"
-                               + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""), fix=first.fix)
+                               + (f" (and {more} more)" if more else ""), fix=first.fix)
         examples = tuple(tensors.cli_examples(sources, signature))
         method = signature.request_method
         request = Request(key, arrays, method=method, examples=examples)

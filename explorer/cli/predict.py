@@ -15,8 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
     parser.add_argument("--signature", default="", help="signature key (default: serving_default, or the only one)")
     parser.add_argument("--input", "-i", action="append", default=[], metavar="KEY=VALUE",
-                        help="KEY=JSON, KEY=@file.npy, KEY=@file.npz:name, KEY=@image.png, KEY=fill:random "
-                             "(fill:zeros|ones|constant?value=V|range|linspace|uniform|normal?seed=S&std=D); repeatable")
+                        help="a value for input KEY, in one of the forms listed below; repeatable")
     parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
                         help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
     parser.add_argument("--batch", type=int, help="batch size for -1 dimensions of fills and broadcasts")
@@ -114,9 +113,10 @@ def _predict(args: argparse.Namespace) -> int:
         if errors:
             if args.json:
                 _dump({"signature": key, "problems": [p.to_dict() for p in problems]})
-            else:
-                for p in problems:
-                    print(problem_line(p), file=sys.stderr)
+            else:  # one line: the error that explains most, and how many more --json would list
+                lead, more = validate.lead_error(problems)
+                print(problem_line(lead) + (f" ({more} more problem{'s' if more > 1 else ''}: --json lists them)"
+                                            if more else ""), file=sys.stderr)
             return 2
 
         examples = tuple(tensors.cli_examples(sources, signature))

@@ -947,7 +947,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
     dt = _dtype_of(spec)
     many = folder is not None
     head = ([f"{key}: {len(paths)} image(s) from {folder.name}/, one row each, sorted by name: "
-             + ", ".join(p.name for p in paths[:4]) + (", ..." if len(paths) > 4 else "") + "."] if many else [])
+             + ", ".join(p.name for p in paths[:4]) + (", ..." if len(paths) > 4 else ".")] if many else [])
     if dt.is_string:
         blobs = [_cached("bytes", p, (), p.read_bytes) for p in paths]
         array = np.empty(len(blobs), dtype=object)
@@ -973,7 +973,13 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
                                 f"signature's shape {spec.shape_text()} does not fix them, so they cannot form one batch.",
                            fix="Resize the images to one size first, or load them one at a time.")
     notes = list(head)
-    for _, image_notes in loaded:
+    described = {n.replace(p.name, "\0", 1) for p, (_, image_notes) in zip(paths, loaded) for n in image_notes[:1]}
+    if many and len(paths) > 1 and len(described) == 1:  # "digit_0.png is 28x28 grayscale." ten times says one thing
+        notes.append(described.pop().replace("\0", f"each of the {len(paths)} images"))
+        loaded_notes = [image_notes[1:] for _, image_notes in loaded]
+    else:
+        loaded_notes = [image_notes for _, image_notes in loaded]
+    for image_notes in loaded_notes:
         notes.extend(n for n in image_notes if n not in notes)
     if len(notes) > 12:
         notes = notes[:11] + [f"{key}: ... and {len(notes) - 11} more notes like these."]

@@ -71,6 +71,13 @@ def check(inputs: dict[str, np.ndarray], signature: Signature, target: str = "lo
     return sorted(problems, key=lambda p: p.severity != "error")
 
 
+def lead_error(problems: list[Problem]) -> tuple[Problem | None, int]:
+    """The error a one-line report names (the first: check() puts a wrong key, which also names the key it was meant
+    for, before the rest) and how many other errors it leaves unsaid."""
+    errors = [p for p in problems if p.severity == "error"]
+    return (errors[0], len(errors) - 1) if errors else (None, 0)
+
+
 def has_errors(problems: list[Problem]) -> bool:
     """True when any problem would stop a run (warnings don't)."""
     return any(p.severity == "error" for p in problems)

@@ -55,13 +55,19 @@ def test_problems_stop_before_running_json(capsys, models):
     assert "outputs" not in data
 
 
-def test_problems_one_line_each(capsys, models):
+def test_problems_make_one_line_that_counts_the_rest(capsys, models):
     code, out, err = predict(capsys, models / "saved_model_half_plus_two_cpu", "--input", "x=[[1,2],[3,4]]",
                              "--input", "w=[1]")
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
-    assert any("(2, 2)" in line for line in lines) and any("'w'" in line for line in lines)
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "'w'" in lines[0]
+    assert lines[0].endswith("(1 more problem: --json lists them)")
+
+
+def test_a_misspelt_key_is_one_line_not_also_a_missing_one(capsys, models):
+    code, _, err = predict(capsys, models / "saved_model_half_plus_two_cpu", "--input", "X=[[1]]")
+    assert code == 2 and err == ("error: 'X' is not an input of signature 'serving_default' (keys are "
+                                 "case-sensitive). Did you mean 'x'? Fix: Rename 'X' to 'x'.\n")
 
 
 def test_examples_for_classify_and_regress(capsys, models):

@@ -407,3 +407,18 @@ def test_unexpected_failures_become_input_problems():
 def test_built_is_plain_data():
     built = build_input(X, Source("literal", text="[[1]]"))
     assert isinstance(built, Built) and isinstance(built.notes, tuple)
+
+
+def test_a_folder_of_alike_images_says_what_they_are_once(tmp_path):
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for i in range(6):
+        Image.fromarray(np.full((28, 28), 40 * i, np.uint8), "L").save(folder / f"digit_{i}.png")
+    notes = build_input(GRAY, Source("file", path=str(folder))).notes
+    assert notes[0].endswith("digit_2.png, digit_3.png, ...")  # the names, then an ellipsis, not "...."
+    assert "image: each of the 6 images is 28x28 grayscale." in notes
+    assert not any("digit_4.png is" in n for n in notes)
+    # Images that differ are still described one by one.
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(folder / "photo.png")
+    mixed = build_input(GRAY, Source("file", path=str(folder))).notes
+    assert any("photo.png is 40x30 RGB" in n for n in mixed) and any("digit_0.png is 28x28" in n for n in mixed)

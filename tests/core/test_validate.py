@@ -8,7 +8,7 @@ from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.tensors import Source, build_inputs
 from explorer.core.validate import (Problem, apply_offer, auto_fix, cast_safety, check, convert_channels,
-                                     has_errors)
+                                     has_errors, lead_error)
 from explorer.core import dtypes
 
 
@@ -91,6 +91,11 @@ def test_two_named_inputs_missing_one_and_a_typo(problems_model, tf):
     assert kinds(problems) == [("unknown_key", "B")]  # the missing 'b' is named there, not said twice
     typo = only(problems, "unknown_key")
     assert "Did you mean 'b'?" in typo.message and "case-sensitive" in typo.message
+
+    lead, more = lead_error(problems)  # the one line a command prints: the typo, nothing more
+    assert lead is typo and more == 0
+    lead, more = lead_error(check({"a": np.ones((2, 4), np.float32), "B": a}, sig))
+    assert lead.kind == "unknown_key" and more == 1  # the wrong shape of 'a' is another mistake: counted
 
     p = only(check({"a": a, "bb_input": a}, sig), "unknown_key")
     assert "Did you mean 'b'?" in p.message  # the one missing key, even when not a close spelling

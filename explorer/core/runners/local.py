@@ -296,7 +296,7 @@ class LocalRunner:
         if wanted == "session" and session_key in _cache:
             return _cache[session_key], 0.0, ()
         if wanted == "auto" and local_key in _tf2_failures and session_key in _cache:
-            return _cache[session_key], 0.0, (self._fallback_note(_tf2_failures[local_key]),)
+            return _cache[session_key], 0.0, (self._fallback_note(),)
 
         if _tf_module is None:
             progress(0.0, "importing TensorFlow")
@@ -323,15 +323,18 @@ class LocalRunner:
             key = self._key(engine)
             loaded = _Loaded(key=key, engine=engine, model=model, load_ms=load_ms)
             _cache[key] = loaded
-            notes = (self._fallback_note(attempts[0][1]),) if attempts else ()
+            notes = (self._fallback_note(),) if attempts else ()
             progress(0.9, "loaded")
             return loaded, load_ms, notes
         raise tf_errors.explain_load(self.info.model_dir, attempts)
 
     @staticmethod
-    def _fallback_note(exc: BaseException) -> str:
-        return (f"TensorFlow 2 (tf.saved_model.load) cannot load this model ({tf_errors._short(tf_errors.tf_message(exc), 160)}); "
-                "it ran with the TF1 session loader instead, the way TF Serving loads models.")
+    def _fallback_note() -> str:
+        # TensorFlow's own reason is left out: on the same model it names whichever op its loader tried first, which
+        # changes between runs (e.g. half_plus_three: "Shape must be rank 1 ..." or "Shapes must be equal rank ...").
+        # The engine 'local' error states it in full.
+        return ("TensorFlow 2 (tf.saved_model.load) cannot load this model; it ran with the TF1 session loader "
+                "instead, the way TF Serving loads models (engine 'local' shows TensorFlow 2's error).")
 
     # --- requests ------------------------------------------------------------------------------------------------
 
