@@ -18,20 +18,95 @@ COMMANDS = {
     "convert-compare": "convert a SavedModel to .tflite (float, dynamic range or int8) and show how far it drifts",
 }
 
+# command -> one example, shown by `signature-explorer --help` and the command's own --help (paths that ship).
+EXAMPLES = {
+    "inspect": "signature-explorer inspect resources/examples/tfserving/saved_model_half_plus_two_cpu",
+    "predict": "signature-explorer predict resources/demo_model -i 'image=@resources/demo_model/samples/digit_3.png"
+               "?normalize=true'",
+    "status": "signature-explorer status rest://localhost:8501/half_plus_two",
+    "check": "signature-explorer check rest://localhost:8501/half_plus_two "
+             "--compare-local resources/examples/tfserving/saved_model_half_plus_two_2_versions",
+    "compare": "signature-explorer compare resources/examples/tfserving/saved_model_half_plus_two_2_versions "
+               "rest://localhost:8501/half_plus_two",
+}
+
+# Every form --input and --example take (core/tensors.py parses them), for the help of each command that takes them.
+INPUT_FORMS = """\
+input values (--input/-i KEY=VALUE, repeatable):
+  x='[[1],[2],[5]]'            a JSON literal in the signature's dtype; a scalar fills the shape
+  x=@batch.npy                 a .npy file (its dtype is kept, so a float64 mistake shows)
+  x=@arrays.npz:name           one array of an .npz file
+  x=@table.csv                 CSV/TSV rows (a header row is skipped); also @lines.txt, @values.json
+  image=@digit.png             an image, resized and converted to the signature's shape
+  image=@digit.png?normalize=true   the same, pixels scaled to 0..1
+  image=@folder/               every image in a folder, a batch row each (sorted by name)
+  x=fill:random                fill:zeros|ones|constant?value=V|range|linspace|uniform|random|normal
+  x='fill:normal?seed=3&std=2' a seeded fill; shape=2x7x100 sets free dimensions (or --batch N)
+  s=text:hello                 a string input, one string per line
+  s=b64:aGk=                   a string input, base64-decoded
+tf.Examples (--example/-e KEY=JSON), for classify/regress and other serialized-example inputs:
+  -e 'inputs=[{"x": 2.0}, {"x": 4.0}]'
+"""
+
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<8}  {help_text}\n            e.g. {EXAMPLES[name]}" if name in EXAMPLES
+                          else f"  {name:<8}  {help_text}" for name, help_text in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="signature-explorer",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="signature-explorer [PATH] | COMMAND ... | --version",
         description="Inspect, run, check and compare TensorFlow SavedModels and TF Serving endpoints. "
-        "Without a command, opens the desktop app (optionally on PATH).",
+        "Without a command, opens the desktop app (on PATH, a SavedModel folder or TF Serving base path, when "
+        "given; --model-version N picks a version).",
+        epilog=f"commands (signature-explorer COMMAND --help says more):\n{commands}\n\n"
+               "the desktop app:\n  signature-explorer resources/demo_model    opens the bundled demo model",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("-V", "--version", action=_VersionAction,
+                        help="print the app's and TensorFlow's versions and exit")
+    # The commands are listed, each with an example, in the epilog; argparse's own list would repeat them.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     for name, help_text in COMMANDS.items():
         module = importlib.import_module(f"explorer.cli.{name.replace('-', '_')}")
-        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+        example = EXAMPLES.get(name, "")
+        command = sub.add_parser(name, prog=f"signature-explorer {name}",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 description=help_text + (f"\n\nexample:\n  {example}" if example else ""))
+        module.add_arguments(command)
+        if any("--input" in action.option_strings for action in command._actions):
+            command.epilog = INPUT_FORMS
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """--version: the app's version and TensorFlow's (read from package metadata, not imported); exits 0."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from explorer.core.versions import version_lines
+
+        parser.exit(0, "\n".join(version_lines()) + "\n")
+
+
+def unknown_command(word: str) -> bool:
+    """True when the first word is neither an option, a command nor an existing path (so not for the app)."""
+    import os
+
+    return not word.startswith("-") and word not in COMMANDS and not os.path.exists(os.path.expanduser(word))
+
+
+def unknown_command_line(word: str) -> str:
+    """The one line a mistyped command gets: what is wrong, the closest command, and the commands."""
+    import difflib
+
+    close = difflib.get_close_matches(word, COMMANDS, n=1) if "/" not in word else []
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return (f"error: '{word}' is neither a command nor an existing path.{hint} Commands: {', '.join(COMMANDS)} "
+            f"(signature-explorer --help shows them; signature-explorer PATH opens a model folder in the app).")
 
 
 def one_line(exc) -> str:
@@ -55,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     if not args.command:
-        build_parser().print_help()
+        build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     module = importlib.import_module(f"explorer.cli.{args.command.replace('-', '_')}")
     try:

@@ -1,6 +1,6 @@
 """The desktop app: `main(argv) -> int` creates the QApplication, shows the MainWindow at once, then opens PATH.
 
-`python -m explorer.ui.app [PATH] [--version N] [--tag-set serve,gpu]`. TensorFlow is not imported here: the window
+`python -m explorer.ui.app [PATH] [--model-version N] [--tag-set serve,gpu]`. TensorFlow is not imported here: the window
 appears in a fraction of a second and models are read without it (explorer.core.savedmodel).
 """
 from __future__ import annotations
@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The app's command line; later options (e.g. --smoke-test for packaging) are added here."""
     parser = argparse.ArgumentParser(prog="signature-explorer", description="Open the Signature Explorer window.")
     parser.add_argument("path", nargs="?", help="SavedModel folder, TF Serving base path, or saved_model.pb")
-    parser.add_argument("--version", type=int, default=None, help="version of a base path (default: the newest)")
+    # --version prints the app's version, as everywhere; a model's version has its own spelling here.
+    parser.add_argument("--model-version", type=int, default=None, metavar="N",
+                        help="version of a TF Serving base path (default: the newest)")
+    parser.add_argument("-V", "--version", action="store_true", help="print the app's and TensorFlow's versions")
     parser.add_argument("--tag-set", default=None, help="comma-separated tags (default: serve)")
     shots = parser.add_argument_group("screenshots (for the README; work offscreen)")
     shots.add_argument("--screenshot", metavar="PNG", help="open PATH, save the window as PNG, and quit")
@@ -66,8 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args, qt_args = build_parser().parse_known_args(argv)  # unknown options (e.g. -platform) are Qt's
+    if args.version:
+        from explorer.core.versions import version_lines
+
+        print("\n".join(version_lines()))
+        return 0
     if args.smoke_test:
-        return smoke_test(args.path or str(DEMO_MODEL), qt_args, version=args.version, tag_set=args.tag_set)
+        return smoke_test(args.path or str(DEMO_MODEL), qt_args, version=args.model_version, tag_set=args.tag_set)
     if _headless() and "-platform" not in qt_args:
         if not args.screenshot:
             # Qt would abort with a page about xcb plugins; say what is wrong in one line instead.
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.path:
         # Open after the window is on screen, so a slow disk never delays the first paint.
-        QTimer.singleShot(0, lambda: window.open_model(args.path, version=args.version, tag_set=args.tag_set))
+        QTimer.singleShot(0, lambda: window.open_model(args.path, version=args.model_version, tag_set=args.tag_set))
     # Ctrl+C in the terminal should quit: Qt's loop otherwise keeps Python's SIGINT handler from running.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:

@@ -268,7 +268,7 @@ SCRIPT = textwrap.dedent("""
 
 def test_command_line_path_opens_after_the_window_shows_without_tensorflow(shared_models):
     path = shared_models / "saved_model_half_plus_two_2_versions"
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(path), "--version", "123"],
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(path), "--model-version", "123"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])

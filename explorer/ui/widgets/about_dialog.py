@@ -10,28 +10,18 @@ import sys
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.versions import distribution_version, tensorflow_installed, tensorflow_loaded
+
 APP_NAME = "Signature Explorer"
 HOMEPAGE_TEXT = "Inspect, run, check and compare TensorFlow SavedModels and TF Serving endpoints."
 
 
-def _distribution_version(*names: str) -> str:
-    from importlib import metadata
-
-    for name in names:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return ""
-
-
 def tensorflow_version() -> str:
     """TensorFlow's version and whether it is loaded in this process; never imports it."""
-    tf = sys.modules.get("tensorflow")
-    loaded = getattr(tf, "__version__", None) if tf is not None else None
+    loaded = tensorflow_loaded()
     if loaded:
         return f"{loaded} (loaded)"
-    installed = _distribution_version("tensorflow", "tensorflow-cpu", "tf-nightly")
+    installed = tensorflow_installed()
     return f"{installed} (installed, not loaded yet)" if installed else "not installed"
 
 
@@ -47,7 +37,7 @@ def versions() -> list[tuple[str, str]]:
     return [
         (APP_NAME, f"{explorer.__version__}{frozen}"),
         ("TensorFlow", tensorflow_version()),
-        ("TF Serving API", _distribution_version("tensorflow-serving-api") or "not installed"),
+        ("TF Serving API", distribution_version("tensorflow-serving-api") or "not installed"),
         ("Qt", QtCore.qVersion()),
         ("PySide6", PySide6.__version__),
         ("pyqtgraph", pyqtgraph.__version__),
