@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtGui import QFontInfo
+from PySide6.QtGui import QFontMetrics
 
 from explorer.core.savedmodel import read_model
 from explorer.ui.widgets.signature_tree import BADGE_ROLE, NAME, SHAPE, TENSOR, TYPE, SignatureTree
@@ -38,7 +38,11 @@ def test_rows_show_key_method_dtype_shape_and_tensor_name(tree, two_versions):
     x = tree.item_for(("serving_default", "inputs", "x"))
     assert [x.text(c) for c in (NAME, TYPE, SHAPE, TENSOR)] == ["x", "float32", "(-1, 1)", "x:0"]
     assert x.toolTip(TYPE) == "DT_FLOAT"
-    assert QFontInfo(x.font(TENSOR)).fixedPitch()  # tensor names in monospace
+    # Tensor names in monospace, as the user sees it: every character as wide as any other. (Not
+    # QFontInfo.fixedPitch(): fontconfig's monospace may be Noto Sans Mono, which Qt does not report as fixed-pitch.)
+    mono, proportional = QFontMetrics(x.font(TENSOR)), QFontMetrics(x.font(NAME))
+    assert mono.horizontalAdvance("iiiiiiii") == mono.horizontalAdvance("MMMMMMMM") > 0
+    assert proportional.horizontalAdvance("iiiiiiii") < proportional.horizontalAdvance("MMMMMMMM")
     example = tree.item_for(("classify_x_to_y", "inputs", "inputs"))
     assert (example.text(TYPE), example.text(SHAPE), example.text(TENSOR)) == ("string", "unknown rank", "tf_example:0")
     assert tree.item_for(("classify_x2_to_y3", "outputs")).text(NAME) == "outputs (1)"
