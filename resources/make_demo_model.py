@@ -7,7 +7,8 @@
   -> `score` float32 [-1] in 0..1 (a seeded two-layer net with a category embedding).
 - `text_stats`: `text` string [-1] -> `length`, `words` and `bucket` (int64 [-1] each).
 
-Weights are seeded, so a rebuild gives the same model; `samples/digit_N.png` are images to try it with.
+Weights are seeded, so a rebuild gives the same model; `samples/digit_N.png` are images to try it with, and
+`samples/digit_3_rgb.npy` / `digit_3_float64.npy` arrays that do not fit it (the tour's mistakes).
 Run: python resources/make_demo_model.py [BASE_PATH]   (default: demo_model/ beside this file)
 """
 from __future__ import annotations
@@ -148,6 +149,17 @@ def _write_samples(folder: Path, rng) -> None:
     for digit in range(10):
         first = int(np.argmax(labels == digit))
         Image.fromarray((images[first, :, :, 0] * 255).round().astype(np.uint8), "L").save(folder / f"digit_{digit}.png")
+    write_mistaken_arrays(folder)
+
+
+def write_mistaken_arrays(folder: Path) -> None:
+    """digit_3 as two arrays users get wrong, for the tour: RGB (3 channels) and float64 (.npy keeps its dtype)."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(folder / "digit_3.png").convert("RGB"), np.float32)[None] / 255
+    np.save(folder / "digit_3_rgb.npy", rgb)
+    np.save(folder / "digit_3_float64.npy", rgb[..., :1].astype(np.float64))
 
 
 def main(argv: list[str] | None = None) -> int:
