@@ -28,6 +28,9 @@ EXAMPLES = {
              "--compare-local resources/examples/tfserving/saved_model_half_plus_two_2_versions",
     "compare": "signature-explorer compare resources/examples/tfserving/saved_model_half_plus_two_2_versions "
                "rest://localhost:8501/half_plus_two",
+    "scan": "signature-explorer scan resources/examples/tfserving/saved_model_half_plus_two_cpu",
+    "reexport": "signature-explorer reexport resources/examples/tfserving/saved_model_half_plus_two_tf2_cpu "
+                "/tmp/half_plus_two_any_batch --free-batch",
 }
 
 # Every form --input and --example take (core/tensors.py parses them), for the help of each command that takes them.
