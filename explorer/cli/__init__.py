@@ -31,6 +31,7 @@ EXAMPLES = {
     "scan": "signature-explorer scan resources/examples/tfserving/saved_model_half_plus_two_cpu",
     "reexport": "signature-explorer reexport resources/examples/tfserving/saved_model_half_plus_two_tf2_cpu "
                 "/tmp/half_plus_two_any_batch --free-batch",
+    "convert-compare": "signature-explorer convert-compare resources/demo_model --quantize int8",
 }
 
 # Every form --input and --example take (core/tensors.py parses them), for the help of each command that takes them.
@@ -55,8 +56,10 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    commands = "\n".join(f"  {name:<8}  {help_text}\n            e.g. {EXAMPLES[name]}" if name in EXAMPLES
-                          else f"  {name:<8}  {help_text}" for name, help_text in COMMANDS.items())
+    width = max(map(len, COMMANDS))
+    commands = "\n".join(f"  {name:<{width}}  {help_text}" + (f"\n  {'':<{width}}  e.g. {EXAMPLES[name]}"
+                                                                if name in EXAMPLES else "")
+                          for name, help_text in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="signature-explorer",
         formatter_class=argparse.RawDescriptionHelpFormatter,
