@@ -188,10 +188,13 @@ def mutate(tree, rng: random.Random) -> bytes:
         elif op == 5:
             node[1], node[2] = LEN, bytes(rng.randrange(256) for _ in range(rng.randrange(0, 40)))
         elif op == 6:  # nest deeper, as raw bytes (the tree itself stays shallow enough to copy)
-            payload = serialize([node])
-            for _ in range(rng.choice([2, 50, 500, 5000])):
-                payload = _enc_varint((node[0] << 3) | LEN) + _enc_varint(len(payload)) + payload
-            node[1], node[2] = LEN, payload
+            inner = serialize([node])
+            tag, heads, length = _enc_varint((node[0] << 3) | LEN), [], len(inner)
+            for _ in range(rng.choice([2, 20, 200, 2000])):  # headers from the inside out, joined once
+                head = tag + _enc_varint(length)
+                heads.append(head)
+                length += len(head)
+            node[1], node[2] = LEN, b"".join(reversed(heads)) + inner
         elif op == 7:
             node[0] = rng.choice([0, 1, 2, 3, 4, 5, 8, 9, 12, 13, 2**29 - 1])
         elif op == 8 or op == 9:
