@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 import time
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,35 +125,161 @@ def save_workspace(path: str | os.PathLike, ws: Workspace) -> Path:
     return path
 
 
+MAX_ENTRIES = 10_000  # a workspace holds workspace.json and one .npz per run
+MAX_TOTAL_BYTES = 2 * 1024**3  # uncompressed, all entries together
+MAX_JSON_BYTES = 64 * 1024**2
+MAX_RATIO = 200  # deflate reaches ~10x on our JSON and ~1x on tensors; 1000x is a zip bomb
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, TypeError, IndexError, AttributeError,
+            NotImplementedError, RuntimeError, EOFError, OverflowError, RecursionError, zlib.error)
+
+
 def load_workspace(path: str | os.PathLike) -> Workspace:
-    """Read a workspace file; raise SessionFileError with a readable message if it is not one."""
+    """Read a workspace file; SessionFileError saying what is wrong for anything that is not a sound one (any bytes:
+    sizes and entry counts are checked from the zip directory before anything is decompressed)."""
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            doc = json.loads(zf.read("workspace.json"))
-            version = doc.get("schema_version")
-            if not isinstance(version, int) or version > SCHEMA_VERSION:
-                raise SessionFileError(
-                    f"{path} was saved by a newer Signature Explorer (workspace format {version}).",
-                    fix="Update Signature Explorer to open it.")
-            runs = []
+            _check_directory(path, zf)
+            doc = _document(path, zf)
+            ws = _workspace_of(path, doc)
             for r in doc.get("runs", []):
-                inputs, outputs = _read_npz(zf.read(r["arrays"]))
-                runs.append(RunRecord(target=r["target"], engine=r["engine"], signature=r["signature"],
-                                      inputs=inputs, outputs=outputs, timing_ms=r.get("timing_ms", {}),
-                                      version=r.get("version"), notes=tuple(r.get("notes", ())),
-                                      error=r.get("error", ""), started_at=r.get("started_at", 0.0), id=r["id"]))
+                inputs, outputs = _run_arrays(path, zf, r)
+                ws.runs.append(RunRecord(
+                    target=r["target"], engine=r["engine"], signature=r["signature"], inputs=inputs,
+                    outputs=outputs, timing_ms=dict(r.get("timing_ms") or {}), version=r.get("version"),
+                    notes=tuple(str(n) for n in r.get("notes") or ()), error=str(r.get("error") or ""),
+                    started_at=float(r.get("started_at") or 0.0), id=r["id"]))
+    except SessionFileError:
+        raise
     except FileNotFoundError as exc:
         raise SessionFileError(f"{path} does not exist.") from exc
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise SessionFileError(f"{path} is not a Signature Explorer workspace, or it is damaged.",
-                               details=repr(exc)) from exc
+    except IsADirectoryError as exc:
+        raise SessionFileError(f"{path} is a folder, not a workspace file.") from exc
+    except zipfile.BadZipFile as exc:
+        raise SessionFileError(f"{path} is not a Signature Explorer workspace, or it is damaged (not a zip file: "
+                               f"{exc}).", details=repr(exc)) from None
     except OSError as exc:
         raise SessionFileError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
-    return Workspace(targets=list(doc.get("targets", [])), current_target=doc.get("current_target", ""),
-                     signature=doc.get("signature", ""), sources=doc.get("sources", {}), runs=runs,
-                     rtol=float(doc.get("rtol", 1e-5)), atol=float(doc.get("atol", 1e-6)),
-                     extra=doc.get("extra", {}))
+    except MemoryError:
+        raise SessionFileError(f"{path} is too large to open in the memory available.") from None
+    except _DAMAGED as exc:
+        raise SessionFileError(f"{path} is not a Signature Explorer workspace, or it is damaged ({_why(exc)}).",
+                               details=repr(exc)) from None
+    return ws
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, NotImplementedError):
+        return f"it uses a zip compression this tool cannot read: {exc}"
+    if isinstance(exc, RuntimeError) and "encrypt" in str(exc).lower():
+        return "it is encrypted"
+    if isinstance(exc, zlib.error):
+        return f"its compressed data is corrupt: {exc}"
+    if isinstance(exc, RecursionError):
+        return "its JSON nests too deeply"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _check_directory(path: Path, zf: zipfile.ZipFile) -> None:
+    """Entry count, total uncompressed size, compression ratio and encryption, from the directory alone."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise SessionFileError(f"{path} holds {len(infos):,} entries, more than a workspace has (at most "
+                               f"{MAX_ENTRIES:,}).", fix="This is not a workspace saved by Signature Explorer.")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_TOTAL_BYTES:
+        raise SessionFileError(f"{path} would unpack to {total / 1024**2:,.0f} MB, over the workspace limit of "
+                               f"{MAX_TOTAL_BYTES / 1024**2:,.0f} MB.",
+                               fix="This is not a workspace saved by Signature Explorer, or it holds runs too large "
+                                   "to reopen.")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise SessionFileError(f"{path} is encrypted ({info.filename}); workspaces never are.")
+        if info.file_size > 1024**2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise SessionFileError(f"{path} is a zip bomb: {info.filename} would unpack {info.compress_size:,} bytes "
+                                   f"into {info.file_size:,}.", fix="Do not open it; it is not a workspace.")
+
+
+def _document(path: Path, zf: zipfile.ZipFile) -> dict:
+    try:
+        info = zf.getinfo("workspace.json")
+    except KeyError:
+        raise SessionFileError(f"{path} has no workspace.json: it is not a Signature Explorer workspace.") from None
+    if info.file_size > MAX_JSON_BYTES:
+        raise SessionFileError(f"{path}'s workspace.json is {info.file_size / 1024**2:,.0f} MB; a workspace's is "
+                               "a few KB.")
+    try:
+        doc = json.loads(zf.read(info))
+    except RecursionError:
+        raise SessionFileError(f"{path}'s workspace.json nests too deeply to be a workspace.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SessionFileError(f"{path}'s workspace.json is not valid JSON ({exc}).") from None
+    _expect(path, doc, dict, "the workspace", "an object")
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SessionFileError(f"{path} has an invalid workspace format version ({json.dumps(version)}): expected a "
+                               f"whole number from 1 to {SCHEMA_VERSION}.",
+                               fix="The file was edited or damaged; this is not a version any release wrote.")
+    if version > SCHEMA_VERSION:
+        raise SessionFileError(f"{path} was saved by a newer Signature Explorer (workspace format {version}).",
+                               fix="Update Signature Explorer to open it.")
+    return doc
+
+
+def _expect(path: Path, value, kind, where: str, want: str):
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        got = type(value).__name__ if value is not None else "null"
+        got = {"str": "text", "list": "a list", "dict": "an object", "int": "a number", "float": "a number",
+               "bool": "true/false"}.get(got, got)
+        raise SessionFileError(f"{path} is damaged: {where} should be {want}, but is {got}.")
+    return value
+
+
+def _workspace_of(path: Path, doc: dict) -> Workspace:
+    """The workspace's fields, each checked for its type (a hand-edited file must not break the app later)."""
+    targets = _expect(path, doc.get("targets", []), list, "'targets'", "a list of text")
+    for t in targets:
+        _expect(path, t, str, "a target", "text")
+    sources = _expect(path, doc.get("sources", {}), dict, "'sources'", "an object")
+    for sig, inputs in sources.items():
+        _expect(path, inputs, dict, f"the sources of '{sig}'", "an object")
+        for key, source in inputs.items():
+            _expect(path, source, dict, f"the source of input '{key}'", "an object")
+    tolerances = {}
+    for name, default in (("rtol", 1e-5), ("atol", 1e-6)):
+        value = _expect(path, doc.get(name, default), (int, float), f"'{name}'", "a number")
+        if not math.isfinite(value) or value < 0:
+            raise SessionFileError(f"{path} is damaged: '{name}' is {value}, not a tolerance of 0 or more.")
+        tolerances[name] = float(value)
+    runs = _expect(path, doc.get("runs", []), list, "'runs'", "a list")
+    for r in runs:
+        _expect(path, r, dict, "a run", "an object")
+        for name in ("id", "target", "engine", "signature", "arrays"):
+            _expect(path, r.get(name), str, f"a run's '{name}'", "text")
+        if r.get("version") is not None:
+            _expect(path, r["version"], int, "a run's 'version'", "a number")
+        _expect(path, r.get("timing_ms") or {}, dict, "a run's 'timing_ms'", "an object")
+        _expect(path, r.get("notes") or [], list, "a run's 'notes'", "a list")
+        _expect(path, r.get("started_at") or 0.0, (int, float), "a run's 'started_at'", "a number")
+    return Workspace(targets=list(targets),
+                     current_target=_expect(path, doc.get("current_target", ""), str, "'current_target'", "text"),
+                     signature=_expect(path, doc.get("signature", ""), str, "'signature'", "text"),
+                     sources=sources, runs=[], rtol=tolerances["rtol"], atol=tolerances["atol"],
+                     extra=_expect(path, doc.get("extra", {}), dict, "'extra'", "an object"))
+
+
+def _run_arrays(path: Path, zf: zipfile.ZipFile, run: dict) -> tuple[dict, dict]:
+    try:
+        data = zf.read(run["arrays"])
+    except KeyError:
+        raise SessionFileError(f"{path} is damaged: run {run['id']}'s arrays ({run['arrays']}) are missing.") from None
+    try:
+        return _read_npz(data)
+    except SessionFileError:
+        raise
+    except (*_DAMAGED, OSError) as exc:
+        raise SessionFileError(f"{path} is damaged: run {run['id']}'s arrays cannot be read ({_why(exc)}).",
+                               details=repr(exc)) from None
 
 
 def export_outputs(outputs: dict[str, np.ndarray], folder: str | os.PathLike, fmt: str = "npy") -> list[Path]:
@@ -205,6 +333,8 @@ def _encode_array(name: str, array: np.ndarray) -> dict[str, np.ndarray]:
 
 def _read_npz(data: bytes) -> tuple[dict, dict]:
     inputs, outputs = {}, {}
+    with zipfile.ZipFile(io.BytesIO(data)) as inner:  # the run's .npz is a zip too: the same checks first
+        _check_directory(Path("a run's arrays"), inner)
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         for name in npz.files:
             if name.endswith(_LENGTHS):
@@ -212,10 +342,16 @@ def _read_npz(data: bytes) -> tuple[dict, dict]:
             if name.endswith(_BYTES):
                 base = name[: -len(_BYTES)]
                 meta = npz[base + _LENGTHS]
+                if meta.ndim != 1 or meta.dtype.kind not in "iu" or not meta.size:
+                    raise ValueError(f"the lengths of {base!r} are not a list of whole numbers")
                 ndim = int(meta[-1])
+                if not 0 <= ndim < len(meta) or any(d < 0 for d in meta[:-1]):
+                    raise ValueError(f"the lengths of {base!r} are inconsistent")
                 shape = tuple(int(d) for d in meta[len(meta) - 1 - ndim:-1])
                 lengths, raw = meta[: len(meta) - 1 - ndim], npz[name].tobytes()
                 offsets = np.concatenate([[0], np.cumsum(lengths)])
+                if offsets[-1] != len(raw):
+                    raise ValueError(f"the lengths of {base!r} do not add up to its bytes")
                 flat = np.empty(len(lengths), dtype=object)
                 flat[:] = [raw[offsets[i]:offsets[i + 1]] for i in range(len(lengths))]
                 value, name = flat.reshape(shape), base
