@@ -85,3 +85,12 @@ def unsafe_corpus(tmp_path_factory):
     import unsafe_models
 
     return unsafe_models.build_corpus(tmp_path_factory.mktemp("unsafe"))
+
+
+@pytest.fixture(autouse=True)
+def _no_consent_left_over():
+    """A test that agreed to run a dangerous model must not leave that consent to the next test of the process."""
+    yield
+    from explorer.core import scan
+
+    scan.forget_in_process()

@@ -240,7 +240,7 @@ def scan_model(info) -> ScanReport:
     model_dir = Path(info.model_dir)
     pb = model_dir / ("saved_model.pbtxt" if info.file_format == "pbtxt" else "saved_model.pb")
     keras = model_dir / "keras_metadata.pb"
-    key = (str(pb.resolve()), _stamp(pb), _stamp(keras), info.path)
+    key = _cache_key(info)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:
@@ -266,6 +266,21 @@ def scan_model(info) -> ScanReport:
     return report
 
 
+def cached_report(info) -> ScanReport | None:
+    """The report scan_model(info) made already (no scanning: a stat per file), else None."""
+    if getattr(info, "tflite", None) is not None:
+        return _scan_tflite(info)  # from facts the reader already holds
+    key = _cache_key(info)
+    with _cache_lock:
+        return _cache.get(key)
+
+
+def _cache_key(info) -> tuple:
+    model_dir = Path(info.model_dir)
+    pb = model_dir / ("saved_model.pbtxt" if info.file_format == "pbtxt" else "saved_model.pb")
+    return (str(pb.resolve()), _stamp(pb), _stamp(model_dir / "keras_metadata.pb"), info.path)
+
+
 def _scan_tflite(info) -> ScanReport:
     """A .tflite runs LiteRT's builtin ops, which touch nothing; TensorFlow ops it carries as Select ops (Flex)
     run through the Flex delegate with TensorFlow's kernels: those are looked up in the same table."""
@@ -286,13 +301,39 @@ def high_findings(info) -> tuple[Finding, ...]:
     return scan_model(info).high
 
 
+_granted: set[str] = set()  # consent keys granted in this process (the window: from settings, see ui/consent.py)
+_granted_lock = threading.Lock()
+
+
+def grant_in_process(keys) -> None:
+    """Let every later load in this process run the models with these consent keys (the window's remembered
+    answers); a process that runs models for the window (an engine) is given the same keys."""
+    with _granted_lock:
+        _granted.update(keys)
+
+
+def revoke_in_process(key: str) -> None:
+    """Take back one model's consent: its next load asks again."""
+    with _granted_lock:
+        _granted.discard(key)
+
+
+def forget_in_process() -> None:
+    """Take back every grant of this process (settings reset; tests)."""
+    with _granted_lock:
+        _granted.clear()
+
+
 def require_consent(info, allow=False) -> ScanReport:
     """The gate before any load: scan `info`'s model; raise UnsafeModelError when it has high findings that `allow`
     does not cover. `allow`: True (the user said so, e.g. --allow-unsafe-ops), or a collection of consent keys
-    remembered for models the user agreed to run (ScanReport.consent_key)."""
+    remembered for models the user agreed to run (ScanReport.consent_key); keys granted in this process count too."""
     report = scan_model(info)
     if not report.high or allow is True:
         return report
+    with _granted_lock:
+        if report.consent_key in _granted:
+            return report
     if allow and not isinstance(allow, (bool, str)) and report.consent_key in allow:
         return report
     raise UnsafeModelError(report)

@@ -24,6 +24,7 @@ ENDPOINTS_KEY = "endpoints"  # remembered TF Serving endpoints (written by ui.wi
 TOLERANCES_KEY = "tolerances"  # {"rtol", "atol"} for comparisons (written by the compare view too)
 FOLDER_KEY = "last_folder"  # where File > Open started last (models); other purposes live in FOLDERS_KEY
 FOLDERS_KEY = "last_folders"
+CONSENTS_KEY = "unsafe_model_consents"  # consent key -> {"path", "ops", "granted_at"}: models the user agreed to run
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
 ENGINES = ("auto", "local", "session")
 THEMES = ("system", "light", "dark")
@@ -145,6 +146,23 @@ class Settings:
             return
         folders = self.get(FOLDERS_KEY, {})
         self.set(FOLDERS_KEY, {**(folders if isinstance(folders, dict) else {}), purpose: folder})
+
+    def unsafe_consents(self) -> dict[str, dict]:
+        """Models the user agreed to run despite dangerous ops: consent key (core.scan) -> {path, ops, granted_at}."""
+        stored = self.get(CONSENTS_KEY, {})
+        return {k: v for k, v in stored.items() if isinstance(k, str) and isinstance(v, dict)} \
+            if isinstance(stored, dict) else {}
+
+    def grant_unsafe_consent(self, key: str, path: str, ops: list[str]) -> None:
+        """Remember that the user agreed to run the model with this consent key (what it does: `ops`)."""
+        import time
+
+        entry = {"path": str(path), "ops": sorted(set(ops)), "granted_at": time.strftime("%Y-%m-%d %H:%M")}
+        self.set(CONSENTS_KEY, {**self.unsafe_consents(), key: entry})
+
+    def revoke_unsafe_consent(self, key: str) -> None:
+        """Forget one model's consent: the app asks again before loading it."""
+        self.set(CONSENTS_KEY, {k: v for k, v in self.unsafe_consents().items() if k != key})
 
     def clear_recent(self) -> None:
         """Forget recent models and remembered endpoints."""

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 
 from explorer.core.errors import ExplorerError
 from explorer.core.savedmodel import ModelInfo, read_model
+from explorer.core.scan import cached_report, scan_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
 from .product_actions import ProductActions
+from .consent import ConsentGate
 from .run_panel import RunPanel
 from .server_actions import ServerActions
 from .session_actions import SessionActions
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
     """The app's window: open a model (menu, toolbar, drop, recent, command line) and browse its signatures."""
 
     model_opened = Signal(object)  # ModelInfo
+    model_scanned = Signal(object)  # core.scan.ScanReport of the open model (right after model_opened)
     model_closed = Signal()
     signature_selected = Signal(object, object)  # ModelInfo, Signature
     node_selected = Signal(object, object)  # ModelInfo, Node (signature, inputs/outputs group or tensor)
@@ -112,6 +115,12 @@ class MainWindow(QMainWindow):
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
         self.sessions = SessionActions(self)  # Compare tab and menu; save/open/autosave/export/replay (issue 6)
 
+        # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first.
+        self.consent = ConsentGate(self.settings, self)
+        self.scan_report = None
+        for panel in (self.run_panel, self.diagnostics, self.sessions.view):
+            panel.consent = self.consent
+
         # Preferences, Reset Settings, Run, About, theme, the shortcut table and status messages (issue 7); last, so
         # the shortcut table finds every other panel's actions.
         self.product = ProductActions(self)
@@ -131,7 +140,7 @@ class MainWindow(QMainWindow):
         self._pending = (path, version, tag_set)
         self._started_at = time.perf_counter()
         self._busy(f"Reading {path} …")
-        return self.worker.submit(read_model, path, version=version, tag_set=tag_set, caller="model",
+        return self.worker.submit(read_and_scan, path, version=version, tag_set=tag_set, caller="model",
                                   name=f"Reading {path}", on_done=self._on_model_read,
                                   on_failed=self._on_model_failed)
 
@@ -146,6 +155,7 @@ class MainWindow(QMainWindow):
         self._info = None
         self.tree.set_model(None)
         self.summary.set_model(None)
+        self.scan_report = None
         self.details.set_model(None)
         self.details.show_node(None)
         self.setWindowTitle(APP_TITLE)
@@ -327,9 +337,26 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.model_opened.emit(info)
         self.tree.set_model(info)  # selects the default signature, which emits signature_selected
+        self.scan_report = None
+        report = cached_report(info)  # scanned on the worker with the read (read_and_scan): a lookup here
+        if report is not None:
+            self._on_model_scanned(report)
+        else:
+            self.messages.show_message(
+                f"The safety scan could not read {name}: loading it will be refused.", "warning",
+                fix="Run `signature-explorer scan` on it to see why; re-export the model.")
         users = len(info.user_signatures)
         version = f" version {info.version}" if info.version is not None else ""
         self._idle(f"Opened {name}{version}: {users} signature{'s' if users != 1 else ''} in {elapsed:.0f} ms")
+
+    def _on_model_scanned(self, report) -> None:
+        self.scan_report = report
+        self.summary.set_scan(report)
+        self.tree.set_scan(report)
+        if report.high:
+            self.statusBar().showMessage(f"{Path(report.path).name}: {len(report.high)} unsafe "
+                                         f"op{'s' * (len(report.high) > 1)} found; nothing runs until you agree.")
+        self.model_scanned.emit(report)
 
     def _on_model_failed(self, task: Task, error: ExplorerError) -> None:
         path = self._pending[0] if self._pending else ""
@@ -431,6 +458,16 @@ class MainWindow(QMainWindow):
         qs.sync()
         self.worker.cancel()  # running calls are asked to stop; TF calls finish on their own
         super().closeEvent(event)
+
+
+def read_and_scan(path, version: int | None = None, tag_set=None) -> ModelInfo:
+    """read_model, then the safety scan (kept in core.scan's cache for the GUI thread): one task per open."""
+    info = read_model(path, version=version, tag_set=tag_set)
+    try:
+        scan_model(info)  # a few ms on small models, more on 100 MB graphs: on the worker, like the read
+    except ExplorerError:
+        pass  # the window says so; loading the model is refused the same way
+    return info
 
 
 def _dropped_path(mime) -> str | None:

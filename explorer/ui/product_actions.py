@@ -82,7 +82,7 @@ class ProductActions(QtCore.QObject):
 
     def open_preferences(self) -> PreferencesDialog:
         """Show the Preferences dialog (window-modal, not blocking)."""
-        dialog = PreferencesDialog(self.window.settings, self.window)
+        dialog = PreferencesDialog(self.window.settings, self.window, consent=getattr(self.window, "consent", None))
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self._on_preferences_applied)
         dialog.recent_cleared.connect(self._on_recent_cleared)

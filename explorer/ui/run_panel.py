@@ -125,6 +125,7 @@ class RunPanel(QtWidgets.QWidget):
         self._load_task: Task | None = None
         self._load_pending = False
         self._banner: tuple[str, dict] | None = None  # ("inputs" | "run", the sources it was about) while shown
+        self.consent = None  # a ConsentGate (ui/consent.py): asks before a model with dangerous ops runs
 
         self.form = TensorForm(worker=self.worker)
         self.outputs = OutputView()
@@ -376,9 +377,32 @@ class RunPanel(QtWidgets.QWidget):
         self._update_actions()
 
     def _on_load_failed(self, task: Task, error: ExplorerError) -> None:
+        if self._refused_unsafe(error, asked=False):
+            return
         self._idle("The model could not be loaded.")
         self.message.show_error(error)
         self._update_actions()
+
+    def _refused_unsafe(self, error: ExplorerError, asked: bool) -> bool:
+        """A load refused for dangerous ops: say so where the user looks; on Run (`asked`), ask in a dialog."""
+        from .consent import unsafe_report
+        from .widgets.unsafe_dialog import effects_in_words
+
+        report = unsafe_report(error)
+        if report is None:
+            return False
+        ops = ", ".join(sorted({f.op for f in report.high}))
+        self._idle("Not loaded: the model has unsafe ops.")
+        self.message.show_message(
+            f"Not loaded: this model {effects_in_words(report)} ({ops}). Nothing has run.", "warning",
+            details=str(error), fix="Press Run to see what it does and decide." if not asked else
+            "Run again to be asked again, if you trust who made it.")
+        self._update_actions()
+        if asked:
+            self.run_failed.emit(error)
+            if self.consent is not None:
+                self.consent.ask(report, self.window(), on_granted=self.run, action="run it")
+        return True
 
     def _on_run_done(self, task: Task, outcome: RunOutcome) -> None:
         if self.spec is None or outcome.spec.target != self.spec.target:
@@ -402,6 +426,8 @@ class RunPanel(QtWidgets.QWidget):
         self.prediction_done.emit(prediction)
 
     def _on_run_failed(self, task: Task, error: ExplorerError) -> None:
+        if self._refused_unsafe(error, asked=True):
+            return
         runner = getattr(error, "runner", None)
         if runner is not None and self.runner is None:
             self.runner = runner

@@ -52,6 +52,7 @@ class CompareView(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, worker: Worker | None = None, settings=None):
         super().__init__(parent)
         self.worker = worker or Worker(self)
+        self.consent = None  # a ConsentGate (ui/consent.py): asks before a model with dangerous ops runs
         self.settings = settings
         self.columns: list[Column] = []
         self.reference = 0
@@ -417,6 +418,14 @@ class CompareView(QtWidgets.QWidget):
             column.runner = runner
         column.state, column.error, column.prediction = "failed", error, None
         self._column_finished(column)
+        from ..consent import unsafe_report
+
+        report = unsafe_report(error)
+        if report is not None and self.consent is not None and self.consent.dialog is None:
+            # The other targets' results stay; with consent the same inputs go out again to every target.
+            inputs, examples, key = self.inputs, self._examples, self.signature_key
+            self.consent.ask(report, self.window(), action="compare it",
+                             on_granted=lambda: self.compare_arrays(key, inputs, examples))
 
     def _column_finished(self, column: Column) -> None:
         self._refresh_cards()

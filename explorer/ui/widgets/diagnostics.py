@@ -90,6 +90,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
     def __init__(self, worker: Worker | None = None, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.worker = worker or Worker(self)
+        self.consent = None  # a ConsentGate (ui/consent.py): asks before a model with dangerous ops runs
         self._target: str | None = None
         self._signature: str | None = None
         self._engine = "auto"
@@ -461,6 +462,16 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.diagnosed.emit(d)
 
     def _on_worker_failed(self, task: Task, error: ExplorerError) -> None:
+        from ..consent import unsafe_report
+
+        report = unsafe_report(error)
+        if report is not None:  # nothing loaded: say why, and ask (a dialog that names what the model would do)
+            self.progress_label.setText("not loaded: unsafe ops")
+            self.messages.show_error(error, "warning")
+            if self.consent is not None:
+                self.consent.ask(report, self.window(), on_granted=self.start, action="check it")
+            self.failed.emit(error)
+            return
         if isinstance(error, DiagnosisCancelled):
             self.progress_label.setText("cancelled")
             self.messages.show_message(str(error), "info")

@@ -25,6 +25,10 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
+# (text colour, background) of the safety badge; chosen to read on light and dark palettes.
+BADGE_STYLES = {"high": ("#B3261E", "#FDECEA"), "medium": ("#8A5A00", "#FFF4DC"), "clean": ("#1E6B35", "#E7F4EA")}
+
+
 class ModelSummary(QWidget):
     """Path, version, tag-set, TensorFlow version, fingerprint, sizes and signature count of one model."""
 
@@ -103,6 +107,21 @@ class ModelSummary(QWidget):
         self.form.setColumnStretch(1, 0)
         self.form.setColumnStretch(3, 1)
 
+        # The safety scan (core/scan.py): a badge beside the title, and what the model would do in a row below.
+        self.safety_badge = QLabel("")
+        self.safety_badge.setObjectName("SafetyBadge")
+        self.safety_badge.hide()
+        self.safety = QLabel("")
+        self.safety.setWordWrap(True)
+        self.safety.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        safety_label = QLabel("Safety")
+        safety_label.setStyleSheet("color: palette(placeholder-text);")
+        safety_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self._labels[self.safety] = safety_label
+        self.form.addWidget(safety_label, 4, 0)
+        self.form.addWidget(self.safety, 4, 1, 1, 3)
+        self._scan = None
+
         head = QHBoxLayout()
         head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         titles = QVBoxLayout()
@@ -110,6 +129,7 @@ class ModelSummary(QWidget):
         titles.addWidget(self.title)
         titles.addWidget(self.path_label)
         head.addLayout(titles, 1)
+        head.addWidget(self.safety_badge, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
@@ -117,6 +137,7 @@ class ModelSummary(QWidget):
         # Preferred, not Maximum: Maximum caps the height at sizeHint(), computed for unwrapped labels, so wrapped
         # lines (Size, path) overlapped what lies below in a narrow pane. The tree below takes the spare height.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.set_scan(None)
         self.set_model(None)
 
     def set_model(self, info: ModelInfo | None) -> None:
@@ -125,6 +146,8 @@ class ModelSummary(QWidget):
         self._set_row_visible(self._version_row, False)
         for row in (self._tag_row, self.tf_version, self.fingerprint, self.sizes, self.signature_count, self.skipped):
             self._set_row_visible(row, info is not None)
+        if self._scan is not None and (info is None or self._scan.model_dir != info.model_dir):
+            self.set_scan(None)  # another model's verdict must not stay beside this one
         if info is None:
             self.title.setText("No model open")
             self.path_label.setText("")
@@ -164,6 +187,45 @@ class ModelSummary(QWidget):
 
     def model(self) -> ModelInfo | None:
         return self._info
+
+    def set_scan(self, report) -> None:
+        """Show the safety scan of the shown model (a core.scan.ScanReport); None hides it (not scanned yet)."""
+        self._scan = report
+        self._set_row_visible(self.safety, report is not None and bool(report.findings))
+        if report is None:
+            self.safety_badge.hide()
+            return
+        high = report.high
+        if high:
+            ops = sorted({f.op for f in high})
+            text, colours = f"⚠ Unsafe: {', '.join(ops[:3])}{' …' if len(ops) > 3 else ''}", BADGE_STYLES["high"]
+        elif report.findings:
+            text, colours = "⚠ Review ops", BADGE_STYLES["medium"]
+        else:
+            text, colours = "✓ No unsafe ops", BADGE_STYLES["clean"]
+        fg, bg = colours
+        self.safety_badge.setText(text)
+        self.safety_badge.setStyleSheet(f"#SafetyBadge {{ color: {fg}; background: {bg}; border: 1px solid {fg}; "
+                                        "border-radius: 9px; padding: 2px 8px; font-weight: bold; }")
+        self.safety_badge.setToolTip("\n".join(f.line() for f in report.findings) or
+                                     f"The safety scan read {report.ops_seen} ops (every signature, function and "
+                                     "load step): none reads or writes files or runs Python.")
+        self.safety_badge.show()
+        if report.findings:
+            from .unsafe_dialog import effects_in_words
+
+            lines = []
+            if high:
+                lines.append(f"<b style='color:{BADGE_STYLES['high'][0]}'>This model {effects_in_words(report)}"
+                             "</b>; Predict, Diagnostics and Compare ask before loading it.")
+            for f in report.findings[:4]:
+                lines.append(f"{_e(f.op)} ({f.severity}) {_e(f.where)}")
+            if len(report.findings) > 4:
+                lines.append(f"… and {len(report.findings) - 4} more (hover the badge)")
+            self.safety.setText("<br>".join(lines))
+
+    def scan(self):
+        return self._scan
 
     def _set_row_visible(self, widget: QWidget, shown: bool) -> None:
         widget.setVisible(shown)

@@ -21,9 +21,12 @@ class PreferencesDialog(QtWidgets.QDialog):
     applied = QtCore.Signal(dict)
     recent_cleared = QtCore.Signal()
 
-    def __init__(self, settings: Settings, parent: QtWidgets.QWidget | None = None):
+    consent_revoked = QtCore.Signal(str)  # a model's "run it anyway" was taken back (its consent key)
+
+    def __init__(self, settings: Settings, parent: QtWidgets.QWidget | None = None, consent=None):
         super().__init__(parent)
         self.settings = settings
+        self.consent = consent  # the window's ConsentGate, which also forgets the grant in this process
         self.setWindowTitle("Preferences")
 
         self.engine_box = QtWidgets.QComboBox()
@@ -73,6 +76,20 @@ class PreferencesDialog(QtWidgets.QDialog):
         recent_form.addRow(self.clear_button)
         recent_form.addRow(self.clear_note)
 
+        # Models the user agreed to run although the safety scan found ops that touch files or run Python.
+        self.consent_list = QtWidgets.QListWidget()
+        self.consent_list.setToolTip("Models you agreed to run despite unsafe ops; revoke to be asked again")
+        self.consent_list.setMaximumHeight(110)
+        self.revoke_button = QtWidgets.QPushButton("Revoke")
+        self.revoke_button.setToolTip("Ask again before this model loads")
+        self.revoke_button.clicked.connect(self._on_revoke_button_clicked)
+        self.consent_list.currentRowChanged.connect(lambda row: self.revoke_button.setEnabled(row >= 0))
+        safety_box = QtWidgets.QGroupBox("Safety: models allowed to run unsafe ops")
+        safety_layout = QtWidgets.QHBoxLayout(safety_box)
+        safety_layout.addWidget(self.consent_list, 1)
+        safety_layout.addWidget(self.revoke_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.safety_box = safety_box
+
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
                                              | QtWidgets.QDialogButtonBox.StandardButton.Cancel
                                              | QtWidgets.QDialogButtonBox.StandardButton.Apply
@@ -95,6 +112,7 @@ class PreferencesDialog(QtWidgets.QDialog):
         layout.addWidget(run_box)
         layout.addWidget(look_box)
         layout.addWidget(recent_box)
+        layout.addWidget(safety_box)
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(buttons)
@@ -105,6 +123,40 @@ class PreferencesDialog(QtWidgets.QDialog):
     def load(self) -> None:
         """Fill the fields from the settings file."""
         self._show(self.settings.preferences(), *self.settings.tolerances())
+        self._fill_consents()
+
+    def revoke(self, key: str) -> None:
+        """Take back the consent to run one model (saved at once, like Clear Recent)."""
+        if self.consent is not None:
+            self.consent.revoke(key)
+        else:
+            from explorer.core import scan
+
+            self.settings.revoke_unsafe_consent(key)
+            scan.revoke_in_process(key)
+        self._fill_consents()
+        self.consent_revoked.emit(key)
+
+    def _fill_consents(self) -> None:
+        self.consent_list.clear()
+        for key, entry in sorted(self.settings.unsafe_consents().items(), key=lambda kv: kv[1].get("path", "")):
+            ops = ", ".join(entry.get("ops", [])) or "?"
+            text = f"{entry.get('path', '?')}  —  {ops}  (since {entry.get('granted_at', '?')})"
+            item = QtWidgets.QListWidgetItem(text)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(f"consent key {key}")
+            self.consent_list.addItem(item)
+        if not self.consent_list.count():
+            empty = QtWidgets.QListWidgetItem("No model is allowed: every model with unsafe ops asks first.")
+            empty.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
+            self.consent_list.addItem(empty)
+        self.revoke_button.setEnabled(False)
+
+    def _on_revoke_button_clicked(self) -> None:
+        item = self.consent_list.currentItem()
+        key = item.data(QtCore.Qt.ItemDataRole.UserRole) if item is not None else None
+        if key:
+            self.revoke(key)
 
     def values(self) -> dict:
         """The fields as preferences plus rtol/atol; ValueError with a readable message when a field is invalid."""

@@ -16,6 +16,8 @@ NAME, TYPE, SHAPE, TENSOR = range(4)
 HEADERS = ("Name", "Type", "Shape", "Tensor name")
 NODE_ROLE = Qt.ItemDataRole.UserRole
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
+UNSAFE_ROLE = Qt.ItemDataRole.UserRole + 2  # the scan findings a signature row reaches (list), else None
+UNSAFE_COLOUR = "#B3261E"
 PLACEHOLDER = "Open a SavedModel folder or TF Serving base path:\nFile ▸ Open…, a recent model, or drop a folder here."
 # Method badges: the colour says at a glance which TF Serving API a signature answers.
 BADGE_COLOURS = {"predict": "#2f6fbf", "classify": "#2e8b57", "regress": "#b8860b"}
@@ -104,6 +106,7 @@ class SignatureTree(QWidget):
         self._signatures: dict[str, Signature] = {}
         self._default: str | None = None
         self._show_internal = False
+        self._scan = None  # core.scan.ScanReport of the shown model: signatures reaching unsafe ops are marked
         self._last_signature: Signature | None = None
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -168,6 +171,18 @@ class SignatureTree(QWidget):
 
     def signatures(self) -> dict[str, Signature]:
         return dict(self._signatures)
+
+    def set_scan(self, report) -> None:
+        """Mark the signatures that reach unsafe ops (a core.scan.ScanReport; None clears the marks)."""
+        self._scan = report
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            self._mark_unsafe(item, self._node(item).signature)
+
+    def unsafe_signatures(self) -> list[str]:
+        """Keys of the signature rows marked as reaching unsafe ops."""
+        return [self._node(self.tree.topLevelItem(i)).signature.key for i in range(self.tree.topLevelItemCount())
+                if self.tree.topLevelItem(i).data(NAME, UNSAFE_ROLE)]
 
     def show_internal(self) -> bool:
         return self._show_internal
@@ -240,7 +255,31 @@ class SignatureTree(QWidget):
             item.addChild(group)
         if sig.internal:
             self._grey(item)
+        self._mark_unsafe(item, sig)
         return item
+
+    def _mark_unsafe(self, item: QTreeWidgetItem, sig: Signature) -> None:
+        report = self._scan
+        findings = []
+        if report is not None:
+            findings = [f for f in report.findings if sig.key in f.signatures and f.severity != "low"]
+            if sig.key == "__saved_model_init_op":
+                findings += [f for f in report.findings if f.at_load and f.severity != "low"]
+        marked = item.data(NAME, UNSAFE_ROLE)
+        if not findings and not marked:
+            return
+        item.setData(NAME, UNSAFE_ROLE, findings or None)
+        base = item.toolTip(NAME).split("\n\n⚠")[0]
+        if findings:
+            item.setIcon(NAME, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            item.setForeground(NAME, QBrush(QColor(UNSAFE_COLOUR)))
+            tip = base + "\n\n⚠ Reaches unsafe ops:\n" + "\n".join(f"{f.op} ({f.severity}) {f.where}" for f in findings)
+        else:
+            item.setIcon(NAME, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView))
+            item.setForeground(NAME, self.palette().brush(QPalette.ColorRole.Text))
+            tip = base
+        for col in range(len(HEADERS)):
+            item.setToolTip(col, tip)
 
     def _tensor_item(self, sig: Signature, side: str, spec: TensorSpec) -> QTreeWidgetItem:
         try:
