@@ -110,7 +110,7 @@ def test_consent_key_changes_with_what_the_model_would_do(corpus):
 def test_local_runner_loads_nothing_without_consent_and_runs_with_it(corpus, name):
     import numpy as np
 
-    from explorer.core.runners.local import LocalRunner
+    from explorer.core.runners.local import LocalRunner, clear_cache
 
     path, canary = corpus[name]
     request = Request("serving_default", {"x": np.array([1.0, 2.0], np.float32)})
@@ -125,6 +125,7 @@ def test_local_runner_loads_nothing_without_consent_and_runs_with_it(corpus, nam
     assert not canary.exists(), "the model ran without consent"
     report = scan.scan_path(path)
     for allow in ({report.consent_key}, True):
+        clear_cache()  # a load-time op runs on a fresh load only: another test may have this model loaded
         with LocalRunner(path, allow_unsafe_ops=allow) as allowed:
             prediction = allowed.predict(request)
         assert prediction.outputs["y"].shape == (2,)
