@@ -7,7 +7,8 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="SavedModel folder, TF Serving base path, saved_model.pb(txt), a .tflite, or a server: "
-                                     "rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL")
+                                     "rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL, v2://HOST:PORT/MODEL, "
+                                     "v2+grpc://HOST:PORT/MODEL")
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
     parser.add_argument("--tag-set", help="comma-separated tags, e.g. serve,gpu (default: serve)")
     parser.add_argument("--all", action="store_true", help="also list internal entries such as __saved_model_init_op")
@@ -183,6 +184,8 @@ def _run_server(args: argparse.Namespace) -> int:
 
     runner = open_runner(args.path, version=args.version, **endpoint_options(args))
     try:
+        if hasattr(runner, "model_metadata"):
+            return _run_v2(args, runner)
         signatures = runner.signatures()
     finally:
         runner.close()
@@ -197,6 +200,30 @@ def _run_server(args: argparse.Namespace) -> int:
         return 0
     lines = [runner.target, f"  served by TF Serving ({runner.engine})" + (f" · version {version}" if version else ""),
              ""]
+    sys.stdout.write("\n".join(lines + render_signatures(signatures, args.all)) + "\n")
+    return 0
+
+
+def _run_v2(args: argparse.Namespace, runner) -> int:
+    """inspect v2://... or v2+grpc://...: the server, the model's versions and platform, and its one signature."""
+    meta = runner.model_metadata()
+    server = runner.server_metadata()
+    signatures = {meta.signature.key: meta.signature}
+    if args.json:
+        import json
+
+        out = {"target": runner.target, "engine": runner.engine, "server": server.to_dict(),
+               "model": {"name": meta.name, "versions": list(meta.versions), "platform": meta.platform},
+               "signatures": {k: s.to_dict() for k, s in signatures.items()}}
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    facts = [f"served by {server.title} (KServe V2 {'gRPC' if runner.engine == 'v2+grpc' else 'REST'})"]
+    facts.append(f"versions {', '.join(meta.versions)}" if meta.versions else "no versions named")
+    if meta.platform:
+        facts.append(f"platform {meta.platform}")
+    lines = [runner.target, "  " + " · ".join(facts),
+             "  a KServe V2 model has one signature: its inputs and outputs (shown as serving_default)", ""]
     sys.stdout.write("\n".join(lines + render_signatures(signatures, args.all)) + "\n")
     return 0
 

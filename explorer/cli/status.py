@@ -1,10 +1,11 @@
-"""`signature-explorer status TARGET`: every version a TF Serving endpoint knows of a model, with state and error."""
+"""`signature-explorer status TARGET`: every version a TF Serving or KServe V2 endpoint knows of a model, with its
+state and error."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-ENDPOINT_SCHEMES = ("rest://", "grpc://", "http://", "https://")
+ENDPOINT_SCHEMES = ("rest://", "grpc://", "v2://", "v2+grpc://", "http://", "https://")
 
 
 def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +55,8 @@ def is_endpoint(text: str) -> bool:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="rest://HOST:PORT/MODEL[/versions/N | /labels/L], grpc://..., or a folder")
+    parser.add_argument("target", help="rest://HOST:PORT/MODEL[/versions/N | /labels/L], grpc://..., "
+                                       "v2://HOST:PORT/MODEL[/versions/V], v2+grpc://..., or a folder")
     add_endpoint_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -66,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
     from explorer.core.targets import open_runner
 
     runner = open_runner(args.target, **endpoint_options(args))
+    server = None
     try:
         rows = runner.status()
+        if hasattr(runner, "server_metadata"):  # KServe V2: which server answers
+            server = runner.server_metadata()
     except ServingError as exc:  # one line: what went wrong, then how to fix it
         print(f"error: {exc}" + (f" {exc.fix}" if exc.fix else ""), file=sys.stderr)
         return 1
@@ -76,11 +81,28 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        json.dump({"target": runner.target, "versions": [r.to_dict() for r in rows]}, sys.stdout, indent=2)
+        out = {"target": runner.target, "versions": [r.to_dict() for r in rows]}
+        if server is not None:
+            out["server"] = server.to_dict()
+        json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
+    elif server is not None:
+        sys.stdout.write(render_v2_status(runner.target, server, rows))
     else:
         sys.stdout.write(render_status(runner.target, rows))
     return 0
+
+
+def render_v2_status(target: str, server, rows) -> str:
+    """A KServe V2 model: the server that answers, then each version (or the unversioned model) and its readiness."""
+    lines = [target, f"  {server.title} (KServe V2)" + (f" · extensions: {', '.join(server.extensions)}"
+                                                       if server.extensions else "")]
+    for r in rows:
+        name = f"version {r.version}" if r.version != "" else "the model (the server names no versions)"
+        lines.append(f"  {name}: {'READY' if r.available else 'NOT READY'}")
+    if rows and not any(r.available for r in rows):
+        lines.append("  nothing is ready: requests will fail until the model loads (see the server's log)")
+    return "\n".join(lines) + "\n"
 
 
 def render_status(target: str, rows) -> str:

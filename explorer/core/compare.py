@@ -46,7 +46,12 @@ class SignatureDiff:
 
 def compare_signatures(a: dict[str, Signature], b: dict[str, Signature],
                        include_internal: bool = False) -> list[SignatureDiff]:
-    """Every signature key of either side, sorted, with what differs between A and B."""
+    """Every signature key of either side, sorted, with what differs between A and B. Against a KServe V2 model (one
+    signature), a SavedModel's side is first mapped the way a V2 server serves it (v2protocol.as_served)."""
+    from . import v2protocol
+
+    if v2protocol.is_v2(a) != v2protocol.is_v2(b):
+        a, b = (a, v2protocol.as_served(b)) if v2protocol.is_v2(a) else (v2protocol.as_served(a), b)
     out = []
     for key in sorted(set(a) | set(b)):
         sa, sb = a.get(key), b.get(key)

@@ -20,7 +20,8 @@ from .errors import ExplorerError
 from .targets import host_port
 from .request import Request
 
-KINDS = ("curl", "python-rest", "python-grpc", "saved_model_cli", "python-litert")
+KINDS = ("curl", "python-rest", "python-grpc", "saved_model_cli", "python-litert", "v2-curl", "v2-requests",
+         "v2-tritonclient")
 INLINE_LIMIT = 4096  # bytes of JSON, or values of an array, shown inline; more goes to a file beside the code
 DEFAULT_TIMEOUT_S = 30.0
 
@@ -352,6 +353,137 @@ def python_litert(request: Request, model_path, *, version: int | None = None,
     return Snippet("python-litert", "python", "\n".join(lines) + "\n", files)
 
 
+# --- KServe V2 ----------------------------------------------------------------------------------------------------
+
+def v2_body(request: Request, binary: bool = False) -> tuple[bytes, int | None]:
+    """(body, binary header length or None): the infer body V2RestRunner sends (v2protocol.encode_infer). Bytes
+    that are not text cannot go as JSON: then the binary tensor data extension."""
+    from . import v2protocol
+    from .errors import InputProblem
+
+    try:
+        return v2protocol.encode_infer(request.inputs, binary=binary)
+    except InputProblem:
+        if binary:
+            raise
+        return v2protocol.encode_infer(request.inputs, binary=True)
+
+
+def _v2_url(target, ca_file: str | None) -> str:
+    from .targets import Target, parse_target, v2_model_path
+
+    parsed = target if isinstance(target, Target) else parse_target(str(target))
+    tls = parsed.tls or bool(ca_file)
+    return f"{'https' if tls else 'http'}://{host_port(parsed.host, parsed.port)}{parsed.prefix}" + \
+        v2_model_path(parsed.model, parsed.version) + "/infer"
+
+
+def v2_curl(request: Request, target, *, headers: dict[str, str] | None = None, ca_file: str | None = None,
+            binary: bool = False, inline_limit: int = INLINE_LIMIT, **_ignored) -> Snippet:
+    """curl posting the infer body V2RestRunner sends: JSON (in request.json when large), or the binary extension."""
+    body, header = v2_body(request, binary)
+    args = ["curl", "-sS", "-X", "POST", _v2_url(target, ca_file)]
+    if header is None:
+        args += ["-H", "Content-Type: application/json"]
+    else:
+        args += ["-H", "Content-Type: application/octet-stream", "-H", f"Inference-Header-Content-Length: {header}"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    if ca_file:
+        args += ["--cacert", str(ca_file)]
+    files = {}
+    if header is not None or len(body) > inline_limit or not _is_text(body):
+        files["request.bin" if header is not None else "request.json"] = body
+        args += ["--data-binary", "@" + next(iter(files))]
+    else:
+        args += ["--data-binary", body.decode("utf-8")]
+    return Snippet("v2-curl", "shell", _shell(args), files)
+
+
+_V2_PLAIN = ["def plain(array):",
+             "    if array.dtype == object:  # BYTES",
+             "        return [v.decode('utf-8', 'replace') if isinstance(v, bytes) else v for v in array.reshape(-1)]",
+             "    return array.tolist()", ""]
+
+
+def v2_requests(request: Request, target, *, headers: dict[str, str] | None = None, ca_file: str | None = None,
+                timeout: float = DEFAULT_TIMEOUT_S, inline_limit: int = INLINE_LIMIT, **_ignored) -> Snippet:
+    """Python with requests posting the same JSON infer body as curl; prints each output's flat data as JSON."""
+    body, header = v2_body(request, False)
+    files = {}
+    if header is not None or len(body) > inline_limit or not _is_text(body):
+        name = "request.bin" if header is not None else "request.json"
+        files[name] = body
+        body_line = f"body = open({name!r}, \"rb\").read()"
+    else:
+        body_line = f"body = {body.decode('utf-8')!r}.encode()"
+    all_headers = ({"Content-Type": "application/json"} if header is None else
+                   {"Content-Type": "application/octet-stream", "Inference-Header-Content-Length": str(header)})
+    all_headers.update(headers or {})
+    verify = repr(str(ca_file)) if ca_file else "True"
+    text = "\n".join([
+        "import json",
+        "",
+        "import requests",
+        "",
+        f"url = {_v2_url(target, ca_file)!r}",
+        body_line,
+        f"headers = {all_headers!r}",
+        f"response = requests.post(url, data=body, headers=headers, timeout={timeout!r}, verify={verify})",
+        "response.raise_for_status()",
+        'print(json.dumps({output["name"]: output["data"] for output in response.json()["outputs"]}))',
+        "",
+    ])
+    return Snippet("v2-requests", "python", text, files)
+
+
+def v2_tritonclient(request: Request, target, *, headers: dict[str, str] | None = None, ca_file: str | None = None,
+                    timeout: float = DEFAULT_TIMEOUT_S, binary: bool = False, inline_limit: int = INLINE_LIMIT,
+                    **_ignored) -> Snippet:
+    """Python with NVIDIA's tritonclient (http for v2://, grpc for v2+grpc://): the same inputs, the same model."""
+    from . import v2protocol
+    from .targets import Target, parse_target
+
+    parsed = target if isinstance(target, Target) else parse_target(str(target))
+    grpc = parsed.kind == "v2+grpc"
+    module = "tritonclient.grpc" if grpc else "tritonclient.http"
+    files: dict[str, bytes] = {}
+    lines = ["import json", "", "import numpy as np", f"import {module} as client_module", ""] + _V2_PLAIN
+    tls = parsed.tls or bool(ca_file)
+    url = host_port(parsed.host, parsed.port) + ("" if grpc else parsed.prefix)
+    if grpc:
+        extra = f", ssl=True, root_certificates={str(ca_file)!r}" if ca_file else (", ssl=True" if tls else "")
+        lines.append(f"client = client_module.InferenceServerClient(url={url!r}{extra})")
+    else:
+        extra = ""
+        if tls:
+            extra = ", ssl=True" + (f", ssl_context_factory=lambda: __import__('gevent.ssl').ssl.create_default_"
+                                     f"context(cafile={str(ca_file)!r})" if ca_file else "")
+        lines.append(f"client = client_module.InferenceServerClient(url={url!r}, "
+                     f"network_timeout={timeout!r}{extra})")
+    lines.append("inputs = []")
+    for key, value in request.inputs.items():
+        arr = np.asarray(value)
+        datatype = v2protocol.datatype_of(key, arr)
+        literal = _py_array(arr, key, files, inline_limit)
+        lines.append(f"tensor = client_module.InferInput({key!r}, {list(arr.shape)!r}, {datatype!r})")
+        binary_arg = "" if grpc else f", binary_data={bool(binary)!r}"
+        lines.append(f"tensor.set_data_from_numpy({literal}{binary_arg})")
+        lines.append("inputs.append(tensor)")
+    version = f", model_version={str(parsed.version)!r}" if parsed.version not in (None, "") else ""
+    sent = dict(headers or {})
+    if not grpc and not binary:  # tritonclient.http sends JSON without a Content-Type; KServe then reads bytes
+        sent = {"Content-Type": "application/json", **sent}
+    head = f", headers={sent!r}" if sent else ""
+    call_timeout = f", client_timeout={timeout!r}" if grpc else ""
+    lines.append(f"result = client.infer({parsed.model!r}, inputs{version}{head}{call_timeout})")
+    names = "[output.name for output in result.get_response().outputs]" if grpc else \
+        "[output[\"name\"] for output in result.get_response()[\"outputs\"]]"
+    lines.append(f"print(json.dumps({{name: plain(result.as_numpy(name)) for name in {names}}}))")
+    lines.append("")
+    return Snippet("v2-tritonclient", "python", "\n".join(lines), files)
+
+
 # --- one entry point ---------------------------------------------------------------------------------------------
 
 def for_target(request: Request, target, kind: str | None = None, **options) -> Snippet:
@@ -360,7 +492,8 @@ def for_target(request: Request, target, kind: str | None = None, **options) -> 
     from .targets import Target, parse_target
 
     parsed = target if isinstance(target, Target) else parse_target(str(target))
-    fits = {"folder": ("saved_model_cli",), "rest": ("curl", "python-rest"), "grpc": ("python-grpc",)}[parsed.kind]
+    fits = {"folder": ("saved_model_cli",), "rest": ("curl", "python-rest"), "grpc": ("python-grpc",),
+            "v2": ("v2-curl", "v2-requests", "v2-tritonclient"), "v2+grpc": ("v2-tritonclient",)}[parsed.kind]
     if parsed.kind == "folder":
         from .savedmodel import read_model
 
@@ -374,7 +507,8 @@ def for_target(request: Request, target, kind: str | None = None, **options) -> 
         return saved_model_cli(request, parsed.path, **options)
     if kind == "python-litert":
         return python_litert(request, parsed.path, **options)
-    return {"curl": curl, "python-rest": python_rest, "python-grpc": python_grpc}[kind](request, parsed, **options)
+    return {"curl": curl, "python-rest": python_rest, "python-grpc": python_grpc, "v2-curl": v2_curl,
+            "v2-requests": v2_requests, "v2-tritonclient": v2_tritonclient}[kind](request, parsed, **options)
 
 
 # --- literals ----------------------------------------------------------------------------------------------------

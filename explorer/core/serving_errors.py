@@ -289,8 +289,8 @@ RULES: list[Rule] = [
 
 # KServe V2 servers' own texts: MLServer 1.7 (mlserver/errors.py), KServe 0.16 (kserve/errors.py) and Triton
 # (its core and backends; the texts its QA tests assert). Checked first for V2 targets, after TF Serving's otherwise.
-_V2_NOT_FOUND_FIX = ("Check the model name (and version) against the server's repository: GET /v2/repository/index "
-                     "on Triton and MLServer, the server's log, or `signature-explorer status v2://HOST:PORT/MODEL`; "
+_V2_NOT_FOUND_FIX = ("Check the model name (and version) against the models the server lists (POST /v2/repository/index "
+                     "on Triton and MLServer) or its log; "
                      "V2 versions are strings such as \"1\".")
 V2_RULES: list[Rule] = [
     _r("v2_model_not_found", r"Model (?P<model>\S+) with version (?P<version>\S+) not found",
