@@ -15,6 +15,7 @@ Test-only additions (TF Serving has none of them; a client never relies on them)
                           drip (declares 1 MB, sends a byte every 0.2 s), huge (2 GB of JSON as fast as it can),
                           huge-unsized (the same without Content-Length), wrong-structure (valid JSON, not TF
                           Serving's: a list), deep (JSON nested 100,000 levels)
+  --fault_switch          POST /test/fault with a mode (or nothing) turns hostile mid-session, for every client
   --require_header 'K: V' refuse REST/gRPC calls without this header/metadata (401 / UNAUTHENTICATED), like a proxy
   --version_labels L=N,.. version labels (TF Serving reads them from --model_config_file)
   --ssl_cert/--ssl_key    TLS for both REST and gRPC
@@ -890,6 +891,9 @@ class RestHandler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.options.fault_switch and self.path == "/test/fault":
+            self.options.fault = body.decode().strip()
+            return self._send(200, b"{}")
         stall = int(self.headers.get("X-Test-Stall-Ms") or self.options.stall_ms or 0)
         if stall:
             time.sleep(stall / 1000)
@@ -1131,6 +1135,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max_message_mb", type=float, default=2000)
     p.add_argument("--fail_status", type=int, default=0)
     p.add_argument("--fault", default="", choices=["", "malformed", *HOSTILE], help="a hostile REST mode")
+    p.add_argument("--fault_switch", action="store_true", help="enable POST /test/fault")
     p.add_argument("--require_header", default="")
     p.add_argument("--ssl_cert", default="")
     p.add_argument("--ssl_key", default="")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core import http
 from explorer.core.errors import ExplorerError
 from explorer.core.headers import header_problem
 from explorer.core.serving_status import VersionStatus
@@ -46,6 +47,9 @@ class Endpoint:
     tls: bool = False
     ca_file: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)  # values may be secrets
+    prefix: str = ""  # the path a gateway serves TF Serving's REST API under ("/tfserving")
+    timeout: float = http.DEFAULT_TIMEOUT_S  # seconds for each whole request (core/http.py)
+    max_response_mb: float = http.DEFAULT_MAX_RESPONSE_MB
 
     def port(self, protocol: str | None = None) -> int:
         return self.rest_port if (protocol or self.protocol) == "rest" else self.grpc_port
@@ -54,7 +58,8 @@ class Endpoint:
         """The core Target for one protocol (default: the chosen one)."""
         kind = protocol or self.protocol
         return Target(kind=kind, host=self.host, port=self.port(kind), model=self.model, version=self.version,
-                      label=self.label if self.version is None else None, tls=self.tls)
+                      label=self.label if self.version is None else None, tls=self.tls,
+                      prefix=self.prefix if kind == "rest" else "")
 
     def url(self, protocol: str | None = None) -> str:
         return self.target(protocol).url()
@@ -68,7 +73,7 @@ class Endpoint:
 
     def runner_options(self) -> dict:
         """Keyword arguments for open_runner / RestRunner / GrpcRunner."""
-        options: dict = {}
+        options: dict = {"timeout": self.timeout, "max_response_mb": self.max_response_mb}
         if self.tls:
             options["tls"] = True
         if self.ca_file:
@@ -96,7 +101,8 @@ class Endpoint:
         """What may be written to disk: everything but header values."""
         return {"host": self.host, "rest_port": self.rest_port, "grpc_port": self.grpc_port, "model": self.model,
                 "protocol": self.protocol, "version": self.version, "label": self.label, "tls": self.tls,
-                "ca_file": self.ca_file, "header_names": [k for k, _ in self.headers if k]}
+                "ca_file": self.ca_file, "header_names": [k for k, _ in self.headers if k], "prefix": self.prefix,
+                "timeout": self.timeout, "max_response_mb": self.max_response_mb}
 
     @classmethod
     def from_settings(cls, data: dict) -> "Endpoint":
@@ -105,7 +111,9 @@ class Endpoint:
                  grpc_port=int(data.get("grpc_port") or 0), model=str(data.get("model") or ""),
                  protocol=data.get("protocol") if data.get("protocol") in PROTOCOLS else "rest",
                  version=int(data["version"]) if data.get("version") is not None else None,
-                 label=data.get("label") or None, tls=bool(data.get("tls")), ca_file=str(data.get("ca_file") or ""))
+                 label=data.get("label") or None, tls=bool(data.get("tls")), ca_file=str(data.get("ca_file") or ""),
+                 prefix=str(data.get("prefix") or ""), timeout=_positive(data.get("timeout"), http.DEFAULT_TIMEOUT_S),
+                 max_response_mb=_positive(data.get("max_response_mb"), http.DEFAULT_MAX_RESPONSE_MB))
         remembered = _SESSION_HEADERS.get(ep.key(), {})
         names = [str(n) for n in data.get("header_names") or []]
         return replace(ep, headers=tuple((n, remembered.get(n, "")) for n in names))
@@ -117,7 +125,12 @@ class Endpoint:
         ports = {"rest": base.rest_port, "grpc": base.grpc_port, target.kind: target.port}
         return replace(base, host=target.host, rest_port=ports["rest"], grpc_port=ports["grpc"], model=target.model,
                        protocol=target.kind, version=target.version, label=target.label,
-                       tls=target.tls or base.tls)
+                       tls=target.tls or base.tls, prefix=target.prefix if target.kind == "rest" else base.prefix)
+
+
+def _positive(value, default: float) -> float:
+    """A stored number if it is a positive one (a hand-edited settings file must not break the dialog)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else default
 
 
 
@@ -220,6 +233,17 @@ class EndpointDialog(QtWidgets.QDialog):
         self.ca_button.setText("…")
         self.ca_button.setToolTip("Choose the CA certificate file")
         self.ca_button.clicked.connect(self._on_ca_button_clicked)
+        self.timeout_box = QtWidgets.QDoubleSpinBox()
+        self.timeout_box.setRange(0.5, 3600)
+        self.timeout_box.setDecimals(1)
+        self.timeout_box.setSuffix(" s")
+        self.timeout_box.setToolTip("The longest one request may take, all of it: connecting, sending and the "
+                                    "whole answer. A server that answers slower is cut off with a message.")
+        self.max_response_box = QtWidgets.QSpinBox()
+        self.max_response_box.setRange(1, 1024 * 64)
+        self.max_response_box.setSuffix(" MB")
+        self.max_response_box.setToolTip("Answers larger than this are refused before they fill memory "
+                                         "(REST: the body; gRPC: the message limit).")
         self.headers_table = QtWidgets.QTableWidget(0, 2)
         self.headers_table.setHorizontalHeaderLabels(["Header", "Value (this session only)"])
         self.headers_table.horizontalHeader().setStretchLastSection(True)
@@ -279,6 +303,13 @@ class EndpointDialog(QtWidgets.QDialog):
         ca_row.addWidget(self.ca_edit, 1)
         ca_row.addWidget(self.ca_button)
         form.addRow("CA file", ca_row)
+        limits_row = QtWidgets.QHBoxLayout()
+        limits_row.addWidget(self.timeout_box)
+        limits_row.addSpacing(12)
+        limits_row.addWidget(QtWidgets.QLabel("Largest answer"))
+        limits_row.addWidget(self.max_response_box)
+        limits_row.addStretch(1)
+        form.addRow("Timeout", limits_row)
         header_buttons = QtWidgets.QVBoxLayout()
         header_buttons.addWidget(self.add_header_button)
         header_buttons.addWidget(self.remove_header_button)
@@ -322,7 +353,9 @@ class EndpointDialog(QtWidgets.QDialog):
         return Endpoint(host=self.host_edit.text().strip() or "localhost", rest_port=self.rest_port.value(),
                         grpc_port=self.grpc_port.value(), model=self.model_edit.text().strip(),
                         protocol="grpc" if self.protocol_grpc.isChecked() else "rest", version=version, label=label,
-                        tls=self.tls_check.isChecked(), ca_file=self.ca_edit.text().strip(), headers=tuple(headers))
+                        tls=self.tls_check.isChecked(), ca_file=self.ca_edit.text().strip(), headers=tuple(headers),
+                        prefix=self._prefix, timeout=self.timeout_box.value(),
+                        max_response_mb=float(self.max_response_box.value()))
 
     def set_endpoint(self, endpoint: Endpoint) -> None:
         """Fill every field from `endpoint`."""
@@ -342,6 +375,9 @@ class EndpointDialog(QtWidgets.QDialog):
             self.version_edit.clear()
         self.tls_check.setChecked(endpoint.tls)
         self.ca_edit.setText(endpoint.ca_file)
+        self._prefix = endpoint.prefix  # set from a pasted gateway URL; no field of its own
+        self.timeout_box.setValue(endpoint.timeout)
+        self.max_response_box.setValue(int(round(endpoint.max_response_mb)))
         self.headers_table.setRowCount(0)
         for name, value in endpoint.headers:
             self.add_header(name, value)
