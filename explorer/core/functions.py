@@ -116,8 +116,8 @@ def read_functions(buf, span: tuple[int, int]) -> tuple[Function, ...]:
         out.extend(f for f in found if f.concrete_name not in {g.concrete_name for g in out})
         for child_id, local_name in children:
             if 0 <= child_id < len(nodes) and child_id not in seen:
-                if not path and local_name == "signatures":
-                    continue  # the signature map: already shown as signatures
+                if local_name == "signatures":
+                    continue  # a signature map (the root's, or a re-exported model's): shown as signatures
                 seen.add(child_id)
                 queue.append((child_id, f"{path}.{local_name}" if path else local_name))
     return tuple(out[:MAX_FUNCTIONS])

@@ -870,3 +870,53 @@ def _function_runner(info: ModelInfo, source: Source):
             raise RunError(f"the old function '{source.key}' failed: {_first_line(exc)}") from exc
         return {k: v.numpy() for k, v in result.items()}
     return run
+
+
+# --- from a problem to an edit -------------------------------------------------------------------------------------
+
+FIXABLE = ("batch", "dtype", "value_range", "unknown_key")
+
+
+def plan_for_problem(info: ModelInfo, signature_key: str, problem) -> Plan | None:
+    """The re-export that fixes a validate.Problem on the model's side ("Fix in a re-export"): a fixed batch is freed,
+    a dtype clients send is accepted and cast inside, 0..255 values are divided by 255 inside, a key clients send
+    becomes the input's key. None when the problem is not one a re-export fixes."""
+    sig = info.user_signatures.get(signature_key)
+    if sig is None or problem.kind not in FIXABLE:
+        return None
+    key = problem.input
+    if problem.kind == "batch":
+        return Plan(signature=signature_key, free_batch=True)
+    if problem.kind == "dtype" and key in sig.inputs:
+        try:
+            dtype = dtypes.lookup(problem.got).name
+        except KeyError:
+            return None
+        return Plan(signature=signature_key, inputs={key: TensorEdit(dtype=dtype)})
+    if problem.kind == "value_range" and key in sig.inputs and dtypes.lookup(sig.inputs[key].dtype).is_float:
+        return Plan(signature=signature_key, inputs={key: TensorEdit(dtype="DT_UINT8", divisor=255.0)})
+    if problem.kind == "unknown_key" and problem.got and key not in sig.inputs:
+        import difflib
+
+        candidates = list(sig.inputs)
+        target = candidates[0] if len(candidates) == 1 else next(iter(
+            difflib.get_close_matches(problem.got, candidates, n=1, cutoff=0.0)), None)
+        if target is not None and _OP_NAME.match(problem.got):
+            return Plan(signature=signature_key, inputs={target: TensorEdit(key=problem.got)})
+    return None
+
+
+def suggested_destination(info: ModelInfo) -> str:
+    """Where a re-export goes unless the user says otherwise: the next version of a base path, else a new folder
+    beside the model ("NAME_reexport", numbered if taken)."""
+    if info.versions:
+        return info.path
+    model = Path(info.model_dir)
+    if list_versions(model.parent) and model.name.isdigit():  # a version folder opened on its own
+        return str(model.parent)
+    candidate = model.parent / f"{model.name}_reexport"
+    n = 2
+    while candidate.exists():
+        candidate = model.parent / f"{model.name}_reexport{n}"
+        n += 1
+    return str(candidate)

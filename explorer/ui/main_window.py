@@ -26,6 +26,7 @@ from explorer.core.signature import Signature
 
 from .product_actions import ProductActions
 from .consent import ConsentGate
+from .reexport_actions import ReexportActions
 from .run_panel import RunPanel
 from .server_actions import ServerActions
 from .session_actions import SessionActions
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
 
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
         self.sessions = SessionActions(self)  # Compare tab and menu; save/open/autosave/export/replay (issue 6)
+        self.reexport = ReexportActions(self)  # Signature ▸ Edit and Re-export…, "Fix in a re-export" (issue 17)
 
         # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first.
         self.consent = ConsentGate(self.settings, self)

@@ -34,6 +34,8 @@ SHORTCUTS: dict[str, Key] = {
     "filter_action": "Ctrl+F",
     "expand_action": "Ctrl+Alt+E",
     "collapse_action": "Ctrl+Alt+C",
+    # Signature
+    "reexport.edit_action": "Ctrl+Alt+R",
     # Tools
     "product.run_action": ("Ctrl+Return", "Ctrl+Enter"),  # Enter is the keypad's key
     "diagnostics.check_action": "Ctrl+Shift+D",

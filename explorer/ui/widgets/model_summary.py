@@ -269,6 +269,8 @@ class NodeDetails(QTextBrowser):
         self._node = node
         if node is None:
             self.setHtml("<p style='color:gray'>Select a signature, input or output to see its details.</p>")
+        elif node.function is not None or node.kind == "functions":
+            self.setHtml(_function_html(node, self._info))
         elif node.kind == "tensor":
             self.setHtml(_tensor_html(node))
         elif node.kind in ("inputs", "outputs"):
@@ -277,6 +279,27 @@ class NodeDetails(QTextBrowser):
         else:
             self.setHtml(_signature_html(node.signature, node.signature.key == self._default)
                          + _call_html(node.signature, self._info))
+
+
+def _function_html(node: Node, info) -> str:
+    """A saved tf.function: what it takes and gives, and how it becomes a signature TF Serving can call."""
+    f = node.function
+    if f is None:
+        return ("<h3>Functions</h3><p>The tf.functions saved in the model's object graph (read without TensorFlow). "
+                "TF Serving serves only signatures; a function becomes one with <b>Signature ▸ Edit and "
+                "Re-export…</b>.</p>")
+    path = info.path if info is not None else "MODEL"
+    head = f"<h3>{_e(f.name)} · saved function</h3><p>graph function <code>{_e(f.concrete_name)}</code></p>"
+    fixed = ("<p>Fixed by the trace: " + ", ".join(f"{_e(k)}={_e(v)}" for k, v in f.fixed.items()) + "</p>"
+             if f.fixed else "")
+    tables = "<h4>inputs</h4>" + _table(f.inputs) + "<h4>outputs</h4>" + _table(f.outputs)
+    if f.problem:
+        how = f"<p style='color:#b35900'>It cannot become a signature as it is: {_e(f.problem)}.</p>"
+    else:
+        how = ("<p>Not a signature: clients and TF Serving cannot call it. Make it one with <b>Signature ▸ Edit and "
+               f"Re-export…</b>, or:</p><pre>signature-explorer reexport {_e(path)} NEW_FOLDER --from-function "
+               f"{_e(f.name)}</pre>")
+    return head + fixed + tables + how
 
 
 def _e(text) -> str:

@@ -24,7 +24,8 @@ from .endpoint_dialog import Endpoint
 from ..quick_look import quick_look_model
 
 TABS = (("curl", "curl"), ("python-rest", "Python (REST)"), ("python-grpc", "Python (gRPC)"),
-        ("saved_model_cli", "saved_model_cli"), ("python-litert", "Python (LiteRT)"))
+        ("saved_model_cli", "saved_model_cli"), ("python-litert", "Python (LiteRT)"),
+        ("tensorflow-reexport", "TensorFlow (re-export)"))
 SUFFIX = {"shell": ".sh", "python": ".py"}
 
 
@@ -103,6 +104,9 @@ def request_snippets(request: Request, folder: str | None = None, version: int |
     else:
         by_kind["saved_model_cli"] = ExplorerError("saved_model_cli runs a model folder; none is open.",
                                                    fix="Open the model folder (File ▸ Open Model…).")
+    by_kind["tensorflow-reexport"] = ExplorerError(
+        "The TensorFlow code that re-exports this model with a corrected signature is made from the edits.",
+        fix="Signature ▸ Edit and Re-export…, then Show Code.")
     return Snippets(by_kind, notes, request)
 
 
@@ -191,6 +195,15 @@ class ShowRequestDialog(QtWidgets.QDialog):
         return self.worker.submit(request_snippets, request, folder, version, endpoint, caller="show-request",
                                   name="building the request code", on_done=self._on_snippets_done,
                                   on_failed=self._on_snippets_failed)
+
+    def show_code(self, snippet: request_code.Snippet, summary: str) -> None:
+        """Show one Snippet made elsewhere (the re-export's TensorFlow code) on its tab; the other tabs say why
+        they are empty."""
+        why = ExplorerError("This shows the code of a re-export, not a request.",
+                            fix="Show Request (in the Predict tab) gives the request's code.")
+        self.set_snippets(Snippets({kind: snippet if kind == snippet.kind else why for kind, _ in TABS}))
+        self.summary.setText(summary)
+        self.tabs.setCurrentIndex([kind for kind, _ in TABS].index(snippet.kind))
 
     def set_snippets(self, snippets: Snippets) -> None:
         self.snippets = snippets

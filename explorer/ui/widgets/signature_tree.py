@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QPainter, QPalet
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle, QStyledItemDelegate,
                                QStyleOptionViewItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from explorer.core.functions import Function
 from explorer.core.savedmodel import ModelInfo
 from explorer.core.signature import Signature, TensorSpec, default_key, display_order
 
@@ -26,17 +27,21 @@ BADGE_OTHER = "#6e7781"
 
 @dataclass(frozen=True)
 class Node:
-    """What a tree row stands for: a signature, its inputs/outputs group, or one tensor."""
+    """What a tree row stands for: a signature, its inputs/outputs group, or one tensor; or, under "Functions", a
+    saved tf.function (`function` set, `signature` a stand-in holding its inputs and outputs) and its tensors."""
 
-    kind: str  # "signature" | "inputs" | "outputs" | "tensor"
+    kind: str  # "signature" | "inputs" | "outputs" | "tensor" | "functions" (the group) | "function"
     signature: Signature
     side: str = ""  # "inputs" | "outputs" for groups and tensors
     spec: TensorSpec | None = None
+    function: Function | None = None  # set for a function's rows: they are not signatures a client can call
 
     @property
     def path(self) -> tuple[str, ...]:
         """A stable address (signature key, side, tensor key) used to keep the selection across reloads."""
-        return tuple(p for p in (self.signature.key, self.side, self.spec.key if self.spec else "") if p)
+        head = ("\0functions", self.function.name) if self.function else (
+            ("\0functions",) if self.kind == "functions" else (self.signature.key,))
+        return tuple(p for p in (*head, self.side, self.spec.key if self.spec else "") if p)
 
 
 class _BadgeDelegate(QStyledItemDelegate):
@@ -104,6 +109,7 @@ class SignatureTree(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._signatures: dict[str, Signature] = {}
+        self._functions: tuple[Function, ...] = ()
         self._default: str | None = None
         self._show_internal = False
         self._scan = None  # core.scan.ScanReport of the shown model: signatures reaching unsafe ops are marked
@@ -149,18 +155,27 @@ class SignatureTree(QWidget):
         if info is None:
             self.set_signatures({})
         else:
-            self.set_signatures(info.signatures, info.default_signature)
+            self.set_signatures(info.signatures, info.default_signature, functions=info.functions)
 
-    def set_signatures(self, signatures: dict[str, Signature], default: str | None = None) -> None:
-        """Show any signatures (a folder's, or a server's metadata); keeps the selection when it still exists."""
+    def set_signatures(self, signatures: dict[str, Signature], default: str | None = None,
+                       functions: tuple[Function, ...] = ()) -> None:
+        """Show any signatures (a folder's, or a server's metadata), then the model's saved functions; keeps the
+        selection when it still exists."""
         keep = self.current_node()
+        self._functions = tuple(functions)
         self._default = default if default is not None else default_key(dict(sorted(signatures.items())))
         self._signatures = {s.key: s for s in display_order(signatures, self._default)}
         self.tree.blockSignals(True)
         self.tree.clear()
         for sig in self._signatures.values():
             self.tree.addTopLevelItem(self._signature_item(sig))
+        if self._functions:
+            self.tree.addTopLevelItem(self._functions_item())
         self.tree.expandAll()
+        if self._functions:  # signatures are what clients call: functions stay folded to one line each
+            group = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1)
+            for i in range(group.childCount()):
+                group.child(i).setExpanded(False)
         self._apply_visibility()
         self.tree.blockSignals(False)
         self._fit_columns()
@@ -184,6 +199,11 @@ class SignatureTree(QWidget):
         return [self._node(self.tree.topLevelItem(i)).signature.key for i in range(self.tree.topLevelItemCount())
                 if self.tree.topLevelItem(i).data(NAME, UNSAFE_ROLE)]
 
+    def functions_item(self) -> QTreeWidgetItem | None:
+        """The "Functions" row (the saved tf.functions of a TF2 export), None when the model lists none."""
+        last = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1) if self.tree.topLevelItemCount() else None
+        return last if last is not None and self._node(last).kind == "functions" else None
+
     def show_internal(self) -> bool:
         return self._show_internal
 
@@ -201,7 +221,8 @@ class SignatureTree(QWidget):
     def visible_signature_keys(self) -> list[str]:
         """Keys of the signature rows currently shown, in display order."""
         return [self._node(self.tree.topLevelItem(i)).signature.key
-                for i in range(self.tree.topLevelItemCount()) if not self.tree.topLevelItem(i).isHidden()]
+                for i in range(self.tree.topLevelItemCount()) if not self.tree.topLevelItem(i).isHidden()
+                and self._node(self.tree.topLevelItem(i)).kind == "signature"]
 
     def select_signature(self, key: str) -> bool:
         """Select the row of signature `key`; False if it is not shown."""
@@ -281,6 +302,44 @@ class SignatureTree(QWidget):
         for col in range(len(HEADERS)):
             item.setToolTip(col, tip)
 
+    def _functions_item(self) -> QTreeWidgetItem:
+        users = sum(not f.internal for f in self._functions)
+        group = QTreeWidgetItem([f"Functions ({users})", "", "saved tf.functions, not signatures", ""])
+        group.setData(0, NODE_ROLE, Node("functions", Signature(key="", method_name="")))
+        group.setIcon(NAME, self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
+        tip = ("The tf.functions saved in the model's object graph. TF Serving serves only signatures; a function "
+               "becomes one with Signature ▸ Edit and Re-export… (or `signature-explorer reexport --from-function`).")
+        secondary = self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        group.setForeground(SHAPE, secondary)
+        for col in range(len(HEADERS)):
+            group.setToolTip(col, tip)
+        for f in self._functions:
+            stand_in = Signature(key=f.name, method_name="", inputs=f.inputs, outputs=f.outputs)
+            item = QTreeWidgetItem([f.name, "function",
+                                    f"{_count(len(f.inputs), 'input')} → {_count(len(f.outputs), 'output')}",
+                                    f.concrete_name])
+            item.setData(0, NODE_ROLE, Node("function", stand_in, function=f))
+            item.setData(TYPE, BADGE_ROLE, ("function", BADGE_OTHER))
+            item.setFont(TENSOR, self._mono)
+            item.setForeground(SHAPE, secondary)
+            why = f"\nCannot become a signature as it is: {f.problem}" if f.problem else \
+                "\nCan become a signature: Signature ▸ Edit and Re-export…"
+            for col in range(len(HEADERS)):
+                item.setToolTip(col, f"saved function {f.path} ({f.concrete_name}){why}")
+            for side, specs in (("inputs", f.inputs), ("outputs", f.outputs)):
+                sub = QTreeWidgetItem([f"{side} ({len(specs)})", "", "", ""])
+                sub.setData(0, NODE_ROLE, Node(side, stand_in, side, function=f))
+                sub.setForeground(NAME, secondary)
+                for spec in specs.values():
+                    tensor = self._tensor_item(stand_in, side, spec)
+                    tensor.setData(0, NODE_ROLE, Node("tensor", stand_in, side, spec, function=f))
+                    sub.addChild(tensor)
+                item.addChild(sub)
+            if f.internal:
+                self._grey(item)
+            group.addChild(item)
+        return group
+
     def _tensor_item(self, sig: Signature, side: str, spec: TensorSpec) -> QTreeWidgetItem:
         try:
             dt = spec.dt
@@ -323,6 +382,18 @@ class SignatureTree(QWidget):
         needle = self.filter_edit.text().strip().lower()
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
+            if self._node(item).kind == "functions":
+                shown = 0
+                for f in range(item.childCount()):
+                    row = item.child(f)
+                    fn = self._node(row).function
+                    match = (self._show_internal or not fn.internal) and (
+                        not needle or needle in fn.name.lower()
+                        or any(_matches(s, needle) for s in list(fn.inputs.values()) + list(fn.outputs.values())))
+                    row.setHidden(not match)
+                    shown += match
+                item.setHidden(not shown)
+                continue
             sig = self._node(item).signature
             if sig.internal and not self._show_internal:
                 item.setHidden(True)
@@ -356,6 +427,8 @@ class SignatureTree(QWidget):
 
     def _emit_selection(self, node: Node | None) -> None:
         self.node_selected.emit(node)
+        if node is not None and (node.function is not None or node.kind == "functions"):
+            return  # a saved function is not a signature: the run panel keeps the one it has
         sig = node.signature if node else None
         if sig is not self._last_signature:
             self._last_signature = sig
@@ -367,6 +440,15 @@ class SignatureTree(QWidget):
     def _find(self, path: tuple[str, ...]) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
+            if self._node(item).kind == "functions":
+                if path[0] != "\0functions":
+                    continue
+                if len(path) == 1:
+                    return item
+                for f in range(item.childCount()):
+                    if self._node(item.child(f)).function.name == path[1]:
+                        return _descend(item.child(f), path[2:], self._node)
+                return None
             if self._node(item).signature.key != path[0]:
                 continue
             if len(path) == 1:
@@ -381,6 +463,20 @@ class SignatureTree(QWidget):
                     if self._node(group.child(t)).spec.key == path[2]:
                         return group.child(t)
         return None
+
+
+def _descend(item: QTreeWidgetItem, rest: tuple[str, ...], node_of) -> QTreeWidgetItem | None:
+    """Below a function row: (side[, tensor key]) -> its row."""
+    if not rest:
+        return item
+    for g in range(item.childCount()):
+        group = item.child(g)
+        if node_of(group).side == rest[0]:
+            if len(rest) == 1:
+                return group
+            return next((group.child(t) for t in range(group.childCount())
+                         if node_of(group.child(t)).spec.key == rest[1]), None)
+    return None
 
 
 def _count(n: int, word: str) -> str:

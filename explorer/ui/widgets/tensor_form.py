@@ -109,6 +109,7 @@ class InputRow(QtWidgets.QFrame):
 
     changed = QtCore.Signal()
     offer_accepted = QtCore.Signal(str, str)  # key, offer
+    reexport_requested = QtCore.Signal(object)  # Problem: "Fix in a re-export" (fix the model, not the input)
 
     def __init__(self, spec: TensorSpec, method: str = "predict", parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -151,9 +152,19 @@ class InputRow(QtWidgets.QFrame):
         self.offer_button.hide()
         self.offer_button.clicked.connect(self._on_offer_button_clicked)
         self._offer: Problem | None = None
+        self.reexport_button = QtWidgets.QPushButton("Fix in a re-export")
+        self.reexport_button.setToolTip("Fix the model instead of the input: write it again with a signature that "
+                                        "takes what clients send (Signature ▸ Edit and Re-export…)")
+        self.reexport_button.hide()
+        self.reexport_button.clicked.connect(self._on_reexport_button_clicked)
+        self._fixable: Problem | None = None
         problem_row = QtWidgets.QHBoxLayout()
         problem_row.addWidget(self.problem_label, 1)
-        problem_row.addWidget(self.offer_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        buttons = QtWidgets.QVBoxLayout()
+        buttons.addWidget(self.offer_button)
+        buttons.addWidget(self.reexport_button)
+        buttons.addStretch(1)
+        problem_row.addLayout(buttons)
         self.notes_label = QtWidgets.QLabel()
         self.notes_label.setWordWrap(True)
         self.notes_label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
@@ -251,6 +262,10 @@ class InputRow(QtWidgets.QFrame):
                                       + (f" to {offer.expected}" if offer.offer == "cast" and offer.expected else ""))
             self.offer_button.setToolTip(offer.fix)
         self.offer_button.setVisible(offer is not None)
+        from explorer.core.reexport import FIXABLE
+
+        self._fixable = next((p for p in problems if p.kind in FIXABLE), None)
+        self.reexport_button.setVisible(self._fixable is not None)
         error = any(p.severity == "error" for p in problems)
         warning = bool(problems) and not error
         colour = _ERROR_STYLE if error else (_WARNING_STYLE if warning else "")
@@ -258,6 +273,10 @@ class InputRow(QtWidgets.QFrame):
                            else "#InputRow { border: 1px solid palette(mid); border-radius: 4px; }")
         self.notes_label.setText("\n".join(notes))
         self.notes_label.setVisible(bool(notes))
+
+    def _on_reexport_button_clicked(self) -> None:
+        if self._fixable is not None:
+            self.reexport_requested.emit(self._fixable)
 
     def show_preview(self, array: np.ndarray | None) -> None:
         """Show a thumbnail when the built input looks like an image batch (N, H, W, 1|3|4); hide it otherwise."""
@@ -328,6 +347,7 @@ class TensorForm(QtWidgets.QWidget):
 
     sources_changed = QtCore.Signal(dict)  # input key -> Source
     problems_changed = QtCore.Signal(list)  # list[Problem], after each check
+    reexport_requested = QtCore.Signal(object)  # Problem whose fix is a re-export of the model (an input row's button)
     checked = QtCore.Signal(object)  # Prepared, after each check
 
     def __init__(self, signature: Signature | None = None, parent: QtWidgets.QWidget | None = None,
@@ -374,7 +394,15 @@ class TensorForm(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
-        layout.addWidget(self.general)
+        self.general_reexport = QtWidgets.QPushButton("Fix in a re-export")
+        self.general_reexport.setToolTip("Give the model the key clients send (Signature ▸ Edit and Re-export…)")
+        self.general_reexport.hide()
+        self.general_reexport.clicked.connect(self._on_general_reexport_clicked)
+        self._general_fixable: Problem | None = None
+        general_row = QtWidgets.QHBoxLayout()
+        general_row.addWidget(self.general, 1)
+        general_row.addWidget(self.general_reexport, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(general_row)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
 
@@ -399,6 +427,7 @@ class TensorForm(QtWidgets.QWidget):
         self._signature, self._model_key = signature, model_key or self._model_key
         self.prepared, self._problems = None, []
         self.general.hide()
+        self.general_reexport.hide()
         if signature is None:
             self.title.setText("Select a signature to fill in its inputs.")
             self.batch_label.hide()
@@ -412,6 +441,7 @@ class TensorForm(QtWidgets.QWidget):
             row = InputRow(spec, method)
             row.changed.connect(self._on_row_changed)
             row.offer_accepted.connect(self._on_row_offer_accepted)
+            row.reexport_requested.connect(self.reexport_requested)
             self._rows_layout.insertWidget(i, row)
             self.rows[key] = row
         batched = any(has_batch(s) for s in signature.inputs.values())
@@ -492,6 +522,10 @@ class TensorForm(QtWidgets.QWidget):
                 f"{'✖' if p.severity == 'error' else '⚠'} {_html(p.message)}</span>"
                 + (f" <i>{_html(p.fix)}</i>" if p.fix else "") for p in rest))
         self.general.setVisible(bool(rest))
+        from explorer.core.reexport import FIXABLE
+
+        self._general_fixable = next((p for p in rest if p.kind in FIXABLE), None)
+        self.general_reexport.setVisible(self._general_fixable is not None)
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
         if errors:
@@ -529,6 +563,10 @@ class TensorForm(QtWidgets.QWidget):
     def _on_row_changed(self) -> None:
         self.sources_changed.emit(self.sources())
         self.schedule_check()
+
+    def _on_general_reexport_clicked(self) -> None:
+        if self._general_fixable is not None:
+            self.reexport_requested.emit(self._general_fixable)
 
     def _on_row_offer_accepted(self, key: str, offer: str) -> None:
         self.offers.setdefault(key, set()).add(offer)

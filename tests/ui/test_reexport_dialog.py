@@ -1,0 +1,119 @@
+"""Signature ▸ Edit and Re-export…, "Fix in a re-export" and the result beside the old model in Compare: the real
+window and dialog on real models, TensorFlow on the worker."""
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+import modelgen
+from explorer.core.savedmodel import read_model
+from explorer.core.validate import check
+from explorer.ui.main_window import MainWindow
+from explorer.ui.widgets.reexport_dialog import DTYPE, NEW_KEY, SCALE, ReexportDialog
+
+TIMEOUT = 120000
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reexport_ui")
+    return {"gray": modelgen.grayscale_cnn(out), "fixed": modelgen.fixed_batch(out),
+            "functions": modelgen.two_functions(out), "out": out}
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.worker.wait()
+    w.reexport.worker.wait(TIMEOUT)
+
+
+def open_and_wait(qtbot, window, path, **kw):
+    with qtbot.waitSignal(window.model_opened, timeout=20000):
+        window.open_model(path, **kw)
+    return window.model()
+
+
+def test_dialog_edits_reexports_proves_and_opens_the_new_model_beside_the_old(qtbot, window, models, tmp_path):
+    open_and_wait(qtbot, window, models["gray"])
+    dialog = window.reexport.open_dialog()
+    assert isinstance(dialog, ReexportDialog) and window.reexport.edit_action.isEnabled()
+    dialog.inputs_table.cellWidget(0, DTYPE).setCurrentText("uint8")
+    dialog.inputs_table.item(0, SCALE).setText("1/255")
+    dialog.outputs_table.item(0, NEW_KEY).setText("probs")
+    assert "image float32 (-1, 28, 28, 1) -> image uint8 (-1, 28, 28, 1), / 255 inside" in dialog.preview.text()
+    dialog.destination_edit.setText(str(tmp_path / "uint8"))
+    dialog.grab().save(str(tmp_path / "dialog.png"))
+    with qtbot.waitSignal(window.reexport.reexported, timeout=TIMEOUT) as done:
+        dialog.start()
+    result = done.args[0]
+    assert result.equal and "Proven equal" in dialog.preview.text() and "equal on" in dialog.preview.text()
+    new = read_model(tmp_path / "uint8")
+    assert new.signatures["serving_default"].inputs["image"].dtype == "DT_UINT8"
+    # The new model is open, and the Compare tab holds the old and the new side by side.
+    qtbot.waitUntil(lambda: window.model() is not None and window.model().path == str(tmp_path / "uint8"),
+                    timeout=20000)
+    view = window.sessions.view
+    assert [s.target for s in view.specs()] == [str(models["gray"]), str(tmp_path / "uint8")]
+    assert window.tabs.currentWidget() is view
+    qtbot.waitUntil(lambda: "equal on" in window.messages.text(), timeout=5000)
+    assert window.messages.text().startswith(f"Re-exported 'serving_default' to {tmp_path / 'uint8'}: equal on")
+    window.grab().save(str(tmp_path / "window.png"))
+    import shutil
+
+    shutil.copy(tmp_path / "dialog.png", "/tmp/p17/dialog.png")
+    shutil.copy(tmp_path / "window.png", "/tmp/p17/window.png")
+
+
+def test_a_bad_edit_is_said_in_the_dialog_and_blocks_the_run(qtbot, window, models):
+    open_and_wait(qtbot, window, models["fixed"])
+    dialog = window.reexport.open_dialog()
+    dialog.inputs_table.item(0, SCALE).setText("lots")
+    assert "must be a number or 1/N" in dialog.preview.text() and not dialog.run_button.isEnabled()
+    dialog.inputs_table.item(0, SCALE).setText("")
+    dialog.inputs_table.item(0, 3).setText("-1, 6")
+    assert "fixes a dimension" in dialog.preview.text() and not dialog.run_button.isEnabled()
+
+
+def test_fix_in_a_reexport_from_a_batch_problem(qtbot, window, models):
+    info = open_and_wait(qtbot, window, models["fixed"])
+    sig = info.signatures["serving_default"]
+    problems = check({"x": np.ones((1, 5), np.float32)}, sig, target="serving")  # TF Serving refuses one row
+    form = window.run_panel.form
+    form.show_problems(problems)
+    row = form.rows["x"]
+    assert row.reexport_button.isVisibleTo(row) and row.reexport_button.text() == "Fix in a re-export"
+    row.reexport_button.click()
+    dialog = window.reexport.dialog
+    assert dialog is not None and dialog.free_batch.isChecked()
+    assert "input x float32 (32, 5) -> x float32 (-1, 5)" in dialog.preview.text()
+
+
+def test_functions_in_the_tree_and_a_signature_made_from_one(qtbot, window, models, tmp_path):
+    open_and_wait(qtbot, window, models["functions"])
+    group = window.tree.functions_item()
+    assert group is not None and [group.child(i).text(0) for i in range(group.childCount())] == ["predict", "scaled"]
+    window.tree.select_path(("\0functions", "predict"))
+    assert "--from-function predict" in window.details.toPlainText()
+    dialog = window.reexport.open_dialog()
+    assert dialog.source_box.currentText() == "function: predict"
+    assert "The new model will have serving_default" in dialog.preview.text()
+    dialog.destination_edit.setText(str(tmp_path / "served"))
+    with qtbot.waitSignal(window.reexport.reexported, timeout=TIMEOUT) as done:
+        dialog.start()
+    assert done.args[0].equal and list(read_model(tmp_path / "served").user_signatures) == ["serving_default"]
+
+
+def test_show_code_opens_the_tensorflow_code(qtbot, window, models, tmp_path):
+    open_and_wait(qtbot, window, models["fixed"])
+    dialog = window.reexport.open_dialog()
+    dialog.free_batch.setChecked(True)
+    dialog.code_button.click()
+    code = window.reexport.code_dialog
+    assert code is not None and code.current_kind() == "tensorflow-reexport"
+    text = code.text()
+    assert "tf.saved_model.save(module, DESTINATION, signatures=signatures)" in text
+    assert "shape=[None, 2]" in text
+    QApplication.processEvents()
