@@ -570,6 +570,9 @@ def grayscale_cnn(out_dir, size: int = 28, classes: int = 10) -> Path:
 
     model = Model()
     path = Path(out_dir) / f"grayscale_cnn_{size}"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
 
 V2_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
              "uint64", "bool", "string")

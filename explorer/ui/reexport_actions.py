@@ -68,6 +68,7 @@ class ReexportActions(QtCore.QObject):
         dialog = ReexportDialog(info, key, worker=self.worker, parent=self.window,
                                 inputs_provider=self._form_inputs)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.consent = getattr(self.window, "consent", None)
         dialog.reexported.connect(self._on_dialog_reexported)
         dialog.code_requested.connect(self.show_code)
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))

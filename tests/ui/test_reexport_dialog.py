@@ -117,3 +117,19 @@ def test_show_code_opens_the_tensorflow_code(qtbot, window, models, tmp_path):
     assert "tf.saved_model.save(module, DESTINATION, signatures=signatures)" in text
     assert "shape=[None, 2]" in text
     QApplication.processEvents()
+
+
+def test_a_model_whose_load_writes_files_asks_consent_first(qtbot, window, models, tmp_path):
+    import unsafe_models
+
+    canary = tmp_path / "canary.txt"
+    src = unsafe_models.tf1_main_op(models["out"] / "unsafe", canary)
+    open_and_wait(qtbot, window, src)
+    dialog = window.reexport.open_dialog()
+    dialog.destination_edit.setText(str(tmp_path / "unsafe_new"))
+    dialog.start()
+    qtbot.waitUntil(lambda: window.consent.dialog is not None and window.consent.dialog.isVisible(), timeout=TIMEOUT)
+    assert "Not loaded" in dialog.preview.text() and not canary.exists()  # asked before TensorFlow saw it
+    with qtbot.waitSignal(window.reexport.reexported, timeout=TIMEOUT):
+        window.consent.dialog.accept()  # "Run Anyway": the re-export starts again and loads it
+    assert canary.exists() and (tmp_path / "unsafe_new" / "saved_model.pb").is_file()

@@ -39,6 +39,7 @@ class ReexportDialog(QtWidgets.QDialog):
         self.worker = worker or Worker(self)
         self.inputs_provider = inputs_provider  # () -> arrays of the form (the user's inputs), or None
         self.allow_unsafe_ops = allow_unsafe_ops
+        self.consent = None  # the window's ConsentGate (ui/consent.py): asks before a model with dangerous ops loads
         self.result: ReexportResult | None = None
         self.task: Task | None = None
         self._filling = False
@@ -344,6 +345,13 @@ class ReexportDialog(QtWidgets.QDialog):
     def _on_failed(self, task: Task, error: ExplorerError) -> None:
         self.progress.hide()
         self.run_button.setEnabled(True)
+        from ..consent import unsafe_report
+
+        report = unsafe_report(error)
+        if report is not None and self.consent is not None:
+            self._say(str(error), error=True)
+            self.consent.ask(report, self, on_granted=self.start, action="re-export it (loading runs its code)")
+            return
         self._say(str(error) + (f" Fix: {error.fix}" if error.fix else ""), error=True)
 
     def _on_browse_clicked(self) -> None:
