@@ -35,6 +35,8 @@ PREFERENCES = {
     "recent_max": (RECENT_MAX, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 50),
     "plot_grid": (True, lambda v: isinstance(v, bool)),
     "plot_antialias": (True, lambda v: isinstance(v, bool)),
+    # The largest input built, in MB; 0: a share of available memory (core/limits.py)
+    "max_input_mb": (0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1024**2),
 }
 
 

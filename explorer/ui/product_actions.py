@@ -101,6 +101,9 @@ class ProductActions(QtCore.QObject):
 
     def apply_preferences(self, prefs: dict, announce: bool = True) -> None:
         """Put preferences into effect: theme, plot options, default engine, tolerances of the compare view."""
+        from explorer.core import limits
+
+        limits.set_max_input_mb(prefs.get("max_input_mb") or None)  # 0: the default share of available memory
         app = QtWidgets.QApplication.instance()
         if prefs.get("theme") and prefs["theme"] != theme.current_mode(app):
             theme.apply_theme(app, prefs["theme"])  # the watcher re-colours the plots

@@ -45,7 +45,7 @@ def window(qtbot):
 def test_settings_round_trip_preferences_tolerances_folders_and_reset(tmp_path):
     s = Settings(tmp_path)
     assert s.preferences() == {"engine": "auto", "theme": "system", "recent_max": RECENT_MAX, "plot_grid": True,
-                               "plot_antialias": True}
+                               "plot_antialias": True, "max_input_mb": 0}
     s.set_preferences(engine="session", theme="dark", recent_max=3, plot_grid=False)
     s.set_tolerances(1e-3, 1e-7)
     s.set_last_folder(tmp_path, "workspace")
@@ -103,7 +103,7 @@ def test_preferences_dialog_saves_applies_and_shows_them_again(window, qtbot):
     try:
         stored = Settings(settings.directory)
         assert stored.preferences() == {"engine": "session", "theme": "dark", "recent_max": 4, "plot_grid": False,
-                                        "plot_antialias": False}
+                                        "plot_antialias": False, "max_input_mb": 0}
         assert stored.tolerances() == (1e-3, 1e-8)
         # in effect: the run panel's engine, the compare view's tolerances, the dark palette and the plots
         assert window.run_panel.engine() == "session"
@@ -178,6 +178,23 @@ def test_reset_settings_asks_first_then_clears_json_and_qsettings(window, qtbot,
     assert after.preference("engine") == "auto" and after.recent_models() == []
     assert QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat).allKeys() == []
     assert window.statusBar().currentMessage() == "All settings were reset to their defaults."
+
+
+def test_the_input_limit_is_a_preference_put_into_effect(window, qtbot):
+    from explorer.core import limits
+
+    dialog = window.product.open_preferences()
+    assert dialog.input_limit_spin.value() == 0 and "Automatic" in dialog.input_limit_spin.specialValueText()
+    dialog.input_limit_spin.setValue(5)
+    try:
+        assert dialog.apply()
+        assert window.settings.preference("max_input_mb") == 5
+        assert limits.max_input_bytes() == 5 * 2**20
+        dialog.input_limit_spin.setValue(0)
+        assert dialog.apply()
+        assert limits.max_input_bytes() == int(limits.default_max_input_mb() * 2**20)
+    finally:
+        limits.set_max_input_mb(None)
 
 
 def test_preferences_screenshot(window, qtbot):

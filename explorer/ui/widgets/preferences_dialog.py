@@ -44,6 +44,14 @@ class PreferencesDialog(QtWidgets.QDialog):
             self.theme_box.addItem(THEME_TEXT[name], name)
         self.theme_box.setToolTip("Light or dark colours; 'Follow the system' changes with your desktop's setting")
 
+        from explorer.core import limits
+
+        self.input_limit_spin = QtWidgets.QSpinBox()
+        self.input_limit_spin.setRange(0, 1024 * 1024)
+        self.input_limit_spin.setSuffix(" MB")
+        self.input_limit_spin.setSpecialValueText(f"Automatic ({limits.default_max_input_mb():,.0f} MB now)")
+        self.input_limit_spin.setToolTip("Inputs estimated larger than this are refused before they are built "
+                                         "(fills, files, images). Automatic: 1/64 of the memory available.")
         self.recent_spin = QtWidgets.QSpinBox()
         self.recent_spin.setRange(1, 50)
         self.recent_spin.setSuffix(" models")
@@ -65,6 +73,7 @@ class PreferencesDialog(QtWidgets.QDialog):
         run_form.addRow("Default engine", self.engine_box)
         run_form.addRow("Relative tolerance (rtol)", self.rtol_edit)
         run_form.addRow("Absolute tolerance (atol)", self.atol_edit)
+        run_form.addRow("Input limit", self.input_limit_spin)
         look_box = QtWidgets.QGroupBox("Appearance and plots")
         look_form = QtWidgets.QFormLayout(look_box)
         look_form.addRow("Theme", self.theme_box)
@@ -163,7 +172,8 @@ class PreferencesDialog(QtWidgets.QDialog):
         rtol, atol = (_number(self.rtol_edit, "Relative tolerance"), _number(self.atol_edit, "Absolute tolerance"))
         return {"engine": self.engine_box.currentData(), "theme": self.theme_box.currentData(),
                 "recent_max": self.recent_spin.value(), "plot_grid": self.grid_check.isChecked(),
-                "plot_antialias": self.antialias_check.isChecked(), "rtol": rtol, "atol": atol}
+                "plot_antialias": self.antialias_check.isChecked(), "max_input_mb": self.input_limit_spin.value(),
+                "rtol": rtol, "atol": atol}
 
     def apply(self) -> bool:
         """Save the fields and emit `applied`; False (and a message in the dialog) when a field is invalid."""
@@ -202,6 +212,7 @@ class PreferencesDialog(QtWidgets.QDialog):
         self.recent_spin.setValue(prefs["recent_max"])
         self.grid_check.setChecked(prefs["plot_grid"])
         self.antialias_check.setChecked(prefs["plot_antialias"])
+        self.input_limit_spin.setValue(int(prefs.get("max_input_mb") or 0))
         self.rtol_edit.setText(f"{rtol:g}")
         self.atol_edit.setText(f"{atol:g}")
 
