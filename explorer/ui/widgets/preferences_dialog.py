@@ -49,9 +49,10 @@ class PreferencesDialog(QtWidgets.QDialog):
         self.input_limit_spin = QtWidgets.QSpinBox()
         self.input_limit_spin.setRange(0, 1024 * 1024)
         self.input_limit_spin.setSuffix(" MB")
-        self.input_limit_spin.setSpecialValueText(f"Automatic ({limits.default_max_input_mb():,.0f} MB now)")
+        self.input_limit_spin.setSpecialValueText("Automatic: 1/64 of available memory")
         self.input_limit_spin.setToolTip("Inputs estimated larger than this are refused before they are built "
-                                         "(fills, files, images). Automatic: 1/64 of the memory available.")
+                                         f"(fills, files, images). Automatic is {limits.default_max_input_mb():,.0f} "
+                                         "MB now.")
         self.recent_spin = QtWidgets.QSpinBox()
         self.recent_spin.setRange(1, 50)
         self.recent_spin.setSuffix(" models")
