@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # without a display pytest would abort (FACTS.md)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # without a display pytest would abort (docs/ARCHITECTURE.md)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402

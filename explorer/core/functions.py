@@ -6,7 +6,7 @@ output signature as StructuredValues. A model saved with tf.functions but no `si
 TF Serving cannot serve it: listing them is how the user learns which one could become a signature.
 
 Walked with core.wire, like the rest of saved_model.pb, for the reasons savedmodel.py gives (no protobuf import,
-no TensorFlow import, and TensorFlow's own message names must not enter protobuf's default pool: FACTS.md).
+no TensorFlow import, and TensorFlow's own message names must not enter protobuf's default pool: docs/ARCHITECTURE.md).
 Field numbers are TensorFlow's (saved_object_graph.proto, struct.proto); tests/core/test_functions.py checks
 them against TensorFlow's descriptors.
 """

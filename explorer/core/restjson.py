@@ -1,6 +1,6 @@
 """TF Serving's REST JSON <-> numpy: encode predict/classify/regress bodies, decode responses; no HTTP, no Qt.
 
-orjson (OPT_SERIALIZE_NUMPY) encodes arrays ~15x faster than json + tolist() (design/FACTS.md) with exact float32
+orjson (OPT_SERIALIZE_NUMPY) encodes arrays ~15x faster than json + tolist() (docs/ARCHITECTURE.md) with exact float32
 values. Two things orjson cannot do are handled here: it writes NaN/Infinity as null (TF Serving wants its bare
 NaN/Infinity tokens), and it rejects those tokens in responses -- both fall back to the stdlib json, which reads and
 writes them. Decoding a nested list costs mostly in the per-row list objects the parser builds and numpy walks

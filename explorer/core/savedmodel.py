@@ -5,7 +5,7 @@ MetaGraphDef's top-level fields; the fields we show (meta info, signatures, asse
 by the protobuf library with a private schema (explorer.core.schema), while `graph_def` -- which can be hundreds
 of MB of embedded constants -- is skipped by its length prefix, never read into memory. A plain protobuf parse
 of such a file takes 60-110 ms and ~360 MB; skipping it keeps listing signatures under a millisecond at any
-graph size (design/FACTS.md). Importing TensorFlow's own protos would cost ~2 s and 500 MB and clash with TF.
+graph size (docs/ARCHITECTURE.md). Importing TensorFlow's own protos would cost ~2 s and 500 MB and clash with TF.
 """
 from __future__ import annotations
 

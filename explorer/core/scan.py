@@ -2,7 +2,7 @@
 
 A SavedModel is a program: its signatures and its load step can read and write files, print into files or call
 back into Python. This scan reads `saved_model.pb` with the same hand-written wire walker as the signature reader
-(explorer.core.wire; no protobuf parse, no TensorFlow: the descriptor-pool trap in design/FACTS.md), walks every
+(explorer.core.wire; no protobuf parse, no TensorFlow: the descriptor-pool trap in docs/ARCHITECTURE.md), walks every
 meta graph's nodes AND its function library, and follows calls (PartitionedCall/StatefulPartitionedCall `f`,
 While/If/Case bodies and any other function-valued attr, and nodes that call a library function by name) from
 each place code starts:

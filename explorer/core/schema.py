@@ -2,7 +2,7 @@
 
 Why a private pool built here rather than TensorFlow's own `saved_model_pb2`: importing that loads all of
 TensorFlow (~1.9 s, ~520 MB), and registering messages under TensorFlow's full names in protobuf's default pool
-makes a later `import tensorflow` fail with duplicate symbols (design/FACTS.md). So the messages live under the
+makes a later `import tensorflow` fail with duplicate symbols (docs/ARCHITECTURE.md). So the messages live under the
 package `explorer.tf` in a pool of their own. Field numbers and types match TensorFlow's protos exactly (a test
 compares them with TensorFlow's descriptors), so the wire bytes parse the same; fields we never read are left
 out, and the reader skips their bytes before protobuf sees them.

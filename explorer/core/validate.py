@@ -1,8 +1,8 @@
-"""check(inputs, signature) before a run: the problems users bring (DEVELOPERS.md), each named, with expected vs got
+"""check(inputs, signature) before a run: the problems users bring (CONTRIBUTING.md), each named, with expected vs got
 and a fix in plain words; apply_offer performs the fixes that can be done automatically.
 
 Checks are strict where TensorFlow is lax: a TF2 signature function accepts a batch of 1 for a [32, 5] input,
-while TF Serving rejects it (design/FACTS.md), so a fixed batch is always flagged.
+while TF Serving rejects it (docs/ARCHITECTURE.md), so a fixed batch is always flagged.
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ Contract:
 - Everything the caller sees -- the Worker signals `started(task)`, `progress(task, fraction, text)`,
   `done(task, result)`, `failed(task, error)`, `finished(task)` and the `on_*` callbacks -- runs on the thread
   the Worker lives in (the GUI thread). Why: a worker-thread signal connected to a plain function runs that
-  function in the worker thread (design/FACTS.md), so the pool thread only emits private signals that are
+  function in the worker thread (docs/ARCHITECTURE.md), so the pool thread only emits private signals that are
   connected with Qt.QueuedConnection to this object's slots, and the public signals are re-emitted from there.
 - Stale results: each `caller` has its own request counter. When a newer request of the same caller was submitted,
   an older one's done/failed/progress are dropped (TF calls cannot be interrupted, so they may still finish);

@@ -96,7 +96,8 @@ print("ok", a.DESCRIPTOR.full_name, b.DESCRIPTOR.full_name, tensor.ByteSize())
 
 @pytest.mark.parametrize("order", [("schema", "tensorflow"), ("tensorflow", "schema")])
 def test_schema_and_tensorflow_share_a_process(order):
-    """FACTS.md trap: TensorFlow's full names in protobuf's default pool would break a later `import tensorflow`."""
+    """The descriptor-pool trap (docs/ARCHITECTURE.md): TensorFlow's full names in protobuf's default pool would break
+    a later `import tensorflow`."""
     done = subprocess.run([sys.executable, "-c", TRAP, *order], capture_output=True, text=True, cwd=ROOT,
                           timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]

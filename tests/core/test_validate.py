@@ -1,4 +1,4 @@
-"""explorer.core.validate: each problem users bring (DEVELOPERS.md) found on real signatures, explained, and where
+"""explorer.core.validate: each problem users bring (CONTRIBUTING.md) found on real signatures, explained, and where
 offered fixed — and the fixed inputs then run in TensorFlow where the originals failed."""
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ def tf():
 
 @pytest.fixture(scope="module")
 def problems_model(tmp_path_factory, tf):
-    """A TF2 SavedModel with the shapes of DEVELOPERS.md's problems: a fixed batch [32, 5], two named inputs a/b,
+    """A TF2 SavedModel with the shapes of CONTRIBUTING.md's problems: a fixed batch [32, 5], two named inputs a/b,
     a grayscale CNN input [-1, 28, 28, 1], and [None, None, 100] tokens with a sequence_length."""
 
     class Problems(tf.Module):
@@ -63,13 +63,13 @@ def only(problems: list[Problem], kind: str) -> Problem:
     return p
 
 
-# ---------------------------------------------------------------- DEVELOPERS.md's problems on a real model
+# ---------------------------------------------------------------- CONTRIBUTING.md's problems on a real model
 
 def test_batch_32_vs_1_is_flagged_although_tf2_accepts_it(problems_model, tf):
     info, loaded = problems_model
     sig = info.signatures["fixed_batch"]
     one = np.ones((1, 5), np.float32)
-    # TF2's signature function runs it (design/FACTS.md) ...
+    # TF2's signature function runs it (docs/ARCHITECTURE.md) ...
     assert loaded.signatures["fixed_batch"](x=tf.constant(one))["y"].shape == (1, 1)
     # ... but TF Serving rejects it, so check must say so
     p = only(check({"x": one}, sig), "batch")

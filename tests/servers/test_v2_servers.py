@@ -176,7 +176,7 @@ def test_v2_rest_at_the_grpc_port_names_the_v2_ports(mlserver):
 
 
 def test_tritonclient_protos_leave_tensorflow_importable():
-    """The descriptor-pool trap (design/FACTS.md): V2 messages register inference.*, TensorFlow's tensorflow.*."""
+    """The descriptor-pool trap (docs/ARCHITECTURE.md): V2 messages register inference.*, TensorFlow's tensorflow.*."""
     code = ("from explorer.core.runners.v2grpc import protos; protos()\n"
             "import tensorflow as tf\nfrom tensorflow_serving.apis import predict_pb2\nprint('ok', tf.__version__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

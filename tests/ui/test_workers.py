@@ -25,7 +25,7 @@ def test_results_arrive_on_the_gui_thread_while_the_call_runs_elsewhere(qtbot, w
         seen["work_thread"] = threading.get_ident()
         return a + b
 
-    # Plain lambdas: the trap in FACTS.md is that these would run on the pool thread if connected naively.
+    # Plain lambdas: the trap in docs/ARCHITECTURE.md is that these would run on the pool thread if connected naively.
     worker.done.connect(lambda task, result: seen.setdefault("signal_thread", threading.get_ident()))
     worker.started.connect(lambda task: seen.setdefault("started_thread", threading.get_ident()))
     with qtbot.waitSignal(worker.finished, timeout=5000):

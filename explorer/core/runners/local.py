@@ -388,7 +388,7 @@ def _run_tf2(model, signature: Signature, inputs: dict[str, np.ndarray]) -> dict
                        f"(it restored: {', '.join(model.signatures) or 'none'}).",
                        fix="Run it with engine 'session' (the TF1 loader, as TF Serving).")
     # Tensors, not arrays: arrays are checked against the signature's TensorSpec (a batch of 3 for a [1] input
-    # is refused), tensors go through the flat signature unchecked, as TF Serving passes them on (FACTS.md).
+    # is refused), tensors go through the flat signature unchecked, as TF Serving passes them on (docs/ARCHITECTURE.md).
     tensors = {k: tf.convert_to_tensor(v) for k, v in inputs.items()}
     result = function(**tensors)
     if not isinstance(result, dict):
