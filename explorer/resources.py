@@ -2,7 +2,7 @@
 
 The files sit in the repository's top-level `resources/` folder (the layout the product card names). pyproject.toml
 maps that folder onto the package `explorer._resources`, so the wheel, the editable install and the PyInstaller bundle
-all reach it by import; a plain checkout on sys.path without an install falls back to the folder beside `explorer/`.
+all reach it by import; code run from a checkout uses the folder beside its `explorer/`.
 """
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ _CHECKOUT = Path(__file__).resolve().parent.parent / "resources"
 @lru_cache(maxsize=1)
 def resource_dir() -> Path:
     """The folder holding icons/, demo_model/ and examples/."""
+    # A checkout's own resources/ first: with another checkout installed editable in the same environment, the
+    # import would find that one's (explorer._resources maps to the installed checkout's folder).
+    if (_CHECKOUT / "icons" / "signature-explorer.svg").is_file():
+        return _CHECKOUT
     try:
         spec = importlib.util.find_spec("explorer._resources")
     except (ImportError, ValueError):
