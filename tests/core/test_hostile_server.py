@@ -16,6 +16,7 @@ from explorer.core.errors import ServingError
 from explorer.core.request import Request
 from explorer.core.runners.rest import RestRunner
 from tests.servers.fixtures import *  # noqa: F401,F403
+from tests.servers.fixtures import TLS_TOKEN
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,31 @@ class _Forwarder(BaseHTTPRequestHandler):
 
     do_GET = do_POST = _forward
 
+    def do_CONNECT(self):  # an https tunnel, as curl and requests ask a proxy for one
+        import select
+        import socket
+
+        self.seen.append(("CONNECT", self.path, self.headers.get("Proxy-Authorization")))
+        host, _, port = self.path.rpartition(":")
+        upstream = socket.create_connection((host, int(port)), timeout=30)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        client = self.connection
+        try:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 30)
+                if not ready:
+                    break
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is client else client).sendall(data)
+        finally:
+            upstream.close()
+            self.close_connection = True
+
 
 @pytest.fixture()
 def forwarder(default_server):
@@ -152,3 +178,15 @@ def test_a_gateway_path_prefix_is_kept(forwarder, default_server, monkeypatch):
     runner.close()
     assert [p for _, p, _ in seen][:2] == ["/tfserving/v1/models/default", "/tfserving/v1/models/default/metadata"]
     assert runner.target == url
+
+
+def test_https_goes_through_the_proxy_as_a_tunnel(forwarder, tls_server, tls_files, monkeypatch):
+    httpd, seen = forwarder
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{httpd.server_address[1]}")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    runner = RestRunner(f"https://127.0.0.1:{tls_server.rest_port}/v1/models/default", ca_file=tls_files["cert"],
+                        headers={"Authorization": TLS_TOKEN})
+    assert runner.status()[0].version == 123
+    runner.close()
+    assert seen[0][:2] == ("CONNECT", f"127.0.0.1:{tls_server.rest_port}")
