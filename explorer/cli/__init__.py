@@ -149,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except MemoryError:  # the input and response limits should prevent it; if not, still one line, no traceback
+        print("error: ran out of memory. Fix: use smaller inputs, or lower --max-input-mb / --max-response-mb.",
+              file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # `... | head` closed the pipe: not an error of ours
         sys.stderr.close()
         return EXIT_OK

@@ -74,3 +74,15 @@ def test_large_outputs_print_a_summary_full_prints_all_json_is_complete(capsys):
     assert main(["predict", str(CPU), "-i", "x=fill:range?shape=1000x1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["outputs"]["y"]["values"]) == 1000
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(capsys, monkeypatch):
+    import explorer.cli.status as status
+
+    def exhausted(args):
+        raise MemoryError()
+
+    monkeypatch.setattr(status, "run", exhausted)
+    assert main(["status", "rest://127.0.0.1:1/m"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ran out of memory") and len(err.strip().splitlines()) == 1
