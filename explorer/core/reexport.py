@@ -819,13 +819,19 @@ def prove(old: ModelInfo, new: ModelInfo, plan: Plan, *, inputs: dict | None = N
     # old model as they are and to the new one as its clients would send them, so precision a cast loses shows.
     requests, notes = [], []
     if inputs:
-        requests.append((_new_inputs_from_old(source, plan, edited, inputs),
-                         {k: v for k, v in inputs.items() if k in source.signature.inputs}))
-    try:
-        for i in range(probes):
-            requests.append((probe_inputs(edited, source, plan, seed + i), None))
-    except InputProblem as exc:
-        notes.append(f"no seeded probes: {exc}")
+        from .agreement import probe_inputs as probes_like
+
+        yours = _new_inputs_from_old(source, plan, edited, inputs)
+        requests.append((yours, {k: v for k, v in inputs.items() if k in source.signature.inputs}))
+        # Probes at the scale of the user's input, as compare sends them (core.agreement), in the new signature's
+        # terms; the old side gets them through the wrapper's cast and scale.
+        requests += [(probe, None) for probe in probes_like(yours, probes, seed)]
+    else:
+        try:
+            for i in range(probes):
+                requests.append((probe_inputs(edited, source, plan, seed + i), None))
+        except InputProblem as exc:
+            notes.append(f"no seeded probes: {exc}")
     if not requests:
         return Proof(source.key, new_key, error="nothing to run: " + "; ".join(notes), notes=tuple(notes))
     # The new model is the old one's graph plus casts and scaling, written by us after the old one passed the consent

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 import modelgen
+from tests.servers.fixtures import *  # noqa: F401,F403  (the session's server pool)
 from explorer.core.savedmodel import read_model
 from explorer.core.validate import check
 from explorer.ui.main_window import MainWindow
@@ -133,3 +134,31 @@ def test_a_model_whose_load_writes_files_asks_consent_first(qtbot, window, model
     with qtbot.waitSignal(window.reexport.reexported, timeout=TIMEOUT):
         window.consent.dialog.accept()  # "Run Anyway": the re-export starts again and loads it
     assert canary.exists() and (tmp_path / "unsafe_new" / "saved_model.pb").is_file()
+
+
+def test_next_version_served_and_diffed_local_vs_server(qtbot, window, models, tmp_path, model_servers):
+    import shutil
+
+    from explorer.ui.widgets.endpoint_dialog import Endpoint
+
+    base = tmp_path / "base"
+    shutil.copytree(models["fixed"], base / "1")
+    open_and_wait(qtbot, window, base)
+    dialog = window.reexport.open_dialog()
+    assert dialog.destination_edit.text() == str(base)  # a base path gets its next version by default
+    dialog.free_batch.setChecked(True)
+    with qtbot.waitSignal(window.reexport.reexported, timeout=TIMEOUT) as done:
+        dialog.start()
+    assert done.args[0].version == 2 and done.args[0].equal
+    qtbot.waitUntil(lambda: window.model() is not None and window.model().version == 2, timeout=20000)
+    server = model_servers.get(str(base), model_name="fixed")  # TF Serving's rules: serves the newest, 2
+    open_and_wait(qtbot, window, base, version=1)
+    with qtbot.waitSignal(window.server.panel.refreshed, timeout=20000):
+        window.server.connect_to(Endpoint("127.0.0.1", server.rest_port, server.grpc_port, "fixed"))
+    qtbot.waitUntil(lambda: window.server.diff_view.report() is not None, timeout=20000)
+    report = window.server.diff_view.report()
+    assert report.served_version == 2 and report.cause == "newer_version"
+    changes = [c.text() for c in report.diff("serving_default").changes]
+    assert "input x: shape (32, 5) -> (-1, 5)" in changes
+    window.grab().save(str(tmp_path / "local_vs_server.png"))
+    shutil.copy(tmp_path / "local_vs_server.png", "/tmp/p17/local_vs_server.png")
