@@ -190,3 +190,39 @@ def test_https_goes_through_the_proxy_as_a_tunnel(forwarder, tls_server, tls_fil
     assert runner.status()[0].version == 123
     runner.close()
     assert seen[0][:2] == ("CONNECT", f"127.0.0.1:{tls_server.rest_port}")
+
+
+def test_grpc_deadline_covers_a_server_that_accepts_and_never_answers():
+    import socket
+
+    from explorer.core.runners.grpc import GrpcRunner, apis
+
+    apis()  # the first gRPC use imports TensorFlow (tensorflow-serving-api needs it): not part of the deadline
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # connections complete in the kernel's backlog; nothing ever reads or writes them
+    try:
+        runner = GrpcRunner(f"grpc://127.0.0.1:{listener.getsockname()[1]}/m", timeout=1.5)
+        started = time.monotonic()
+        with pytest.raises(ServingError):
+            runner.status()
+        assert time.monotonic() - started < 5
+        runner.close()
+    finally:
+        listener.close()
+
+
+def test_http_deadline_covers_a_server_that_accepts_and_never_answers():
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        runner = RestRunner(f"rest://127.0.0.1:{listener.getsockname()[1]}/m", timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(core_http.DeadlineExceeded, match="did not answer within 1 s"):
+            runner.status()
+        assert time.monotonic() - started < 3
+    finally:
+        listener.close()
