@@ -24,6 +24,7 @@ from explorer.core.scan import cached_report, scan_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
+from .conversion_actions import ConversionActions
 from .product_actions import ProductActions
 from .consent import ConsentGate
 from .reexport_actions import ReexportActions
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.server = ServerActions(self)  # TF Serving: Server menu and tab, Local ⇄ Server, Run on (issue 4)
         self.sessions = SessionActions(self)  # Compare tab and menu; save/open/autosave/export/replay (issue 6)
         self.reexport = ReexportActions(self)  # Signature ▸ Edit and Re-export…, "Fix in a re-export" (issue 17)
+        self.conversions = ConversionActions(self)  # Compare > Convert to TFLite and Compare… (issue 16)
 
         # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first.
         self.consent = ConsentGate(self.settings, self)

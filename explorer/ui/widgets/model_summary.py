@@ -69,6 +69,9 @@ class ModelSummary(QWidget):
         self.skipped = QLabel("")
         self.skipped.setWordWrap(True)
         self.skipped.setStyleSheet("color: #8a5a00;")
+        self.lite = QLabel("")  # a .tflite's ops, what a runtime needs, where its signatures came from
+        self.lite.setWordWrap(True)
+        self.lite.setTextFormat(Qt.TextFormat.RichText)
 
         version_row = QHBoxLayout()
         version_row.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +107,12 @@ class ModelSummary(QWidget):
         self._labels[self.skipped] = skipped_label
         self.form.addWidget(skipped_label, 3, 0)
         self.form.addWidget(self.skipped, 3, 1, 1, 3)
+        lite_label = QLabel("TFLite")
+        lite_label.setStyleSheet("color: palette(placeholder-text);")
+        lite_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self._labels[self.lite] = lite_label
+        self.form.addWidget(lite_label, 5, 0)
+        self.form.addWidget(self.lite, 5, 1, 1, 3)
         self.form.setColumnStretch(1, 0)
         self.form.setColumnStretch(3, 1)
 
@@ -148,6 +157,7 @@ class ModelSummary(QWidget):
             self._set_row_visible(row, info is not None)
         if self._scan is not None and (info is None or self._scan.model_dir != info.model_dir):
             self.set_scan(None)  # another model's verdict must not stay beside this one
+        self._set_row_visible(self.lite, info is not None and info.tflite is not None)
         if info is None:
             self.title.setText("No model open")
             self.path_label.setText("")
@@ -184,6 +194,29 @@ class ModelSummary(QWidget):
             self.skipped.setText("; ".join(f"{name}/: {why}" for name, why in info.skipped_versions.items()))
             self.skipped.setToolTip("Numbered folders TF Serving would not load")
         self._set_row_visible(self.skipped, bool(info.skipped_versions))
+        self._labels[self.tf_version].setText("TensorFlow")
+        if info.tflite is not None:
+            self._show_tflite(info)
+
+    def _show_tflite(self, info: ModelInfo) -> None:
+        """A .tflite has no tag-sets or variables: its format, size, ops and needs take those places."""
+        t = info.tflite
+        self._set_row_visible(self._tag_row, False)
+        self._labels[self.tf_version].setText("Format")
+        self.tf_version.setText(f"TensorFlow Lite · {t.quantization_kind}")
+        self.tf_version.setToolTip(f"schema v{t.schema_version} · {t.description or 'no description'}"
+                                   + (f" · min runtime {t.min_runtime_version}" if t.min_runtime_version else ""))
+        from pathlib import Path
+
+        self.sizes.setText(f"{Path(t.file).name} {human_bytes(info.saved_model_bytes)}")
+        ops = ", ".join(f"{name} {n}" for name, n in list(t.op_counts.items())[:5])
+        more = len(t.op_counts) - 5
+        graphs = ", ".join(g.name or f"#{g.index}" for g in t.subgraphs)
+        parts = [f"{t.op_count} ops ({_e(ops)}{f', +{more} kinds' if more > 0 else ''}) in "
+                 f"{len(t.subgraphs)} subgraph{'s' if len(t.subgraphs) != 1 else ''} ({_e(graphs)})"]
+        parts += [f"<span style='color:#9a6700'>Needs {_e(need)}</span>" for need in t.needs()]
+        parts += [f"<i>{_e(note)}</i>" for note in t.notes]
+        self.lite.setText("<br>".join(parts))
 
     def model(self) -> ModelInfo | None:
         return self._info
@@ -315,19 +348,31 @@ def _badge(sig: Signature) -> str:
 def _table(specs: dict[str, TensorSpec]) -> str:
     if not specs:
         return "<p style='color:gray'>none</p>"
+    quantised = any(s.quantization is not None for s in specs.values())
     rows = "".join(
         f"<tr><td><b>{_e(s.key)}</b></td><td>{_e(_dtype_text(s))}</td><td>{_e(s.shape_text())}</td>"
-        f"<td><code>{_e(s.name)}</code></td></tr>" for s in specs.values())
+        + (f"<td>{_e(_scale_text(s))}</td>" if quantised else "")
+        + f"<td><code>{_e(s.name)}</code></td></tr>" for s in specs.values())
     return ("<table cellspacing='0' cellpadding='3' border='0' width='100%'>"
-            "<tr style='color:gray'><td>key</td><td>dtype</td><td>shape</td><td>tensor name</td></tr>"
+            "<tr style='color:gray'><td>key</td><td>dtype</td><td>shape</td>"
+            + ("<td>scale · zero-point</td>" if quantised else "") + "<td>tensor name</td></tr>"
             f"{rows}</table>")
 
 
 def _dtype_text(spec: TensorSpec) -> str:
+    if spec.quantization is not None:
+        return f"{spec.storage_dt.short} (real float32)"
     try:
         return spec.dt.short
     except KeyError:
         return spec.dtype
+
+
+def _scale_text(spec: TensorSpec) -> str:
+    q = spec.quantization
+    if q is None:
+        return "-"
+    return f"{len(q.scale)} scales, axis {q.axis}" if q.per_axis else f"{q.scale[0]:.4g} · {q.zero_point[0]}"
 
 
 def _signature_html(sig: Signature, is_default: bool) -> str:
@@ -370,7 +415,7 @@ def _call_html(sig: Signature, info: ModelInfo | None) -> str:
 def _tensor_html(node: Node) -> str:
     spec, sig = node.spec, node.signature
     try:
-        dt = spec.dt
+        dt = spec.storage_dt  # what the model holds; a quantised tensor's real values are said below
         names = f"{_e(spec.dtype)} · numpy {_e(dt.short)}" + (f" · KServe {_e(dt.kserve)}" if dt.kserve else "")
         if not dt.rest_json:
             names += " · <i>not accepted by TF Serving's REST JSON</i>"
@@ -391,6 +436,17 @@ def _tensor_html(node: Node) -> str:
         notes.append(f"Encoding: {spec.encoding}.")
     rows = [("dtype", names), ("shape", _e(spec.shape_text())), ("rank", _e(spec.rank if spec.rank is not None else "unknown")),
             ("tensor name", f"<code>{_e(spec.name)}</code>"), ("signature", f"{_e(sig.key)} {_badge(sig)}")]
+    if spec.allocated_shape is not None:  # TFLite: shape_signature (above, -1 dims) and the shape it allocates
+        rows[1] = ("shape_signature", _e(spec.shape_text()))
+        rows.insert(2, ("shape", f"{_e(tuple(spec.allocated_shape))} until resized to the request"))
+        rows.append(("tensor index", _e(spec.index)))
+    if spec.quantization is not None:
+        q = spec.quantization
+        rows.insert(1, ("quantised", _e(q.text()) + (f" (scales {_e(', '.join(f'{x:.4g}' for x in q.scale[:8]))}"
+                                                      f"{' …' if len(q.scale) > 8 else ''})" if q.per_axis else "")))
+        notes.append(f"Quantised: you give and read real (float32) values. Inputs are quantised with "
+                     f"q = round(x / scale) + zero-point and clipped to {spec.storage_dt.short}; outputs are "
+                     "dequantised, with the raw integers one click away in the output view.")
     if node.side == "inputs" and spec.key in sig.defaults:
         rows.append(("default", f"<code>{_e(sig.defaults[spec.key])}</code>"))
     table = "".join(f"<tr><td style='color:gray'>{k}</td><td>{v}</td></tr>" for k, v in rows)

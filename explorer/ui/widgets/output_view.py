@@ -174,6 +174,14 @@ class OutputPane(QtWidgets.QWidget):
         self.stats_label = QtWidgets.QLabel()
         self.stats_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stats_label.setWordWrap(True)
+        # A quantised TFLite output is shown dequantised; its raw integers are one click away.
+        self.raw_toggle = QtWidgets.QCheckBox("Show raw integers")
+        self.raw_toggle.setToolTip("The integers the quantised model produced, before scale and zero-point")
+        self.raw_toggle.toggled.connect(self._on_raw_toggled)
+        self.raw_toggle.hide()
+        self._real: np.ndarray | None = None
+        self._raw: np.ndarray | None = None
+        self._spec: TensorSpec | None = None
         self.plot = PlotView()
         self.model = ArrayTableModel(self)
         self.table = QtWidgets.QTableView()
@@ -190,16 +198,34 @@ class OutputPane(QtWidgets.QWidget):
         splitter.setSizes([320, 180])  # the table needs room for a few rows without scrolling
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.stats_label)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.stats_label, 1)
+        top.addWidget(self.raw_toggle, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(splitter, 1)
 
-    def show_array(self, array: np.ndarray, spec: TensorSpec | None = None) -> None:
-        """Update stats, table and plot in place."""
-        array = np.asarray(array)
+    def show_array(self, array: np.ndarray, spec: TensorSpec | None = None, raw: np.ndarray | None = None) -> None:
+        """Update stats, table and plot in place; `raw` (a quantised output's integers) enables the raw toggle."""
+        self._real, self._raw, self._spec = np.asarray(array), None if raw is None else np.asarray(raw), spec
+        self.raw_toggle.setVisible(raw is not None)
+        if raw is None:
+            self.raw_toggle.setChecked(False)
+        self._show(self._raw if self.raw_toggle.isChecked() and self._raw is not None else self._real)
+
+    def _on_raw_toggled(self, checked: bool) -> None:
+        if self._real is not None:
+            self._show(self._raw if checked and self._raw is not None else self._real)
+
+    def _show(self, array: np.ndarray) -> None:
+        spec = self._spec
         self.stats = output_stats(array)
         text = self.stats.text()
         if spec is not None and spec.shape is not None and not _fits(array.shape, spec.shape):
             text += f" · signature declares {spec.shape_text()}"
+        if self._raw is not None and spec is not None and spec.quantization is not None:
+            q = spec.quantization
+            text += (f" · raw {spec.storage_dt.short}, real = {q.scale[0]:.4g} × (q − {q.zero_point[0]})"
+                     if array is self._raw else f" · dequantised from {q.text()}")
         self.stats_label.setText(text)
         choice = self.plot.show_array(array, spec, self.key)
         scores = choice.kind == "scores" or (array.dtype.kind in "fiu" and array.size > 0 and array.ndim >= 1
@@ -260,7 +286,7 @@ class OutputView(QtWidgets.QWidget):
                 pane = self._panes[key] = OutputPane(key)
                 self.tabs.insertTab(i, pane, key)
             array = np.asarray(prediction.outputs[key])
-            pane.show_array(array, specs.get(key))
+            pane.show_array(array, specs.get(key), prediction.raw_outputs.get(key))
             dtype = "string" if array.dtype.kind in "OSU" else str(array.dtype)
             self.tabs.setTabText(self.tabs.indexOf(pane), f"{key}  {tuple(array.shape)} {dtype}")
             self.tabs.setTabToolTip(self.tabs.indexOf(pane), pane.stats_label.text())

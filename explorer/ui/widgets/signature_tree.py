@@ -350,10 +350,13 @@ class SignatureTree(QWidget):
         if spec.encoding == "composite" and spec.dtype == "DT_INVALID":
             # A ragged (composite) tensor has no dtype or shape of its own -- as `inspect` prints it, not "invalid".
             dtype_text, shape_text = "composite", "-"
+        if spec.quantization is not None:  # the user gives and reads real values; the model stores integers
+            dtype_text = f"{spec.storage_dt.short} q"
         item = QTreeWidgetItem([spec.key, dtype_text, shape_text, spec.name])
         item.setData(0, NODE_ROLE, Node("tensor", sig, side, spec))
         item.setFont(TENSOR, self._mono)
-        item.setToolTip(TYPE, spec.dtype)
+        item.setToolTip(TYPE, spec.dtype if spec.quantization is None else
+                        f"{spec.dtype}, quantised ({spec.quantization.text()}): real float32 values in and out")
         item.setToolTip(SHAPE, _shape_tip(spec))
         item.setToolTip(TENSOR, spec.name)
         item.setToolTip(NAME, f"{side[:-1]} '{spec.key}' of {sig.key}")

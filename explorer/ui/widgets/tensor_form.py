@@ -128,10 +128,15 @@ class InputRow(QtWidgets.QFrame):
             dtype = spec.dtype
         if spec.encoding == "composite" and spec.dtype == "DT_INVALID":
             dtype = "composite"
+        if spec.quantization is not None:  # type real values; the runner quantises them (and says so)
+            dtype += f" → {spec.storage_dt.short}"
         about = QtWidgets.QLabel(f"{dtype} {spec.shape_text()}" + (f" · {spec.name}" if spec.name else ""))
         about.setWordWrap(True)  # long tensor names (a ragged input's components) must not widen the form
         about.setStyleSheet("color: palette(placeholder-text);")
-        about.setToolTip(f"{spec.key}: {spec.dtype}, shape {spec.shape_text()}, tensor {spec.name or '?'}")
+        about.setToolTip(f"{spec.key}: {spec.dtype}, shape {spec.shape_text()}, tensor {spec.name or '?'}"
+                         + (f"; quantised ({spec.quantization.text()}): give real values, they are quantised "
+                            "with this scale and zero-point and clipped to the integer range"
+                            if spec.quantization is not None else ""))
         self.mode_box = QtWidgets.QComboBox()
         for mode in self.modes:
             self.mode_box.addItem(MODE_LABELS[mode], mode)
