@@ -13,8 +13,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from explorer.core.convert import DEFAULT_REPRESENTATIVE, QUANTIZE
-    from explorer.core.drift import DEFAULT_BATCH
+    from explorer.core.convert import DEFAULT_BATCH, DEFAULT_REPRESENTATIVE, QUANTIZE
 
     parser.add_argument("saved_model", metavar="SAVEDMODEL", help="SavedModel folder or TF Serving base path")
     parser.add_argument("--quantize", default="none", choices=QUANTIZE,

@@ -168,10 +168,10 @@ def _tflite_header(info) -> list[str]:
              + (f" · min runtime {t.min_runtime_version}" if t.min_runtime_version else ""),
              f"  fingerprint {info.fingerprint} ({info.fingerprint_source}) · {t.quantization_kind}"]
     for g in t.subgraphs:
-        lines.append(f"  subgraph {g.index} {g.name or '(unnamed)'}: {g.tensors} tensors, {g.operators} ops")
+        lines.append(f"  subgraph {g.index} {g.name or '(unnamed)'}: {g.tensors} tensors, {g.operators} op{'s' if g.operators != 1 else ''}")
     top = ", ".join(f"{name} {n}" for name, n in list(t.op_counts.items())[:8])
     more = len(t.op_counts) - 8
-    lines.append(f"  {t.op_count} ops: {top}" + (f", {more} more kinds" if more > 0 else ""))
+    lines.append(f"  {t.op_count} op{'s' if t.op_count != 1 else ''}: {top}" + (f", {more} more kinds" if more > 0 else ""))
     lines += [f"  needs {need}" for need in t.needs()]
     lines += [f"  note: {note}" for note in t.notes]
     return lines

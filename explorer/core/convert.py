@@ -10,12 +10,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .errors import ExplorerError, RunError
-from .runners.base import Progress, no_progress
 
+# Plain constants and no numpy at import: the CLI's argument parser reads them for every command.
 QUANTIZE = ("none", "dynamic", "int8")
 DEFAULT_REPRESENTATIVE = 100  # TFLite's guide suggests 100-500 samples
+DEFAULT_BATCH = 16  # rows per compared request: enough for argmax/top-k agreement to mean something
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,12 @@ def default_output(saved_model: str, quantize: str) -> Path:
 
 def convert_to_tflite(saved_model, quantize: str = "none", out: str | os.PathLike | None = None,
                       representative: int = DEFAULT_REPRESENTATIVE, select_tf_ops: bool = False,
-                      progress: Progress = no_progress) -> Conversion:
+                      progress: Callable[[float, str], None] | None = None) -> Conversion:
     """Convert a SavedModel (folder, or the newest version of a base path) to .tflite; RunError on failure."""
     from .runners.local import tensorflow
     from .savedmodel import read_model
 
+    progress = progress or (lambda fraction, text: None)
     if quantize not in QUANTIZE:
         raise ExplorerError(f"Unknown quantisation {quantize!r}.", fix=f"Use one of: {', '.join(QUANTIZE)}.")
     info = read_model(saved_model)

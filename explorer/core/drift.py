@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .compare import PredictionDiff, compare_predictions, random_sources
+from .convert import DEFAULT_BATCH
 from .errors import ExplorerError
 from .request import Request
 from .runners.base import Progress, no_progress
-
-DEFAULT_BATCH = 16  # enough rows for argmax/top-k agreement to mean something
 
 
 @dataclass(frozen=True, eq=False)

@@ -164,3 +164,11 @@ def test_not_a_flatbuffer_is_named(tmp_path):
 def test_quantization_text_and_dtype_table():
     assert dtypes.from_tflite("INT8") == "DT_INT8" and dtypes.from_tflite("FLOAT32") == "DT_FLOAT"
     assert dtypes.from_tflite("NEW_TYPE").startswith("DT_UNKNOWN")
+
+
+def test_reading_a_tflite_needs_no_tensorflow():
+    code = ("import sys; from explorer.core.savedmodel import read_model; "
+            "i = read_model(sys.argv[1]); print(len(i.signatures), 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(SHARED / "parse_example_tflite")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.split() == ["1", "False"], done.stderr
