@@ -292,7 +292,7 @@ def verdict_for(stats: dict[str, OutputStats], input_keys: tuple[str, ...], valu
     ("byte", "unit" or None, see input_scale) says whether saturation at 0..255 is what the user hits."""
     causes: list[Cause] = []
     numeric = {k: s for k, s in stats.items() if s.numeric}
-    served = engine in ("rest", "grpc")
+    served = engine in ("rest", "grpc", "v2", "v2+grpc")
     n = len(groups)
 
     for k, s in numeric.items():

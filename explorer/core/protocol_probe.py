@@ -98,3 +98,76 @@ def _quoted(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name, safe="")
+
+
+def detect_server(target, *, tls: bool = False, ca_file: str | None = None, headers: dict | None = None,
+                  timeout: float = PROBE_TIMEOUT_S, **_ignored) -> tuple[str, str]:
+    """(target kind, who answers) at a target's host and port over its transport (HTTP for rest/v2, gRPC for
+    grpc/v2+grpc): ("v2", "MLServer 1.7.1"), ("rest", "TF Serving")...; ServingError when neither protocol answers."""
+    from . import v2protocol
+    from .targets import Target, host_port, parse_target
+
+    if not isinstance(target, Target):
+        target = parse_target(str(target))
+    tls = tls or target.tls or bool(ca_file)
+    headers = dict(headers or {})
+    where = host_port(target.host, target.port)
+    if target.kind in ("rest", "v2"):
+        from .http import HttpConnection
+
+        connection = HttpConnection(target.host, target.port, tls=tls, ca_file=ca_file, prefix=target.prefix,
+                                    timeout=timeout)
+        try:
+            status, body = connection.exchange("GET", "/v2", None, headers)
+            if status == 200:
+                try:
+                    server = v2protocol.decode_server_metadata(body)
+                except ServingError:
+                    server = None
+                if server is not None and (server.name or server.extensions):
+                    return "v2", f"{server.title} (KServe V2)"
+            status, body = connection.exchange("GET", f"/v1/models/{_quoted(target.model or 'x')}", None, headers)
+            text = body.decode("utf-8", "replace")
+            if '"model_version_status"' in text or "Servable not found" in text or \
+                    "Could not find any versions" in text:
+                return "rest", "TF Serving"
+        finally:
+            connection.close()
+        raise ServingError(f"Neither TF Serving nor a KServe V2 server answers over HTTP at {where}.",
+                           url=target.url(), fix="Check the host and port (TF Serving REST: 8501; MLServer and "
+                                                 "KServe: 8080; Triton: 8000), or try the gRPC port.")
+    from .runners.v2grpc import protos
+
+    grpc = protos().grpc
+    address = where
+    if tls:
+        root = open(ca_file, "rb").read() if ca_file else None
+        channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(root))
+    else:
+        channel = grpc.insecure_channel(address)
+    metadata = tuple((k.lower(), v) for k, v in headers.items()) or None
+    try:
+        pb = protos().service
+        call = channel.unary_unary("/inference.GRPCInferenceService/ServerMetadata",
+                                   request_serializer=pb.ServerMetadataRequest.SerializeToString,
+                                   response_deserializer=pb.ServerMetadataResponse.FromString)
+        try:
+            response = call(pb.ServerMetadataRequest(), timeout=timeout, metadata=metadata)
+            from .v2protocol import ServerInfo
+
+            return "v2+grpc", f"{ServerInfo(response.name, response.version).title} (KServe V2)"
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                from . import serving_errors
+
+                exp = serving_errors.explain(exc.details() or str(exc), exc.code())
+                raise ServingError(f"Nothing answers gRPC at {where}: {exp.cause}", url=target.url(),
+                                   fix=exp.fix) from None
+        found = wrong_protocol_over_grpc(channel, metadata, replace(target, kind="v2+grpc"), expected="v2")
+        if found is not None:
+            return "grpc", "TF Serving"
+    finally:
+        channel.close()
+    raise ServingError(f"Neither TF Serving nor a KServe V2 server answers over gRPC at {where}.",
+                       url=target.url(), fix="Check the host and port (TF Serving gRPC: 8500; MLServer and KServe: "
+                                             "8081; Triton: 8001).")

@@ -27,11 +27,14 @@ from .workers import Task, Worker
 from .quick_look import quick_look_model
 
 WIDE = 900  # px: below this the outputs go under the form
-ENGINES = {"folder": ("auto", "local", "session"), "rest": ("rest",), "grpc": ("grpc",)}
+ENGINES = {"folder": ("auto", "local", "session"), "rest": ("rest",), "grpc": ("grpc",), "v2": ("v2",),
+           "v2+grpc": ("v2+grpc",)}
 ENGINE_HELP = {"auto": "TensorFlow 2 (tf.saved_model.load), falling back to the TF1 session loader",
                "local": "TensorFlow 2 only (tf.saved_model.load)",
                "session": "The TF1 session loader, as TF Serving loads models",
-               "rest": "TF Serving's REST API", "grpc": "TF Serving's gRPC API"}
+               "rest": "TF Serving's REST API", "grpc": "TF Serving's gRPC API",
+               "v2": "The KServe V2 REST API (MLServer, KServe, Triton)",
+               "v2+grpc": "The KServe V2 gRPC API (MLServer, KServe, Triton)"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class RunSpec:
     """Where a run goes: the target text (folder or URL), engine, version and runner options."""
 
     target: str
-    kind: str = "folder"  # "folder" | "rest" | "grpc"
+    kind: str = "folder"  # "folder" | "rest" | "grpc" | "v2" | "v2+grpc"
     engine: str = "auto"
     version: int | None = None
     options: tuple = ()  # (name, value) pairs for open_runner, e.g. (("tag_set", ("serve",)),)

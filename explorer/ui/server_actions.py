@@ -60,7 +60,7 @@ class ServerActions(QtCore.QObject):
         self._set_tab_visible(self.panel, False)
         self._set_tab_visible(self.page, False)
 
-        self.connect_action = QtGui.QAction(style.standardIcon(sp.SP_DriveNetIcon), "&Connect to TF Serving…", self)
+        self.connect_action = QtGui.QAction(style.standardIcon(sp.SP_DriveNetIcon), "&Connect to a Model Server…", self)
         self.connect_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+O"))
         self.connect_action.setToolTip("Connect to a model on a TF Serving server (REST or gRPC) (Ctrl+Shift+O)")
         self.connect_action.setIconText("Connect")
@@ -221,7 +221,7 @@ class ServerActions(QtCore.QObject):
 
     def _server_spec(self) -> RunSpec:
         ep = self.endpoint
-        return RunSpec(ep.url(), ep.protocol, ep.protocol, None, tuple(sorted(ep.runner_options().items())))
+        return RunSpec(ep.url(), ep.kind(), ep.kind(), None, tuple(sorted(ep.runner_options().items())))
 
     def _apply_run_on(self, mode: str) -> None:
         rp = self.window.run_panel
@@ -233,7 +233,7 @@ class ServerActions(QtCore.QObject):
         rp.run_handler = self.run_both if mode == "both" else None
         if mode == "server" and self.endpoint is not None:
             if rp.spec is None or rp.spec.target != self.endpoint.url():
-                rp.set_target(self.endpoint.url(), self.endpoint.protocol,
+                rp.set_target(self.endpoint.url(), self.endpoint.kind(),
                               options=tuple(sorted(self.endpoint.runner_options().items())))
             served = self.panel.signatures()
             signature = served.get(key) if key else None

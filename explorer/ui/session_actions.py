@@ -378,7 +378,7 @@ class SessionActions(QtCore.QObject):
         server = getattr(self.window, "server", None)
         endpoint = getattr(server, "endpoint", None)
         if endpoint is not None:
-            specs.append(RunSpec(endpoint.url(), endpoint.protocol, endpoint.protocol, None,
+            specs.append(RunSpec(endpoint.url(), endpoint.kind(), endpoint.kind(), None,
                                  tuple(sorted(endpoint.runner_options().items()))))
         return specs
 

@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.targets import PROTOCOL_NAMES
 from explorer.core.errors import ExplorerError, RunError
 from explorer.core.request import Prediction, Request
 from explorer.core.runners.base import Progress, no_progress
@@ -112,7 +113,7 @@ def spec_from_text(text: str, version: int | None = None, engine: str = "auto") 
     if version is not None:
         from dataclasses import replace
 
-        target = replace(target, version=version, label=None)
+        target = replace(target, version=str(version) if target.is_v2 else version, label=None)
     return RunSpec(target.url(), target.kind, target.kind, None)
 
 
@@ -207,7 +208,7 @@ class TargetCard(QtWidgets.QFrame):
             engine = p.engine if p is not None else column.spec.engine
             version = p.version if p is not None and p.version is not None else column.spec.version
             where = (f"folder · {engine}" if column.spec.kind == "folder"
-                     else f"TF Serving {'REST' if column.spec.kind == 'rest' else 'gRPC'}")
+                     else PROTOCOL_NAMES.get(column.spec.kind, column.spec.kind))
             self.detail.setText(where + (f" · version {version}" if version is not None else ""))
         else:
             version = f" · version {p.version}" if p is not None and p.version is not None else ""

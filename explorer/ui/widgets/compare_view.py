@@ -74,11 +74,13 @@ class CompareView(QtWidgets.QWidget):
 
         # -- toolbar
         self.target_edit = QtWidgets.QLineEdit()
-        self.target_edit.setPlaceholderText("Add a target: model folder, base path, rest://host:port/model or "
-                                            "grpc://…  (Enter)")
+        self.target_edit.setPlaceholderText("Add a target: model folder, base path, rest://host:port/model, "
+                                            "grpc://…, v2://…, v2+grpc://…  (Enter)")
         self.target_edit.setClearButtonEnabled(True)
         self.target_edit.setToolTip("A model folder, TF Serving base path, rest://host:port/model or "
-                                    "grpc://host:port/model; Enter adds it as a column")
+                                    "grpc://host:port/model (TF Serving), v2://host:port/model or "
+                                    "v2+grpc://host:port/model (KServe V2: MLServer, KServe, Triton); Enter adds it "
+                                    "as a column")
         self.target_edit.returnPressed.connect(self._on_add_clicked)
         self.add_button = QtWidgets.QPushButton("Add")
         self.add_button.clicked.connect(self._on_add_clicked)
@@ -124,7 +126,7 @@ class CompareView(QtWidgets.QWidget):
         self._cards_layout = QtWidgets.QHBoxLayout(self._cards_box)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
         self._empty = QtWidgets.QLabel("No targets yet. Add two or more: the open model, another version "
-                                       "(All versions…), a folder or a TF Serving endpoint.")
+                                       "(All versions…), a folder, a TF Serving or a KServe V2 endpoint.")
         self._empty.setStyleSheet("color: palette(placeholder-text); padding: 12px;")
         self._cards_layout.addWidget(self._empty, 1)
         cards_scroll = QtWidgets.QScrollArea()

@@ -1,5 +1,6 @@
-"""EndpointDialog: where a TF Serving model is (host, REST/gRPC ports, model, version or label, TLS, headers),
-a "Test connection" that fetches the versions on a worker, and remembered endpoints.
+"""EndpointDialog: where a served model is -- TF Serving or a KServe V2 server (MLServer, KServe, Triton) -- (host,
+REST/gRPC ports, model, version or label, TLS, headers), "Detect" (which server answers at the port) and "Test
+connection" (the versions, on a worker), and remembered endpoints.
 
 Endpoints are remembered in the settings key "endpoints" (most recent first) with header NAMES only: header
 values (bearer tokens, API keys) stay in this process's memory for the session and are never written to disk.
@@ -24,6 +25,10 @@ from .message_bar import MessageBar
 SETTINGS_KEY = "endpoints"
 REMEMBER_MAX = 10
 PROTOCOLS = ("rest", "grpc")
+SERVERS = (("tfserving", "TF Serving"), ("v2", "KServe V2 (MLServer, KServe, Triton)"))
+# Target kind by (server, protocol), and back.
+_KINDS = {("tfserving", "rest"): "rest", ("tfserving", "grpc"): "grpc", ("v2", "rest"): "v2", ("v2", "grpc"): "v2+grpc"}
+_SERVER_OF = {kind: pair for pair, kind in _KINDS.items()}
 HEADER_TIP = ("Extra request headers, e.g. Authorization: Bearer …. Only header NAMES are remembered in the "
               "settings file; values such as tokens stay in memory for this session and are never written to disk.")
 STATE_COLOURS = {"AVAILABLE": "#1e7b34", "LOADING": "#9a6700", "START": "#9a6700", "UNLOADING": "#6e7781",
@@ -35,14 +40,15 @@ _SESSION_HEADERS: dict[tuple, dict[str, str]] = {}
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A model on a TF Serving server: both ports, the protocol to use, version/label, TLS and extra headers."""
+    """A model on TF Serving or a KServe V2 server: both ports, the protocol to use, version/label, TLS, headers."""
 
     host: str = "localhost"
     rest_port: int = DEFAULT_PORTS["rest"]
     grpc_port: int = DEFAULT_PORTS["grpc"]  # 0 when the server's gRPC port is unknown
     model: str = ""
     protocol: str = "rest"  # "rest" | "grpc"
-    version: int | None = None
+    version: int | str | None = None  # a number for TF Serving, a string for V2
+
     label: str | None = None
     tls: bool = False
     ca_file: str = ""
@@ -50,23 +56,33 @@ class Endpoint:
     prefix: str = ""  # the path a gateway serves TF Serving's REST API under ("/tfserving")
     timeout: float = http.DEFAULT_TIMEOUT_S  # seconds for each whole request (core/http.py)
     max_response_mb: float = http.DEFAULT_MAX_RESPONSE_MB
+    server: str = "tfserving"  # "tfserving" | "v2"
+
+    def kind(self, protocol: str | None = None) -> str:
+        """The target kind: rest, grpc, v2 or v2+grpc."""
+        return _KINDS[(self.server if self.server in ("tfserving", "v2") else "tfserving", protocol or self.protocol)]
 
     def port(self, protocol: str | None = None) -> int:
         return self.rest_port if (protocol or self.protocol) == "rest" else self.grpc_port
 
     def target(self, protocol: str | None = None) -> Target:
         """The core Target for one protocol (default: the chosen one)."""
-        kind = protocol or self.protocol
-        return Target(kind=kind, host=self.host, port=self.port(kind), model=self.model, version=self.version,
+        protocol = protocol or self.protocol
+        if self.server == "v2":
+            return Target(kind=self.kind(protocol), host=self.host, port=self.port(protocol), model=self.model,
+                          version=None if self.version in (None, "") else str(self.version), tls=self.tls,
+                          prefix=self.prefix if protocol == "rest" else "")
+        return Target(kind=protocol, host=self.host, port=self.port(protocol), model=self.model, version=self.version,
                       label=self.label if self.version is None else None, tls=self.tls,
-                      prefix=self.prefix if kind == "rest" else "")
+                      prefix=self.prefix if protocol == "rest" else "")
 
     def url(self, protocol: str | None = None) -> str:
         return self.target(protocol).url()
 
     def key(self) -> tuple:
         """What identifies a remembered endpoint (not the headers)."""
-        return (self.host, self.rest_port, self.grpc_port, self.model, self.protocol, self.version, self.label)
+        return (self.host, self.rest_port, self.grpc_port, self.model, self.protocol, self.version, self.label,
+                self.server)
 
     def header_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.headers if k}
@@ -90,7 +106,8 @@ class Endpoint:
 
     def title(self) -> str:
         """'half_plus_two on localhost:8501 (REST), version 123'."""
-        where = f"{self.model} on {self.host}:{self.port()} ({'REST' if self.protocol == 'rest' else 'gRPC'})"
+        what = ("KServe V2 " if self.server == "v2" else "") + ("REST" if self.protocol == "rest" else "gRPC")
+        where = f"{self.model} on {self.host}:{self.port()} ({what})"
         if self.version is not None:
             where += f", version {self.version}"
         elif self.label:
@@ -102,16 +119,20 @@ class Endpoint:
         return {"host": self.host, "rest_port": self.rest_port, "grpc_port": self.grpc_port, "model": self.model,
                 "protocol": self.protocol, "version": self.version, "label": self.label, "tls": self.tls,
                 "ca_file": self.ca_file, "header_names": [k for k, _ in self.headers if k], "prefix": self.prefix,
-                "timeout": self.timeout, "max_response_mb": self.max_response_mb}
+                "timeout": self.timeout, "max_response_mb": self.max_response_mb, "server": self.server}
 
     @classmethod
     def from_settings(cls, data: dict) -> "Endpoint":
         """Back from to_settings(); header values come from this session's memory, else empty."""
+        server = "v2" if data.get("server") == "v2" else "tfserving"
+        version = data.get("version")
+        if version is not None:
+            version = str(version) if server == "v2" else int(version)
         ep = cls(host=str(data.get("host") or "localhost"), rest_port=int(data.get("rest_port") or 0),
                  grpc_port=int(data.get("grpc_port") or 0), model=str(data.get("model") or ""),
                  protocol=data.get("protocol") if data.get("protocol") in PROTOCOLS else "rest",
-                 version=int(data["version"]) if data.get("version") is not None else None,
-                 label=data.get("label") or None, tls=bool(data.get("tls")), ca_file=str(data.get("ca_file") or ""),
+                 version=version, label=data.get("label") or None, tls=bool(data.get("tls")),
+                 ca_file=str(data.get("ca_file") or ""), server=server,
                  prefix=str(data.get("prefix") or ""), timeout=_positive(data.get("timeout"), http.DEFAULT_TIMEOUT_S),
                  max_response_mb=_positive(data.get("max_response_mb"), http.DEFAULT_MAX_RESPONSE_MB))
         remembered = _SESSION_HEADERS.get(ep.key(), {})
@@ -122,10 +143,12 @@ class Endpoint:
     def from_target(cls, target: Target, base: "Endpoint | None" = None) -> "Endpoint":
         """Fill an Endpoint from a parsed URL, keeping the other protocol's port and the headers of `base`."""
         base = base or cls()
-        ports = {"rest": base.rest_port, "grpc": base.grpc_port, target.kind: target.port}
+        server, protocol = _SERVER_OF.get(target.kind, ("tfserving", "rest"))
+        ports = {"rest": base.rest_port, "grpc": base.grpc_port, protocol: target.port}
         return replace(base, host=target.host, rest_port=ports["rest"], grpc_port=ports["grpc"], model=target.model,
-                       protocol=target.kind, version=target.version, label=target.label,
-                       tls=target.tls or base.tls, prefix=target.prefix if target.kind == "rest" else base.prefix)
+                       protocol=protocol, version=target.version, label=target.label,
+                       tls=target.tls or base.tls, server=server,
+                       prefix=target.prefix if protocol == "rest" else base.prefix)
 
 
 def _positive(value, default: float) -> float:
@@ -170,7 +193,8 @@ def status_text(statuses: list[VersionStatus]) -> str:
     for s in statuses:
         colour = STATE_COLOURS.get(s.state, "#b3261e")
         extra = f" ({s.error_code}: {s.error_message})" if s.error_code not in ("", "OK") else ""
-        parts.append(f"version {s.version}: <b style='color:{colour}'>{s.state}</b>{_html(extra)}")
+        name = f"version {s.version}" if s.version != "" else "the model (no versions named)"
+        parts.append(f"{_html(name)}: <b style='color:{colour}'>{s.state}</b>{_html(extra)}")
     return " · ".join(parts)
 
 
@@ -187,15 +211,15 @@ class EndpointDialog(QtWidgets.QDialog):
     def __init__(self, settings=None, endpoint: Endpoint | None = None, parent: QtWidgets.QWidget | None = None,
                  worker: Worker | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Connect to TF Serving")
+        self.setWindowTitle("Connect to a model server")
         self.settings = settings
         self.worker = worker or Worker(self)
         self._test_task: Task | None = None
         self.statuses: list[VersionStatus] | None = None
 
         self.url_edit = QtWidgets.QLineEdit()
-        self.url_edit.setPlaceholderText("Paste a URL: rest://host:8501/model, grpc://host:8500/model or "
-                                         "http://host:8501/v1/models/model/versions/2:predict")
+        self.url_edit.setPlaceholderText("Paste a URL: rest://host:8501/model, grpc://host:8500/model, "
+                                         "v2://host:8080/model, http://host:8000/v2/models/model ...")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.textChanged.connect(self._on_url_edit_changed)
         self.url_hint = QtWidgets.QLabel()
@@ -211,6 +235,17 @@ class EndpointDialog(QtWidgets.QDialog):
         self.rest_port = _port_box()
         self.grpc_port = _port_box()
         self.grpc_port.setSpecialValueText("none")
+        self.server_box = QtWidgets.QComboBox()
+        for data, text in SERVERS:
+            self.server_box.addItem(text, data)
+        self.server_box.setToolTip("Which API the server speaks: TF Serving's, or the Open Inference Protocol (KServe "
+                                   "V2) of MLServer, KServe and Triton. Detect asks the server.")
+        self.server_box.currentIndexChanged.connect(self._on_server_box_changed)
+        self.detect_button = QtWidgets.QPushButton("Detect")
+        self.detect_button.setToolTip("Ask the port which server answers (TF Serving or KServe V2)")
+        self.detect_button.clicked.connect(self.detect)
+        self.detect_result = QtWidgets.QLabel()
+        self.detect_result.setStyleSheet("color: #6e7781;")
         self.protocol_rest = QtWidgets.QRadioButton("REST")
         self.protocol_grpc = QtWidgets.QRadioButton("gRPC")
         self.protocol_rest.setChecked(True)
@@ -263,6 +298,7 @@ class EndpointDialog(QtWidgets.QDialog):
         self.test_button = QtWidgets.QPushButton("Test connection")
         self.test_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_BrowserReload))
         self.test_button.clicked.connect(self.test_connection)
+        self._detect_task: Task | None = None
         self.test_result = QtWidgets.QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -279,6 +315,11 @@ class EndpointDialog(QtWidgets.QDialog):
         form.addRow("Remembered", self.recent_box)
         form.addRow("URL", self.url_edit)
         form.addRow("", self.url_hint)
+        server_row = QtWidgets.QHBoxLayout()
+        server_row.addWidget(self.server_box, 1)
+        server_row.addWidget(self.detect_button)
+        server_row.addWidget(self.detect_result, 1)
+        form.addRow("Server", server_row)
         form.addRow("Host", self.host_edit)
         ports = QtWidgets.QHBoxLayout()
         ports.addWidget(QtWidgets.QLabel("REST"))
@@ -342,8 +383,12 @@ class EndpointDialog(QtWidgets.QDialog):
         """The endpoint the fields describe (ValueError-free: a bad version number reads as latest)."""
         mode = self.version_mode.currentData()
         text = self.version_edit.text().strip()
-        version = int(text) if mode == "version" and text.isdigit() else None
-        label = text if mode == "label" and text else None
+        server = self.server_box.currentData() or "tfserving"
+        if server == "v2":  # V2 versions are strings; V2 has no labels
+            version, label = (text if mode in ("version", "label") and text else None), None
+        else:
+            version = int(text) if mode == "version" and text.isdigit() else None
+            label = text if mode == "label" and text else None
         headers = []
         for row in range(self.headers_table.rowCount()):
             name, value = (self.headers_table.item(row, c) for c in (0, 1))
@@ -355,10 +400,14 @@ class EndpointDialog(QtWidgets.QDialog):
                         protocol="grpc" if self.protocol_grpc.isChecked() else "rest", version=version, label=label,
                         tls=self.tls_check.isChecked(), ca_file=self.ca_edit.text().strip(), headers=tuple(headers),
                         prefix=self._prefix, timeout=self.timeout_box.value(),
-                        max_response_mb=float(self.max_response_box.value()))
+                        max_response_mb=float(self.max_response_box.value()), server=server)
 
     def set_endpoint(self, endpoint: Endpoint) -> None:
         """Fill every field from `endpoint`."""
+        self.server_box.blockSignals(True)
+        self.server_box.setCurrentIndex(max(self.server_box.findData(endpoint.server), 0))
+        self.server_box.blockSignals(False)
+        self._on_version_mode_changed()
         self.host_edit.setText(endpoint.host)
         self.rest_port.setValue(endpoint.rest_port)
         self.grpc_port.setValue(endpoint.grpc_port)
@@ -403,7 +452,8 @@ class EndpointDialog(QtWidgets.QDialog):
         self.message.clear()
         if not endpoint.model:
             self.message.show_message("Give the model name the server serves.", "warning",
-                                      fix="It is the --model_name TF Serving was started with.")
+                                      fix="It is the --model_name TF Serving was started with, or the V2 model's "
+                                          "name (GET /v2/models/NAME).")
             return None
         if not endpoint.port():
             self.message.show_message(f"No {endpoint.protocol.upper()} port given.", "warning",
@@ -420,6 +470,24 @@ class EndpointDialog(QtWidgets.QDialog):
                                              on_failed=self._on_test_failed)
         return self._test_task
 
+    def detect(self) -> Task | None:
+        """Ask the chosen port which server answers (core.protocol_probe.detect_server, on a worker); the server
+        choice follows the answer."""
+        from explorer.core.protocol_probe import detect_server
+
+        endpoint = self.endpoint()
+        if not endpoint.port():
+            self.message.show_message(f"No {endpoint.protocol.upper()} port given.", "warning",
+                                      fix="Give the port to ask.")
+            return None
+        self.message.clear()
+        self.detect_button.setEnabled(False)
+        self.detect_result.setText("asking …")
+        self._detect_task = self.worker.submit(detect_server, endpoint.target(), caller="endpoint-detect",
+                                               name=f"detecting {endpoint.url()}", on_done=self._on_detect_done,
+                                               on_failed=self._on_detect_failed, **endpoint.runner_options())
+        return self._detect_task
+
     def accept(self) -> None:  # noqa: D102 - QDialog API: remember the endpoint, then close
         endpoint = self.endpoint()
         if not endpoint.model:
@@ -435,6 +503,7 @@ class EndpointDialog(QtWidgets.QDialog):
 
     def done(self, result: int) -> None:  # noqa: D102 - a running test must not call back into a closed dialog
         self.worker.cancel("endpoint-test")
+        self.worker.cancel("endpoint-detect")
         super().done(result)
 
     # --- slots ---------------------------------------------------------------------------------------------------
@@ -465,7 +534,8 @@ class EndpointDialog(QtWidgets.QDialog):
             target = parse_target(text)
             if target.kind == "folder":
                 raise ExplorerError(f"{text!r} is not a server URL.",
-                                    fix="Write rest://HOST:PORT/MODEL or grpc://HOST:PORT/MODEL.")
+                                    fix="Write rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL, v2://HOST:PORT/MODEL "
+                                        "or v2+grpc://HOST:PORT/MODEL.")
         except ExplorerError as exc:
             self.url_hint.setProperty("bad", True)
             self.url_hint.setStyleSheet("color: #b3261e;")
@@ -477,8 +547,39 @@ class EndpointDialog(QtWidgets.QDialog):
 
     def _on_version_mode_changed(self, *_) -> None:
         mode = self.version_mode.currentData()
+        v2 = self.server_box.currentData() == "v2"
         self.version_edit.setEnabled(mode != "latest")
-        self.version_edit.setPlaceholderText({"version": "e.g. 123", "label": "e.g. stable"}.get(mode, ""))
+        self.version_edit.setPlaceholderText({"version": "e.g. 1 or v2-beta" if v2 else "e.g. 123",
+                                              "label": "e.g. stable"}.get(mode, ""))
+        label_item = self.version_mode.model().item(self.version_mode.findData("label"))
+        if label_item is not None:  # V2 has versions (strings) but no labels
+            label_item.setEnabled(not v2)
+
+    def _on_server_box_changed(self, *_) -> None:
+        server = self.server_box.currentData()
+        defaults = {"tfserving": ("rest", "grpc"), "v2": ("v2", "v2+grpc")}
+        old = [k for k in defaults if k != server][0]
+        # Ports still at the other server's defaults follow the choice; ports the user typed stay.
+        if self.rest_port.value() == DEFAULT_PORTS[defaults[old][0]]:
+            self.rest_port.setValue(DEFAULT_PORTS[defaults[server][0]])
+        if self.grpc_port.value() == DEFAULT_PORTS[defaults[old][1]]:
+            self.grpc_port.setValue(DEFAULT_PORTS[defaults[server][1]])
+        if server == "v2" and self.version_mode.currentData() == "label":
+            self.version_mode.setCurrentIndex(self.version_mode.findData("latest"))
+        self._on_version_mode_changed()
+
+    def _on_detect_done(self, task: Task, found: tuple) -> None:
+        kind, who = found
+        self.detect_button.setEnabled(True)
+        server, protocol = _SERVER_OF.get(kind, ("tfserving", "rest"))
+        self.server_box.setCurrentIndex(self.server_box.findData(server))
+        (self.protocol_grpc if protocol == "grpc" else self.protocol_rest).setChecked(True)
+        self.detect_result.setText(f"{who} answers")
+
+    def _on_detect_failed(self, task: Task, error: ExplorerError) -> None:
+        self.detect_button.setEnabled(True)
+        self.detect_result.setText("no answer")
+        self.message.show_error(error)
 
     def _on_ca_button_clicked(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "CA certificate", self.ca_edit.text(),

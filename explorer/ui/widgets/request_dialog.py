@@ -24,8 +24,8 @@ from .endpoint_dialog import Endpoint
 from ..quick_look import quick_look_model
 
 TABS = (("curl", "curl"), ("python-rest", "Python (REST)"), ("python-grpc", "Python (gRPC)"),
-        ("saved_model_cli", "saved_model_cli"), ("python-litert", "Python (LiteRT)"),
-        ("tensorflow-reexport", "TensorFlow (re-export)"))
+        ("v2-tritonclient", "Python (tritonclient)"), ("saved_model_cli", "saved_model_cli"),
+        ("python-litert", "Python (LiteRT)"), ("tensorflow-reexport", "TensorFlow (re-export)"))
 SUFFIX = {"shell": ".sh", "python": ".py"}
 
 
@@ -69,13 +69,26 @@ def request_snippets(request: Request, folder: str | None = None, version: int |
         grpc = Target("grpc", host="localhost", port=DEFAULT_PORTS["grpc"], model=name)
         headers = ca_file = None
         assumed = f" (no server connected: TF Serving on localhost serving this folder as model '{name}' assumed)"
-    for kind, target in (("curl", rest), ("python-rest", rest), ("python-grpc", grpc)):
+    v2 = endpoint is not None and endpoint.server == "v2"
+    # KServe V2: curl and requests for REST, NVIDIA's tritonclient for gRPC (and for REST in its own tab).
+    makers = {"curl": request_code.v2_curl, "python-rest": request_code.v2_requests,
+              "python-grpc": request_code.v2_tritonclient} if v2 else \
+        {"curl": request_code.curl, "python-rest": request_code.python_rest, "python-grpc": request_code.python_grpc}
+    if v2:
+        by_kind["v2-tritonclient"] = ExplorerError("The endpoint has no REST port.") if rest is None else None
+    else:
+        by_kind["v2-tritonclient"] = ExplorerError("tritonclient speaks the KServe V2 protocol; this endpoint is "
+                                                   "TF Serving.", fix="See the curl and Python tabs.")
+    pairs = [("curl", rest), ("python-rest", rest), ("python-grpc", grpc)]
+    if v2 and rest is not None:
+        pairs.append(("v2-tritonclient", rest))
+        makers["v2-tritonclient"] = request_code.v2_tritonclient
+    for kind, target in pairs:
         if target is None:
             by_kind[kind] = ExplorerError(f"The endpoint has no {'REST' if kind != 'python-grpc' else 'gRPC'} port.",
-                                          fix="Give the port in File ▸ Connect to TF Serving….")
+                                          fix="Give the port in File ▸ Connect to a Model Server….")
             continue
-        maker = {"curl": request_code.curl, "python-rest": request_code.python_rest,
-                 "python-grpc": request_code.python_grpc}[kind]
+        maker = makers[kind]
         try:
             by_kind[kind] = maker(request, target, headers=headers, ca_file=ca_file)
             notes[kind] = f"Sends the request to {target.url()}{assumed}."

@@ -1,4 +1,4 @@
-"""ServerPanel: one TF Serving endpoint -- its versions and their states, the served signatures, refresh (manual or
+"""ServerPanel: one TF Serving or KServe V2 endpoint -- its versions and their states, the served signatures, refresh (manual or
 automatic), and the server's errors explained inline with its own text behind Details.
 """
 from __future__ import annotations
@@ -76,7 +76,7 @@ class ServerPanel(QtWidgets.QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.url_label = QtWidgets.QLabel("File ▸ Connect to TF Serving… (Ctrl+Shift+O)")
+        self.url_label = QtWidgets.QLabel("File ▸ Connect to a Model Server… (Ctrl+Shift+O)")
         self.url_label.setStyleSheet("color: #6e7781;")
         self.url_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         style = self.style()
@@ -151,7 +151,7 @@ class ServerPanel(QtWidgets.QWidget):
             self.timer.stop()
             self.auto_check.setChecked(False)
             self.title.setText("Not connected")
-            self.url_label.setText("File ▸ Connect to TF Serving… (Ctrl+Shift+O)")
+            self.url_label.setText("File ▸ Connect to a Model Server… (Ctrl+Shift+O)")
             self.served_label.setText("Served signatures")
             self._update_actions()
             return None
@@ -217,7 +217,13 @@ class ServerPanel(QtWidgets.QWidget):
             self.tree.set_signatures(state.signatures or {})
             served = f" (version {state.served_version})" if state.served_version is not None else ""
             count = len([s for s in (state.signatures or {}).values() if not s.internal])
-            self.served_label.setText(f"Served signatures{served}: {count}")
+            from explorer.core.v2protocol import is_v2
+
+            if is_v2(state.signatures or {}):  # the tree shows it as serving_default; say why there is one
+                self.served_label.setText(f"Served signatures{served}: 1 — a KServe V2 model has one signature, its "
+                                          "inputs and outputs (shown as serving_default)")
+            else:
+                self.served_label.setText(f"Served signatures{served}: {count}")
         self.refreshed.emit(state)
 
     def _on_refresh_failed(self, task: Task, error: ExplorerError) -> None:
@@ -230,7 +236,7 @@ class ServerPanel(QtWidgets.QWidget):
         for s in statuses:
             row = self.versions.rowCount()
             self.versions.insertRow(row)
-            version = QtWidgets.QTableWidgetItem(str(s.version))
+            version = QtWidgets.QTableWidgetItem(str(s.version) if s.version != "" else "(none named)")
             version.setData(QtCore.Qt.ItemDataRole.UserRole, s.version)
             state = QtWidgets.QTableWidgetItem(s.state)
             failed = s.error_code not in ("", "OK")
