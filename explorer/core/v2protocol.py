@@ -238,10 +238,13 @@ def encode_infer(inputs: dict[str, np.ndarray], specs: dict[str, TensorSpec] | N
     return b"".join([header, *chunks]), len(header)
 
 
-def _raw(arr: np.ndarray, datatype: str) -> bytes:
+def _raw(arr: np.ndarray, datatype: str):
+    """The tensor's little-endian bytes as a buffer: a view of the array when it already is (the body's join is
+    then the only copy), else a converted copy."""
     if datatype == "BOOL":
-        return arr.astype(np.bool_).tobytes()
-    return arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+        arr = arr.astype(np.bool_, copy=False)
+    arr = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
+    return memoryview(arr.reshape(-1).view(np.uint8)) if arr.size else b""
 
 
 def _bytes_of(key: str, arr: np.ndarray) -> bytes:

@@ -2,7 +2,8 @@
 
 Runs in KServe's own interpreter (tests/servers/v2_servers.py says why), so it imports nothing of the app:
 - half_plus_two: y = 0.5 * x + 2 on FP32 x of shape [-1, 1] (TF Serving's test model, computed in numpy);
-- echo: every input back as output "<name>_out", whatever its datatype (the datatype conformance test).
+- echo: every input back as output "<name>_out", whatever its datatype (the datatype conformance test);
+- scores: any input in, a fixed (64, 1000) FP32 table out (bench/serving_v2.py).
 KServe listens on 0.0.0.0 / [::] by default; the tests' rule is 127.0.0.1 only, so both binds are narrowed here.
 
     python kserve_model_server.py --http_port P --grpc_port Q
@@ -79,7 +80,21 @@ def main(argv: list[str]) -> int:
                 outputs.append(out)
             return InferResponse(payload.id or "", self.name, outputs, use_binary_outputs=payload.use_binary_outputs)
 
-    models = [HalfPlusTwo("half_plus_two"), Echo("echo")]
+    class Scores(Model):
+        """bench/serving_v2.py: any input in, a fixed (64, 1000) FP32 score table out."""
+
+        scores = np.random.default_rng(0).random((64, 1000), dtype=np.float32)
+
+        def load(self) -> bool:
+            self.ready = True
+            return self.ready
+
+        async def predict(self, payload: InferRequest, headers=None, response_headers=None) -> InferResponse:
+            out = InferOutput(name="scores", shape=[64, 1000], datatype="FP32")
+            out.set_data_from_numpy(self.scores, binary_data=payload.use_binary_outputs)
+            return InferResponse(payload.id or "", self.name, [out], use_binary_outputs=payload.use_binary_outputs)
+
+    models = [HalfPlusTwo("half_plus_two"), Echo("echo"), Scores("scores")]
     for model in models:
         model.load()
     ModelServer(http_port=args.http_port, grpc_port=args.grpc_port, workers=1, enable_grpc=True).start(models)

@@ -53,6 +53,19 @@ class SavedModelRuntime(MLModel):
         return InferenceResponse(model_name=self.name, model_version=self.version, outputs=outputs)
 
 
+class ScoresRuntime(MLModel):
+    """bench/serving_v2.py: any input in, a fixed (64, 1000) FP32 score table out (no TensorFlow)."""
+
+    async def load(self) -> bool:
+        self._scores = np.random.default_rng(0).random((64, 1000), dtype=np.float32)
+        return True
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        output = ResponseOutput(name="scores", shape=[64, 1000], datatype="FP32",
+                                data=self._scores.reshape(-1).tolist())
+        return InferenceResponse(model_name=self.name, model_version=self.version, outputs=[output])
+
+
 def _datatype(tf_dtype) -> str:
     return dtypes.BY_NUMBER[tf_dtype.as_datatype_enum].kserve
 

@@ -136,7 +136,7 @@ def start_kserve(timeout: float = START_TIMEOUT_S) -> V2Server:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     process = subprocess.Popen([python, str(KSERVE_SCRIPT), "--http_port", str(http_port), "--grpc_port",
                                 str(grpc_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    models = ("half_plus_two", "echo")
+    models = ("half_plus_two", "echo", "scores")
     _wait_ready(process, f"http://127.0.0.1:{http_port}", models, "KServe ModelServer", timeout)
     _drain(process.stderr)
     return V2Server("kserve", "127.0.0.1", http_port, grpc_port, process, models)
@@ -172,6 +172,11 @@ def iris_model(folder: Path) -> Path:
     path = folder / "model.joblib"
     joblib.dump(LogisticRegression(max_iter=500).fit(x, y), path)
     return path
+
+
+def mlserver_scores_model() -> dict:
+    """bench/serving_v2.py's model: any input in, a fixed (64, 1000) FP32 table out (mlserver_savedmodel.py)."""
+    return {"implementation": "mlserver_savedmodel.ScoresRuntime", "parameters": {"version": "1"}}
 
 
 def mlserver_models(workdir: Path) -> dict[str, dict]:

@@ -243,7 +243,7 @@ class V2GrpcRunner:
             tensor = message.inputs.add(name=key, datatype=datatype, shape=list(arr.shape))
             del tensor  # the entry is filled; its data goes raw, in input order
             message.raw_input_contents.append(v2protocol._bytes_of(key, arr) if datatype == "BYTES"
-                                              else v2protocol._raw(arr, datatype))
+                                              else bytes(v2protocol._raw(arr, datatype)))
         return message
 
 
