@@ -146,3 +146,11 @@ def test_endpoint_settings_round_trip_keeps_v2_and_string_versions():
     again = Endpoint.from_settings(endpoint.to_settings())
     assert again == endpoint and again.url() == "v2+grpc://h:8081/m/versions/v2-beta"
     assert Endpoint.from_target(again.target()).kind() == "v2+grpc"
+
+
+def test_workspaces_keep_v2_targets():
+    from explorer.ui.run_panel import RunSpec
+    from explorer.ui.session_actions import spec_dict, spec_of
+
+    for spec in (RunSpec("v2://h:8080/m/versions/v1", "v2", "v2"), RunSpec("v2+grpc://h:8081/m", "v2+grpc", "v2+grpc")):
+        assert spec_of(spec_dict(spec)) == spec
