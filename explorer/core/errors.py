@@ -59,7 +59,7 @@ class UnsafeModelError(ExplorerError):
         ops = sorted({f.op for f in report.high})
         message = (f"Not loaded: {report.path} has ops that would act on this machine when run or loaded: "
                    f"{report.summary()}.")
-        super().__init__(message, fix="Read `signature-explorer scan` for what each op does; if you trust who made "
-                                      "the model, pass --allow-unsafe-ops to run it anyway.")
+        super().__init__(message, fix="`signature-explorer scan` says what each op does. If you trust who made the "
+                                      "model: pass --allow-unsafe-ops (command line), or agree when the app asks.")
         self.report = report
         self.ops = ops

@@ -319,10 +319,16 @@ class ServerActions(QtCore.QObject):
         self.both_done.emit(outcome)
 
     def _on_both_failed(self, task: Task, error: ExplorerError) -> None:
+        from .consent import unsafe_report
+
         rp = self.window.run_panel
         rp.message.show_error(error)
         rp.status.setText("Not run.")
         rp.run_button.setEnabled(True)
+        report = unsafe_report(error)
+        consent = getattr(self.window, "consent", None)
+        if report is not None and consent is not None:  # the local side has unsafe ops: ask, then run both again
+            consent.ask(report, self.window, on_granted=self.run_both, action="run it")
 
     # --- internals ---------------------------------------------------------------------------------------------
 
