@@ -34,7 +34,8 @@ ENGINE_HELP = {"auto": "TensorFlow 2 (tf.saved_model.load), falling back to the 
                "session": "The TF1 session loader, as TF Serving loads models",
                "rest": "TF Serving's REST API", "grpc": "TF Serving's gRPC API",
                "v2": "The KServe V2 REST API (MLServer, KServe, Triton)",
-               "v2+grpc": "The KServe V2 gRPC API (MLServer, KServe, Triton)"}
+               "v2+grpc": "The KServe V2 gRPC API (MLServer, KServe, Triton)",
+               "litert": "LiteRT (ai-edge-litert), the TensorFlow Lite runtime"}
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,9 @@ class RunPanel(QtWidgets.QWidget):
         if info is None:
             self.set_target(None)
             return
+        if getattr(info, "tflite", None) is not None:  # one engine runs a .tflite, whatever was chosen before
+            self.set_target(info.path, "folder", version=info.version, engine="litert")
+            return
         options = (("tag_set", tuple(info.tag_set)),) if info.tag_set else ()
         self.set_target(info.path, "folder", version=info.version, options=options)
 
@@ -319,7 +323,7 @@ class RunPanel(QtWidgets.QWidget):
         self.engine_box.blockSignals(True)
         current = engine or self.engine_box.currentData()
         self.engine_box.clear()
-        for name in ENGINES.get(kind, ("auto",)):
+        for name in ("litert",) if engine == "litert" else ENGINES.get(kind, ("auto",)):
             self.engine_box.addItem(name, name)
             self.engine_box.setItemData(self.engine_box.count() - 1, ENGINE_HELP.get(name, ""),
                                         QtCore.Qt.ItemDataRole.ToolTipRole)

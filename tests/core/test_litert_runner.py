@@ -125,3 +125,25 @@ def test_show_request_code_runs_and_gives_the_same_outputs(tflite_models, tmp_pa
     assert set(theirs) == set(ours)
     for key in ours:
         np.testing.assert_array_equal(theirs[key], ours[key])
+
+
+def test_drift_per_signature_float_dynamic_int8(tflite_models):
+    """core.drift: every shared key, same seeded inputs; float equal at 1e-5, dynamic and int8 bounded with argmax."""
+    from explorer.core.drift import all_equal, drift
+
+    source = open_runner(tflite_models["source"])
+    try:
+        found = {}
+        for kind in ("float", "dynamic", "int8"):
+            found[kind] = {d.key: d for d in drift(source, LiteRunner(tflite_models[kind]), batch=32)}
+    finally:
+        source.close()
+    assert set(found["float"]) == {"classify", "regress"} and all_equal(list(found["float"].values()))
+    for kind in ("dynamic", "int8"):
+        classify = found[kind]["classify"].diff.outputs
+        assert not classify["probs"].allclose  # quantising costs something, and it shows
+        assert classify["probs"].max_abs < 0.05 and classify["probs"].argmax_agree >= 0.95
+        assert classify["logits"].topk_agree >= 0.95
+    assert found["dynamic"]["classify"].steps == {}  # float outputs: no quantisation steps to count
+    assert 0 < found["int8"]["regress"].steps["y"] < 10
+    assert found["int8"]["classify"].inputs["x"] == ((32, 32), "float32")

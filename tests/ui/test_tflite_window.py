@@ -109,3 +109,26 @@ def test_convert_is_offered_for_saved_models_only(qtbot, window, tflite_models):
     with qtbot.waitSignal(window.model_opened, timeout=TIMEOUT):
         window.open_model(tflite_models["float"])
     assert not window.conversions.action.isEnabled()
+
+
+def test_the_engine_box_offers_litert_for_a_tflite_whatever_was_chosen_before(qtbot, panel, tflite_models,
+                                                                               shared_models):
+    saved = read_model(shared_models / "saved_model_half_plus_two_cpu")
+    panel.set_model(saved)
+    panel.engine_box.setCurrentIndex(panel.engine_box.findData("session"))
+    panel.set_model(read_model(tflite_models["float"]))
+    assert [panel.engine_box.itemText(i) for i in range(panel.engine_box.count())] == ["litert"]
+    assert panel.spec.engine == "litert"
+    panel.set_model(saved)
+    assert panel.engine_box.currentData() == "auto" and panel.engine_box.count() == 3
+
+
+def test_show_request_offers_litert_code_for_a_tflite(tflite_models):
+    from explorer.core.request import Request
+    from explorer.ui.widgets.request_dialog import request_snippets
+
+    request = Request("regress", {"features": np.full((1, 3), 0.5, np.float32)})
+    snippets = request_snippets(request, str(tflite_models["int8"]))
+    lite = snippets.by_kind["python-litert"]
+    assert "get_signature_runner('regress')" in lite.text and "np.int8" in lite.text
+    assert "saved_model_cli runs SavedModels" in str(snippets.by_kind["saved_model_cli"])
