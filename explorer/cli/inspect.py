@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        out = info.to_dict()
+        out = info.to_dict(functions=args.functions)
         out["findings"] = [f.to_dict() for f in report.findings]
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")

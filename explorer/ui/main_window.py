@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QSplitter, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from explorer.core.errors import ExplorerError
-from explorer.core.savedmodel import ModelInfo, read_model
+from explorer.core.savedmodel import ModelInfo, read_model_with_functions
 from explorer.core.scan import cached_report, scan_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
@@ -465,8 +465,9 @@ class MainWindow(QMainWindow):
 
 
 def read_and_scan(path, version: int | None = None, tag_set=None) -> ModelInfo:
-    """read_model, then the safety scan (kept in core.scan's cache for the GUI thread): one task per open."""
-    info = read_model(path, version=version, tag_set=tag_set)
+    """read_model (saved functions decoded too, for the tree), then the safety scan (kept in core.scan's cache for
+    the GUI thread): one task per open."""
+    info = read_model_with_functions(path, version=version, tag_set=tag_set)
     try:
         scan_model(info)  # a few ms on small models, more on 100 MB graphs: on the worker, like the read
     except ExplorerError:

@@ -153,3 +153,15 @@ def _varint(value: int) -> bytes:
         out.append(byte | (0x80 if value else 0))
         if not value:
             return bytes(out)
+
+
+def test_functions_are_decoded_on_first_use_only(two_functions):
+    """Listing signatures must not pay for the object graph (20-40 ms for a large Keras model): it waits for use."""
+    from explorer.core.savedmodel import read_model_with_functions
+
+    info = read_model(two_functions)
+    assert "_functions" not in info.meta_graph.__dict__ and "functions" not in info.to_dict()
+    assert [f.name for f in info.functions] == ["predict", "scaled"]
+    assert "_functions" in info.meta_graph.__dict__
+    assert "_functions" in read_model_with_functions(two_functions).meta_graph.__dict__  # the window's read
+    assert set(info.to_dict(functions=True)["functions"]) == {"predict", "scaled"}
