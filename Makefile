@@ -35,9 +35,9 @@ run: install qt-system-libs
 test: install kserve-venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
-bench: install
+bench: install kserve-venv
 	@# A benchmark that misses its goal exits non-zero; run them all, then say so.
-	@status=0; for b in inspect predict serving serving_grpc diagnose; do echo "== bench/$$b.py"; \
+	@status=0; for b in inspect predict serving serving_grpc diagnose serving_v2; do echo "== bench/$$b.py"; \
 	  $(PY) bench/$$b.py || status=1; done; exit $$status
 
 demo-model: install
