@@ -466,8 +466,13 @@ class DiagnosticsPanel(QtWidgets.QWidget):
 
         report = unsafe_report(error)
         if report is not None:  # nothing loaded: say why, and ask (a dialog that names what the model would do)
+            from .unsafe_dialog import effects_in_words
+
             self.progress_label.setText("not loaded: unsafe ops")
-            self.messages.show_error(error, "warning")
+            ops = ", ".join(sorted({f.op for f in report.high}))
+            self.messages.show_message(f"Not loaded: this model {effects_in_words(report)} ({ops}). Nothing has run.",
+                                       "warning", details=str(error),
+                                       fix="Agree in the dialog to check it, if you trust who made it.")
             if self.consent is not None:
                 self.consent.ask(report, self.window(), on_granted=self.start, action="check it")
             self.failed.emit(error)
