@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.setToolTip("Open a SavedModel folder or a TF Serving base path (Ctrl+O)")
         self.open_action.triggered.connect(self._on_open_triggered)
-        self.open_file_action = QAction(icon(sp.SP_FileIcon), "Open saved_model.pb &File…", self)
+        self.open_file_action = QAction(icon(sp.SP_FileIcon), "Open Model &File (saved_model.pb, .tflite)…", self)
         self.open_file_action.triggered.connect(self._on_open_file_triggered)
         self.reload_action = QAction(icon(sp.SP_BrowserReload), "&Reload", self)
         self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -404,8 +404,10 @@ class MainWindow(QMainWindow):
 
     def _on_open_file_triggered(self) -> None:
         start = self.settings.get("last_folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open saved_model.pb", start,
-                                              "SavedModel (saved_model.pb saved_model.pbtxt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open saved_model.pb or a .tflite", start,
+                                              "Models (saved_model.pb saved_model.pbtxt *.tflite);;"
+                                              "SavedModel (saved_model.pb saved_model.pbtxt);;"
+                                              "TensorFlow Lite (*.tflite);;All files (*)")
         if path:
             self.open_model(path)
 

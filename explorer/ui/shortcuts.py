@@ -50,6 +50,7 @@ SHORTCUTS: dict[str, Key] = {
     "sessions.open_targets_action": "Ctrl+Shift+T",
     "sessions.versions_action": "Ctrl+Alt+V",
     "sessions.replay_action": "Ctrl+Shift+R",
+    "conversions.action": "Ctrl+Alt+L",  # convert to TFLite (Lite) and compare
     # Help
     "about_action": "F1",
 }
