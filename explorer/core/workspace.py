@@ -244,7 +244,7 @@ def _workspace_of(path: Path, doc: dict) -> Workspace:
     for sig, inputs in sources.items():
         _expect(path, inputs, dict, f"the sources of '{sig}'", "an object")
         for key, source in inputs.items():
-            _expect(path, source, dict, f"the source of input '{key}'", "an object")
+            _check_source(path, source, f"the source of input '{key}'")
     tolerances = {}
     for name, default in (("rtol", 1e-5), ("atol", 1e-6)):
         value = _expect(path, doc.get(name, default), (int, float), f"'{name}'", "a number")
@@ -266,6 +266,21 @@ def _workspace_of(path: Path, doc: dict) -> Workspace:
                      signature=_expect(path, doc.get("signature", ""), str, "'signature'", "text"),
                      sources=sources, runs=[], rtol=tolerances["rtol"], atol=tolerances["atol"],
                      extra=_expect(path, doc.get("extra", {}), dict, "'extra'", "an object"))
+
+
+def _check_source(path: Path, source, where: str) -> None:
+    """A form source as tensors.Source.from_dict reads it: an object with a known kind and fields of their types."""
+    from .tensors import KINDS
+
+    _expect(path, source, dict, where, "an object")
+    if source.get("kind", "literal") not in KINDS:
+        raise SessionFileError(f"{path} is damaged: {where} has the kind {json.dumps(source.get('kind'))}; "
+                               f"expected one of {', '.join(KINDS)}.")
+    for name in ("text", "fill", "path", "key"):
+        if name in source:
+            _expect(path, source[name], str, f"{where}'s '{name}'", "text")
+    if "params" in source and source["params"] is not None:
+        _expect(path, source["params"], dict, f"{where}'s 'params'", "an object")
 
 
 def _run_arrays(path: Path, zf: zipfile.ZipFile, run: dict) -> tuple[dict, dict]:

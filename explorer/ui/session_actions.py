@@ -442,7 +442,16 @@ class SessionActions(QtCore.QObject):
     def _on_loaded(self, path: Path, ws: Workspace) -> None:
         if path.parent != self.slot.folder:  # a restored autosave is not where Save should write
             self.path = path
-        self.apply(ws)
+        try:
+            self.apply(ws)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            # The window's own state in the file ('extra', saved verbatim) was hand-edited or damaged: say so,
+            # keep what was restored, never let the exception escape into Qt.
+            import traceback
+
+            self.window.messages.show_error(SessionFileError(
+                f"Parts of {path.name} could not be restored: the window's saved state in it is damaged.",
+                details=traceback.format_exc(), fix="Re-save the workspace once it looks right."))
         self._update_actions()
         runs = len(ws.runs)
         self.window.statusBar().showMessage(f"Workspace {path.name} opened: {runs} run{'s' * (runs != 1)}")

@@ -140,3 +140,11 @@ def test_a_sound_workspace_still_loads(tmp_path):
                                                              {"y": np.array([b"a"], dtype=object)})])
     back = load_workspace(save_workspace(tmp_path / "ok", ws))
     assert back.rtol == 1e-3 and back.runs[0].outputs["y"].tolist() == [b"a"]
+
+
+@pytest.mark.parametrize("source, words", [
+    ({"kind": "bogus"}, 'has the kind "bogus"'), ({"kind": "fill", "params": "abc"}, "'params' should be an object"),
+    ({"kind": "literal", "text": 5}, "'text' should be text"),
+])
+def test_form_sources_of_the_wrong_shape(tmp_path, source, words):
+    assert words in load_error(sigx(tmp_path, {"schema_version": 1, "sources": {"s": {"x": source}}}))

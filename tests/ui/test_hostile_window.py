@@ -135,3 +135,18 @@ def test_the_endpoint_dialog_sets_timeout_and_answer_size(qtbot, tmp_path):
     assert again.endpoint().timeout == 5.0 and again.endpoint().prefix == "/tfserving"
     dialog.resize(620, dialog.sizeHint().height())
     dialog.grab().save(str(tmp_path / "endpoint_dialog.png"))
+
+
+@pytest.mark.parametrize("extra", [{"history": "x"}, {"compare": {"targets": 5}}, {"compare": "x"},
+                                   {"history": {"r": {"sources": {"x": "abc"}}}}])
+def test_a_workspace_with_damaged_window_state_is_explained_not_raised(qtbot, window, tmp_path, extra):
+    import numpy as np
+
+    from explorer.core.workspace import RunRecord, Workspace, save_workspace
+
+    ws = Workspace(runs=[RunRecord("t", "local", "s", {"x": np.ones(2)}, {"y": np.ones(2)}, id="r")], extra=extra)
+    path = save_workspace(tmp_path / "damaged.sigx", ws)
+    task = window.sessions.open_from(path)
+    qtbot.waitUntil(lambda: task.finished, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert window.messages.level() == "error" and "could not be restored" in window.messages.text()
