@@ -615,3 +615,33 @@ def offset_source(out_dir) -> Path:
     path = Path(out_dir) / "offset_source"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+def many_outputs(out_dir) -> Path:
+    """One signature with the outputs users meet, for layout checks: class scores [None, 10] (softmax), logits
+    [None, 10], a [None, 4, 10] heatmap, a [None, 100] curve, a per-row scalar [None], an int64 class id [None], a
+    string label [None] and a fixed [32, 10] table. Input x [None, 8]."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(13)
+    w = tf.constant(rng.standard_normal((8, 10)).astype(np.float32))
+    w3 = tf.constant(rng.standard_normal((8, 40)).astype(np.float32))
+    w100 = tf.constant(rng.standard_normal((8, 100)).astype(np.float32))
+    fixed = tf.constant(rng.standard_normal((32, 10)).astype(np.float32) * 50)
+    names = tf.constant([f"class_{i}" for i in range(10)])
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 8], tf.float32, name="x")])
+        def serve(self, x):
+            logits = tf.matmul(x, w)
+            classes = tf.argmax(logits, axis=1)
+            return {"scores": tf.nn.softmax(logits), "logits": logits,
+                    "heatmap": tf.reshape(tf.matmul(x, w3), [-1, 4, 10]), "curve": tf.sin(tf.matmul(x, w100)),
+                    "total": tf.reduce_sum(x, axis=1), "class_id": classes, "label": tf.gather(names, classes),
+                    "table": fixed + tf.reduce_mean(x)}
+
+    model = Model()
+    path = Path(out_dir) / "many_outputs"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path

@@ -489,7 +489,9 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
     for key, value in repeat_out.items():
         rows = _split(value, 1, plan)
         if rows is None:
-            if plan.mode == "batch" and value.ndim and key in first_outputs and \
+            spec = signature.outputs.get(key)
+            fixed_rows = spec is not None and bool(spec.shape) and spec.shape[0] > 0  # declared (32, 10): not per row
+            if plan.mode == "batch" and value.ndim and key in first_outputs and not fixed_rows and \
                     first_outputs[key].shape == value.shape and value.shape[0] != 1:
                 row_mismatch = True  # one row asked, a whole earlier batch answered: a cache keyed on the URL
             continue

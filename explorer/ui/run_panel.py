@@ -163,11 +163,13 @@ class RunPanel(QtWidgets.QWidget):
         self.run_handler = None  # () -> Task | None: when set, Run (and Ctrl+Enter) calls it instead
 
         form_box = QtWidgets.QGroupBox("Inputs")
-        QtWidgets.QVBoxLayout(form_box).addWidget(self.form)
         out_box = QtWidgets.QGroupBox("Outputs")
-        QtWidgets.QVBoxLayout(out_box).addWidget(self.outputs)
         history_box = QtWidgets.QGroupBox("Run history")
-        QtWidgets.QVBoxLayout(history_box).addWidget(self.history)
+        for box, content in ((form_box, self.form), (out_box, self.outputs), (history_box, self.history)):
+            inner = QtWidgets.QVBoxLayout(box)
+            inner.setContentsMargins(4, 4, 4, 4)  # at 1280x800 every pixel goes to the plot and the input rows
+            inner.addWidget(content)
+        self._form_box = form_box
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.splitter.addWidget(form_box)
         self.splitter.addWidget(out_box)
@@ -252,6 +254,7 @@ class RunPanel(QtWidgets.QWidget):
         self._signature = signature
         self.form.set_signature(signature, self.spec.key() if self.spec else "")
         self._update_actions()
+        QtCore.QTimer.singleShot(0, self._share_height)  # once the new form has its size
 
     def signature(self) -> Signature | None:
         return self._signature
@@ -306,6 +309,26 @@ class RunPanel(QtWidgets.QWidget):
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
         super().resizeEvent(event)
+        if event.size().height() != event.oldSize().height() or orientation == QtCore.Qt.Orientation.Vertical:
+            self._share_height()  # on growth a splitter hands every extra pixel to the stretchiest pane
+
+    def _share_height(self) -> None:
+        """Stacked, the form gets the height it needs (at most 40 %) and the outputs the rest: a one-row form
+        beside a 58 px plot was the default before."""
+        if self.splitter.orientation() != QtCore.Qt.Orientation.Vertical:
+            self.splitter.setStretchFactor(0, 2)
+            self.splitter.setStretchFactor(1, 3)
+            return
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        # The history keeps a few rows; the form and the outputs above it need the height more.
+        whole = max(sum(self.vsplitter.sizes()), 1)
+        history = max(self.vsplitter.widget(1).minimumSizeHint().height(), min(110, whole // 6))
+        self.vsplitter.setSizes([whole - history, history])
+        total = max(whole - history - self.vsplitter.handleWidth(), 1)
+        overhead = self._form_box.sizeHint().height() - self.form.sizeHint().height()
+        form = max(min(overhead + self.form.wanted_height(), int(total * 0.45)), self._form_box.minimumSizeHint().height())
+        self.splitter.setSizes([form, max(total - form, 1)])
 
     def is_running(self) -> bool:
         return self._run_task is not None and not self._run_task.finished

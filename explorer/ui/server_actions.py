@@ -54,7 +54,7 @@ class ServerActions(QtCore.QObject):
         self.page.addWidget(self.diff_view)
         self.page.addWidget(self.both)
         self.page.setStretchFactor(0, 1)
-        self.page.setStretchFactor(1, 1)
+        self.page.setStretchFactor(1, 2)  # the outputs (two plots side by side) need the height more than the diff
         window.add_panel(SERVER, self.panel, style.standardIcon(sp.SP_DriveNetIcon))
         window.add_panel(LOCAL_SERVER, self.page, style.standardIcon(sp.SP_FileDialogContentsView))
         self._set_tab_visible(self.panel, False)

@@ -175,12 +175,13 @@ class CompareView(QtWidgets.QWidget):
         self.heat_target_box.currentIndexChanged.connect(self._on_mode_box_changed)
         self.plot_caption = QtWidgets.QLabel()
         self.plot_caption.setStyleSheet("color: palette(placeholder-text);")
+        self.plot_caption.setWordWrap(True)
         plot_bar = QtWidgets.QHBoxLayout()
         plot_bar.addWidget(QtWidgets.QLabel("Output"))
         plot_bar.addWidget(self.output_box)
         plot_bar.addWidget(self.mode_box)
         plot_bar.addWidget(self.heat_target_box)
-        plot_bar.addWidget(self.plot_caption, 1)
+        plot_bar.addStretch(1)
         self.plot_widget = output_plot_widget()
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
@@ -198,6 +199,7 @@ class CompareView(QtWidgets.QWidget):
         plot_layout = QtWidgets.QVBoxLayout(plot_panel)
         plot_layout.setContentsMargins(0, 0, 0, 0)
         plot_layout.addLayout(plot_bar)
+        plot_layout.addWidget(self.plot_caption)  # its own line: beside the boxes it set the tab's minimum width
         plot_layout.addWidget(self.plot_widget, 1)
 
         self.values = ValuesModel(self)
@@ -208,6 +210,7 @@ class CompareView(QtWidgets.QWidget):
         self.values_view.verticalHeader().setDefaultSectionSize(22)
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.values_view.setFont(mono)
+        self.values_view.setMinimumWidth(170)  # an index and two columns of values: it was squeezed to ~60 px
 
         lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         lower.addWidget(plot_panel)
@@ -220,6 +223,10 @@ class CompareView(QtWidgets.QWidget):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([190, 420])
+        # The plot keeps its 180 px; in a small window the diff table above it gives way (its minimum would
+        # otherwise set the window's minimum height).
+        self.table.setMinimumHeight(0)
+        self.table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
         lower.setSizes([760, 480])
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -621,7 +628,8 @@ class CompareView(QtWidgets.QWidget):
                          + "…</span>")
         if warning:
             parts.append(f"<span style='color:#8A5300'>⚠ {_html(warning)}</span>")
-        self.headline.setText(". ".join(parts) + ("." if parts else ""))
+        text = ". ".join(p.rstrip(".") if not p.endswith("</span>") else p for p in parts)
+        self.headline.setText(text + ("" if not parts or text.endswith((".", ".</span>")) else "."))
 
     def _show_inputs(self) -> None:
         parts = [f"{k} {'string' if v.dtype.kind in 'OSU' else v.dtype.name} {_shape(v.shape)}"

@@ -24,7 +24,7 @@ from explorer.core.errors import ExplorerError
 
 from ..workers import Task, Worker
 from .message_bar import MessageBar
-from .plots import curve_at
+from .plots import MIN_PLOT_HEIGHT, curve_at, style_axes
 
 MAX_PROBE_CURVES = 128  # more curves than this draw slowly and read as a smear; the caption says what is left out
 MAX_CURVE_POINTS = 2000  # longer outputs are shown by their first elements (with the count in the caption)
@@ -121,7 +121,10 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.use_inputs_box.setChecked(True)
         self.use_inputs_box.setToolTip("Perturb the inputs in the form, and judge from them whether raw 0..255 "
                                        "values are being sent")
-        self.check_button = QtWidgets.QPushButton("Check for identical outputs")
+        # Short: with "Check for identical outputs" the row set the tab's minimum width above the window's
+        # default tab width, and the splitter beside the tabs jumped whenever this tab was shown.
+        self.check_button = QtWidgets.QPushButton("Check")
+        self.check_button.setToolTip("Check for identical outputs: probe the model with varied inputs (Ctrl+Shift+D)")
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self._on_check_button_clicked)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
@@ -170,17 +173,21 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo = QtWidgets.QComboBox()
         self.output_combo.setToolTip("Which output the plots show")
         self.output_combo.currentTextChanged.connect(self._on_output_combo_changed)
-        self.probes_plot = _plot("Outputs across probes (one curve per probe)", "output element", "value")
+        self.probes_plot = _plot("Outputs across probes", "output element", "value",
+                                 "One curve per probe: curves on top of each other mean the same answer")
         self.probes_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333",
                                    brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#BBB"))
         self.probes_caption = QtWidgets.QLabel("")
-        self.heatmap_plot = _plot("Spread per output element (std across probes / magnitude)", "element", "")
+        self.probes_caption.setWordWrap(True)  # unwrapped, it widened the plots past their scroll area's edge
+        self.heatmap_plot = _plot("Spread per element", "element", "",
+                                  "Standard deviation across probes, relative to the output's magnitude")
         self.heatmap_image = pg.ImageItem(axisOrder="row-major")
         self.heatmap_plot.addItem(self.heatmap_image)
         self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12,
                                          pen="#666", values=(0, 1))
         self.color_bar.setImageItem(self.heatmap_image, insert_in=self.heatmap_plot.getPlotItem())
-        self.sensitivity_plot = _plot("Sensitivity per input key (spread of its sweep)", "", "spread")
+        self.sensitivity_plot = _plot("Sensitivity per input", "", "spread",
+                                      "Spread of the outputs when one input key is swept and the others are fixed")
         self.sensitivity_bars = pg.BarGraphItem(x=[0], height=[0], width=0.6, brush="#0072B2")
         self.sensitivity_plot.addItem(self.sensitivity_bars)
         self.overall_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#D55E00", style=QtCore.Qt.PenStyle.DashLine),
@@ -202,6 +209,13 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         plots_layout.addWidget(self.probes_plot, 3)
         plots_layout.addWidget(self.probes_caption)
         plots_layout.addWidget(lower, 2)
+        # The plots keep a readable height (plots.MIN_PLOT_HEIGHT) and scroll in a small window rather than
+        # squeezing to slivers or setting the window's minimum height.
+        plots_scroll = QtWidgets.QScrollArea()
+        plots_scroll.setWidgetResizable(True)
+        plots_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        plots_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        plots_scroll.setWidget(plots)
 
         top = QtWidgets.QWidget()
         top_layout = QtWidgets.QVBoxLayout(top)
@@ -211,7 +225,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         top_layout.addWidget(cards_scroll, 1)
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(plots)
+        self.splitter.addWidget(plots_scroll)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([280, 570])
@@ -502,21 +516,17 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.check_action.setEnabled(ready)
 
 
-def _plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
+def _plot(title: str, bottom: str, left: str, tip: str = "") -> pg.PlotWidget:
     widget = pg.PlotWidget(background="w")
+    widget.setToolTip(tip)  # the explanation; titles stay short enough never to be cut
     item = widget.getPlotItem()
     item.setTitle(title, color="#333", size="10pt")
     item.setLabel("bottom", bottom)
     if left:
         item.setLabel("left", left)
     item.showGrid(x=True, y=True, alpha=0.15)
-    for name in ("left", "bottom"):
-        axis = item.getAxis(name)
-        axis.setPen(pg.mkPen("#666"))
-        axis.setTextPen(pg.mkPen("#333"))
-    # Small enough that the Diagnostics tab never sets the window's minimum height (three plots at 140 px did);
-    # the splitter gives them room when there is room.
-    widget.setMinimumHeight(60)
+    style_axes(item)
+    widget.setMinimumHeight(MIN_PLOT_HEIGHT)  # inside a scroll area: never the window's minimum height
     return widget
 
 

@@ -213,7 +213,8 @@ class GridEditor(InputEditor):
     def _fit_height(self) -> None:
         rows = min(self.table.rowCount(), 8)
         height = self.table.horizontalHeader().sizeHint().height() + rows * 22 + 2 * self.table.frameWidth()
-        if self.table.columnCount() > 8:
+        # Reserve the horizontal scroll bar whenever the columns may not fit: it otherwise covers the only row.
+        if self.table.columnCount() * self.table.horizontalHeader().defaultSectionSize() > 360:
             height += self.table.horizontalScrollBar().sizeHint().height()
         self.table.setFixedHeight(height)
 

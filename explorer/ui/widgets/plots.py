@@ -109,11 +109,19 @@ def output_plot_widget() -> pg.PlotWidget:
     # Long outputs: peak downsampling keeps spikes visible, clip-to-view draws only what is on screen.
     item.setDownsampling(auto=True, mode="peak")
     item.setClipToView(True)
+    style_axes(item)
+    widget.setMinimumHeight(MIN_PLOT_HEIGHT)
+    return widget
+
+
+def style_axes(item: pg.PlotItem) -> None:
+    """Grey axes with plain numbers: no SI-prefix scaling, which turned probabilities into "value (x0.001)"
+    with ticks 100..700."""
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen("#666"))
         axis.setTextPen(pg.mkPen("#333"))
-    return widget
+        axis.enableAutoSIPrefix(False)
 
 
 def curve_at(plot, curves: list[pg.PlotDataItem], i: int) -> pg.PlotDataItem:
@@ -130,6 +138,9 @@ def curve_at(plot, curves: list[pg.PlotDataItem], i: int) -> pg.PlotDataItem:
 
 def _color(i: int) -> str:
     return _PALETTE[i] if i < len(_PALETTE) else pg.intColor(i, hues=16).name()
+
+
+MIN_PLOT_HEIGHT = 180  # below this, axis labels overlap ("1.0" over "0.5") and bars are slivers (issue 13)
 
 
 class PlotView(QtWidgets.QWidget):
@@ -185,6 +196,8 @@ class PlotView(QtWidgets.QWidget):
         self.argmax = []
         self._hide_all()
         self._caption.setText(choice.reason)
+        # Text (and empty) outputs have nothing to draw: the plot gives its room to the values table.
+        self.plot_widget.setVisible(choice.kind != "none")
         if choice.kind == "none":
             self._view = None
             self._set_row_control(0)
@@ -196,14 +209,15 @@ class PlotView(QtWidgets.QWidget):
         if choice.kind in ("heatmap", "image"):
             self._set_row_control(view.shape[0])
             self._draw_image(min(self.row_box.value(), view.shape[0] - 1))
-        else:
-            self._set_row_control(0)
-            getattr(self, "_draw_" + choice.kind)(view, choice)
+            return choice  # _draw_image sets the range to the image itself
+        self._set_row_control(0)
+        getattr(self, "_draw_" + choice.kind)(view, choice)
         self.plot_item.enableAutoRange()
         return choice
 
     def clear(self) -> None:
         """Back to the empty state."""
+        self.plot_widget.show()
         self._hide_all()
         self._view = None
         self.choice = PlotChoice("none", "no output yet", 0, 0)
@@ -334,7 +348,9 @@ class PlotView(QtWidgets.QWidget):
         self.image_item.show()
         vb = self.plot_item.getViewBox()
         vb.invertY(True)  # row 0 at the top, as images and matrices are read
-        vb.setAspectLocked(True)
+        # Pictures keep square pixels; a matrix fills the plot (a locked (32, 10) heatmap was drawn over x -400..400).
+        vb.setAspectLocked(image.ndim == 3 or self.choice.kind == "image")
+        vb.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
         self.plot_item.setLabel("bottom", "column")
         self.plot_item.setLabel("left", "row")
 
@@ -351,7 +367,6 @@ class PlotView(QtWidgets.QWidget):
     def _on_row_box_changed(self, row: int) -> None:
         if self._view is not None and self.choice.kind in ("heatmap", "image"):
             self._draw_image(row)
-            self.plot_item.enableAutoRange()
 
 
 def main(argv: list[str]) -> int:

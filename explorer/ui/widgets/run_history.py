@@ -71,6 +71,7 @@ class RunHistory(QtWidgets.QWidget):
         self.table.customContextMenuRequested.connect(self._on_table_context_menu)
         self.table.itemActivated.connect(self._on_table_item_activated)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.table.setMinimumHeight(48)  # a header and a row: the outputs' plot needs the height more
         header = self.table.header()
         header.setStretchLastSection(True)
         for i, width in enumerate((36, 70, 150, 140, 64, 48, 64)):

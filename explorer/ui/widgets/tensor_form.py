@@ -339,6 +339,7 @@ class _RowsScroll(QtWidgets.QScrollArea):
         if rows is not None:
             need = rows.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
             hint.setWidth(max(hint.width(), need))
+        hint.setHeight(min(hint.height(), 40))  # it scrolls: the outputs' plot below needs the height more
         return hint
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
@@ -466,6 +467,10 @@ class TensorForm(QtWidgets.QWidget):
                 if key in self.rows:
                     self.rows[key].set_source(source)
         self.schedule_check(0)
+
+    def wanted_height(self) -> int:
+        """The height that shows every input row without scrolling."""
+        return self.sizeHint().height() - self.scroll.sizeHint().height() + self._rows_box.sizeHint().height() + 4
 
     def sources(self) -> dict[str, Source]:
         """What the user gave for each input, verbatim."""

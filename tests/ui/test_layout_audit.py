@@ -1,0 +1,97 @@
+"""The layout audit (issue 13, items 6, 7, 12 and 14): at 1280x800 and 1600x1000, on the demo model and on a generated
+many-output model, every tab shown after a run, a check and a comparison: every visible label and button gets at
+least its minimumSizeHint (a wrapped label the height its text needs), every plot at least 180 px, the window
+keeps the size asked for, and the splitter beside the tabs does not move when the tab changes."""
+import os
+
+import numpy as np
+import pytest
+
+import modelgen
+from explorer.resources import demo_model_path
+from explorer.ui.main_window import MainWindow
+from tests.ui.layout_audit import MIN_PLOT_HEIGHT, audit
+
+TIMEOUT = 180_000
+SIZES = [(1280, 800), (1600, 1000)]
+SHOTS = os.environ.get("LAYOUT_SHOTS")  # a folder to keep the screenshots in (they are looked at, not compared)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    return modelgen.many_outputs(tmp_path_factory.mktemp("many"))
+
+
+def _settle(qtbot, w):
+    for worker in (w.sessions.worker, w.sessions.view.worker, w.server.worker, w.run_panel.worker, w.worker,
+                   w.diagnostics.worker):
+        worker.wait(TIMEOUT)
+    qtbot.wait(30)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("which", ["demo", "many"])
+def test_every_tab_fits(qtbot, tmp_path, many, which, size):
+    model = str(demo_model_path() if which == "demo" else many)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(model)
+    qtbot.waitUntil(lambda: w.run_panel.signature() is not None, timeout=TIMEOUT)
+    w.show_panel("Predict")
+    with qtbot.waitSignal(w.run_panel.prediction_done, timeout=TIMEOUT):
+        w.run_panel.run()
+    w.show_panel("Diagnostics")
+    with qtbot.waitSignal(w.diagnostics.worker.finished, timeout=TIMEOUT):
+        w.diagnostics.start()
+    view = w.sessions.view
+    view.add_target(model)
+    view.add_target(model)
+    w.show_panel("Compare")
+    with qtbot.waitSignal(view.compared, timeout=TIMEOUT):
+        view.compare()
+    _settle(qtbot, w)
+    problems, splitter = [], None
+    for i in range(w.tabs.count()):
+        if not w.tabs.isTabVisible(i):
+            continue
+        name = w.tabs.tabText(i)
+        w.tabs.setCurrentIndex(i)
+        _settle(qtbot, w)
+        pages = [None]
+        if name == "Predict":  # every output's pane: a plot, a heatmap, class scores, text
+            pages = list(range(w.run_panel.outputs.tabs.count()))
+        for page in pages:
+            if page is not None:
+                w.run_panel.outputs.tabs.setCurrentIndex(page)
+                _settle(qtbot, w)
+            found = audit(w)
+            problems += [f"{which} {size} {name}{'' if page is None else f' output {page}'}: {p}" for p in found]
+            if SHOTS:
+                w.grab().save(os.path.join(SHOTS, f"layout_{which}_{size[0]}_{name.replace(' ', '')}"
+                                                  f"{'' if page is None else f'_{page}'}.png"))
+        assert (w.width(), w.height()) == size, f"{name} made the window {w.width()}x{w.height()}"
+        sizes = w.splitter.sizes()
+        splitter = splitter or sizes
+        assert sizes == splitter, f"the splitter moved when {name} was shown: {splitter} -> {sizes}"
+    assert problems == []
+
+
+def test_outputs_read_plainly(qtbot, many):
+    """Item 6: no SI-prefix scaling, a (32, 10) table drawn over its own columns, a text output gets the table."""
+    from explorer.ui.widgets.output_view import OutputPane
+
+    pane = OutputPane("table")
+    qtbot.addWidget(pane)
+    pane.resize(600, 420)
+    pane.show()
+    pane.show_array(np.random.default_rng(0).random((32, 10)).astype(np.float32) * 1e-3)
+    vb = pane.plot.plot_item.getViewBox()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert -1 <= x0 and x1 <= 11 and -1 <= y0 and y1 <= 33  # not x -400..400
+    assert not pane.plot.plot_item.getAxis("left").autoSIPrefix
+    assert pane.plot.plot_widget.height() >= MIN_PLOT_HEIGHT
+    pane.show_array(np.array([b"cat", b"dog"], object))
+    assert not pane.plot.plot_widget.isVisibleTo(pane) and pane.table.isVisibleTo(pane)
