@@ -79,3 +79,12 @@ def test_a_model_whose_load_writes_files_needs_consent(out, capsys, tmp_path):
     err = capsys.readouterr().err
     assert "Not loaded:" in err and "--allow-unsafe-ops" in err
     assert not canary.exists() and not (out / "unsafe_new").exists()  # refused before TensorFlow saw the model
+
+
+def test_show_code_prints_tensorflow_and_writes_nothing(out, capsys):
+    src = modelgen.fixed_batch(out / "code")
+    assert main(["reexport", str(src), str(out / "code_new"), "--free-batch", "--show-code"]) == 0
+    code = capsys.readouterr().out
+    assert code.startswith('"""Re-export ') and "tf.saved_model.save(module, DESTINATION, signatures=signatures)" in code
+    compile(code, "reexport.py", "exec")  # valid Python (tests/core/test_reexport_code.py runs such code)
+    assert not (out / "code_new").exists()

@@ -304,7 +304,13 @@ class SignatureTree(QWidget):
 
     def _functions_item(self) -> QTreeWidgetItem:
         users = sum(not f.internal for f in self._functions)
-        group = QTreeWidgetItem([f"Functions ({users})", "", "saved tf.functions, not signatures", ""])
+        servable = [f.name for f in self._functions if f.servable and not f.internal]
+        if not any(not s.internal for s in self._signatures.values()) and servable:
+            # What `inspect` says of such a model: TF Serving has nothing to serve until one becomes a signature.
+            note = f"no signatures: {', '.join(servable[:3])}{' …' if len(servable) > 3 else ''} could become one"
+        else:
+            note = "saved tf.functions, not signatures"
+        group = QTreeWidgetItem([f"Functions ({users})", "", note, ""])
         group.setData(0, NODE_ROLE, Node("functions", Signature(key="", method_name="")))
         group.setIcon(NAME, self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         tip = ("The tf.functions saved in the model's object graph. TF Serving serves only signatures; a function "
