@@ -127,6 +127,8 @@ def render(result) -> str:
             sig = result.signatures[d.key]
             ins = ", ".join(f"{k} {s.dt.short} {s.shape_text()}" for k, s in sig.inputs.items())
             lines.append(f"signature {d.key}: new ({sig.method_short}; inputs {ins})")
+        elif not d.breaking:
+            lines.append(f"signature {d.key}: kept as it was (its graph tensors were renamed)")
         else:
             lines.append(f"signature {d.key}: changed")
             lines.extend(f"  {c.text()}" for c in d.changes if c.severity == "error")

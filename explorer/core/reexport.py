@@ -383,6 +383,7 @@ class Proof:
     rtol: float = 1e-5
     atol: float = 1e-6
     error: str = ""  # the new (or old) model failed to run: the re-export is not proven
+    failed: str = ""  # "old" or "new": the side that failed to run
     notes: tuple[str, ...] = ()
 
     def text(self) -> str:
@@ -465,6 +466,19 @@ def reexport(source, destination, plan: Plan, *, version: int | None = None, tag
             raise ExplorerError("Re-export cancelled.")
         progress(0.4, "writing the new model")
         notes += _save(tf, info, loaded, plan, planned, staging)
+        del loaded
+        # Proven while still staged: a model that cannot run at all never reaches the destination (TensorFlow's
+        # TF1-to-TF2 path writes one for graphs with reference variables, whose values it does not carry over).
+        staged = read_model(staging)
+        progress(0.6, "proving: running the old and the new model on the same inputs")
+        proof = prove(info, staged, plan, inputs=inputs, seed=seed, probes=probes, rtol=rtol, atol=atol,
+                      allow_unsafe_ops=allow_unsafe_ops)
+        if proof.failed == "new":
+            tf1 = "" if info.meta_graph.has_object_graph else (
+                " This TF1 export went through TensorFlow's TF1-to-TF2 loader, which does not carry reference "
+                "variables (TF1's default) over into the new model.")
+            raise RunError(f"The re-exported model cannot run, so it was not written: {proof.error}.{tf1}",
+                           fix="Re-export it from the code that built it, with the signature you need.")
         os.replace(staging, final)
     except ExplorerError:
         raise
@@ -482,9 +496,6 @@ def reexport(source, destination, plan: Plan, *, version: int | None = None, tag
     mismatch = [k for k in planned if k not in written or _shape_dtype(planned[k]) != _shape_dtype(written[k])]
     if mismatch:
         notes.append(f"TensorFlow wrote {', '.join(mismatch)} differently than planned; see the signature diff.")
-    progress(0.6, "proving: running the old and the new model on the same inputs")
-    proof = prove(info, new_info, plan, inputs=inputs, seed=seed, probes=probes, rtol=rtol, atol=atol,
-                  allow_unsafe_ops=allow_unsafe_ops)
     progress(1.0, "done")
     base = str(final.parent) if new_version is not None else None
     key = edited_key(info, plan)
@@ -522,7 +533,7 @@ def _load(tf, info: ModelInfo):
             "placeholders without shapes, are the usual causes)")
         raise RunError(f"TensorFlow 2 cannot load {info.model_dir}, so it cannot re-export it.{tf1}: "
                        f"{_first_line(exc)}", details=str(exc),
-                       fix="Re-export it from the code that built it (Show Request prints the TensorFlow code).") from exc
+                       fix="Re-export it from the code that built it, with the signature you need.") from exc
 
 
 def _callee(tf, loaded, source: Source):
@@ -838,23 +849,26 @@ def prove(old: ModelInfo, new: ModelInfo, plan: Plan, *, inputs: dict | None = N
     # gate (reexport checks it before loading): that consent covers it.
     old_runner = LocalRunner(old.path, version=old.version, tag_set=old.tag_set, allow_unsafe_ops=allow_unsafe_ops)
     new_runner = LocalRunner(new.model_dir, allow_unsafe_ops=True)
-    worst, differing, rows = 0.0, [], 0
+    worst, differing, rows, side = 0.0, [], 0, "old"
     run_function = None if source.function is None else _function_runner(old, source)
     try:
         for arrays, old_arrays in requests:
             if old_arrays is None:
                 old_arrays = _old_inputs_from_new(source, plan, arrays)
+            side = "old"
             if run_function is None:
                 old_out = old_runner.predict(Request(source.key, old_arrays)).outputs
             else:
                 old_out = run_function(old_arrays)
+            side = "new"
             new_out = new_runner.predict(Request(new_key, arrays)).outputs
             diff = compare_outputs(_old_outputs_as_new(source, plan, old_out), new_out, rtol=rtol, atol=atol)
             rows += max((int(np.asarray(a).shape[0]) if np.ndim(a) else 1) for a in arrays.values())
             differing += [k for k in diff.differing if k not in differing]
             worst = max([worst] + [d.max_abs for d in diff.outputs.values() if d.max_abs is not None])
     except ExplorerError as exc:
-        return Proof(source.key, new_key, requests=len(requests), error=str(exc), notes=tuple(notes))
+        return Proof(source.key, new_key, requests=len(requests), error=f"the {side} model failed: {exc}",
+                     failed=side, notes=tuple(notes))
     finally:
         old_runner.close()
         new_runner.close()

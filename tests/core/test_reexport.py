@@ -166,3 +166,16 @@ def test_bad_plans_say_what_to_do(out, tmp_path):
     (tmp_path / "stuff.txt").write_text("x")
     with pytest.raises(ExplorerError, match="not empty"):
         rx.destination_of(tmp_path)
+
+
+@pytest.mark.parametrize("name, says", [
+    ("saved_model_half_plus_three", "TensorFlow 2 cannot load"),  # TF 1.0, no shapes: TF2's loader refuses it
+    ("saved_model_half_plus_two_cpu", "cannot run, so it was not written"),  # reference variables are not carried
+])
+def test_tf1_models_the_tf2_path_cannot_take_are_refused_clearly(out, shared_models, name, says):
+    src = shared_models / name
+    dest = out / f"refused_{name}"
+    with pytest.raises(ExplorerError, match=says) as caught:
+        rx.reexport(src, dest, rx.plan_from_options(read_model(src)))
+    assert "TF1" in str(caught.value) and "code that built it" in caught.value.fix
+    assert not dest.exists() and not [p for p in out.iterdir() if p.name.startswith(f".refused_{name}")]
