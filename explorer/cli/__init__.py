@@ -55,7 +55,9 @@ tf.Examples (--example/-e KEY=JSON), for classify/regress and other serialized-e
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; `only` builds just that command's options, importing no other command's module (what one
+    of them imports at parse time, e.g. numpy, must not slow `inspect` down)."""
     width = max(map(len, COMMANDS))
     commands = "\n".join(f"  {name:<{width}}  {help_text}" + (f"\n  {'':<{width}}  e.g. {EXAMPLES[name]}"
                                                                 if name in EXAMPLES else "")
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     # The commands are listed, each with an example, in the epilog; argparse's own list would repeat them.
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help=argparse.SUPPRESS)
     for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(f"explorer.cli.{name.replace('-', '_')}")
         example = EXAMPLES.get(name, "")
         command = sub.add_parser(name, prog=f"signature-explorer {name}",
@@ -134,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; ExplorerErrors become one readable line on stderr and a non-zero exit."""
     from explorer.core.errors import ExplorerError, ServingError
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     if not args.command:
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
