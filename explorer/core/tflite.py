@@ -13,6 +13,7 @@ or garbled FlatBuffer makes the generated code raise becomes a ModelReadError (t
 """
 from __future__ import annotations
 
+import functools
 import mmap
 import os
 import struct
@@ -31,6 +32,9 @@ IDENTIFIER = b"TFL3"
 SIGNATURE_METADATA = "signature_defs_metadata"
 MAX_METADATA_BYTES = 1 << 20
 MAX_OPS_COUNTED = 1_000_000  # more operators than any real model; beyond it only the total is reported
+MAX_TENSORS_SCANNED = 200_000
+MAX_ENTRIES = 100_000  # subgraphs, signatures, inputs, op codes, metadata: far beyond any real model
+MAX_RANK = 254  # TensorFlow's own limit on a shape's rank
 # Where a model's signatures came from, as `inspect` and the summary say it.
 FROM_SIGNATURE_DEFS, FROM_METADATA, FROM_SUBGRAPH = "SignatureDefs", "signature_defs_metadata", "subgraph"
 
@@ -156,22 +160,31 @@ def _schema():
     return schema_py_generated
 
 
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[dict[int, str], dict[int, str]]:
+    """The schema's enums by number: TensorType and BuiltinOperator (built once; 200-odd ops)."""
+    s = _schema()
+    return ({v: k for k, v in vars(s.TensorType).items() if not k.startswith("_")},
+            {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")})
+
+
 def _decode(buf, where) -> tuple[dict[str, Signature], TfliteFacts]:
     s = _schema()
     limit = len(buf) // 4  # no vector of 4-byte (or wider) elements can hold more than this
     model = s.Model.GetRootAsModel(buf, 0)
 
-    def count(n: int) -> int:
-        if not 0 <= n <= limit:
-            raise _Corrupt(f"a vector claims {n} elements in a {len(buf)}-byte file")
+    def count(n: int, cap: int = MAX_ENTRIES) -> int:
+        # Bounded by the file (a 4-byte element each) and by what a real model has: a garbled length in a large
+        # file must not turn into minutes of Python loops.
+        if not 0 <= n <= min(limit, cap):
+            raise _Corrupt(f"a vector claims {n} elements in a {len(buf)}-byte file (at most {cap} expected)")
         return n
 
-    type_names = {v: k for k, v in vars(s.TensorType).items() if not k.startswith("_")}
-    op_names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
+    type_names, op_names = _names()
     subgraphs, tables, quantized = [], [], False
     for g in range(count(model.SubgraphsLength())):
         sub = model.Subgraphs(g)
-        n_tensors, n_ops = count(sub.TensorsLength()), count(sub.OperatorsLength())
+        n_tensors, n_ops = count(sub.TensorsLength(), limit), count(sub.OperatorsLength(), limit)
         ins = [sub.Inputs(i) for i in range(count(sub.InputsLength()))]
         outs = [sub.Outputs(i) for i in range(count(sub.OutputsLength()))]
         cache: dict[int, TensorSpec] = {}
@@ -219,8 +232,8 @@ def _decode(buf, where) -> tuple[dict[str, Signature], TfliteFacts]:
 
 
 def _tensor(s, t, index: int, type_names: dict, count) -> TensorSpec:
-    shape = tuple(int(t.Shape(i)) for i in range(count(t.ShapeLength())))
-    signature = tuple(int(t.ShapeSignature(i)) for i in range(count(t.ShapeSignatureLength()))) or shape
+    shape = tuple(int(t.Shape(i)) for i in range(count(t.ShapeLength(), MAX_RANK)))
+    signature = tuple(int(t.ShapeSignature(i)) for i in range(count(t.ShapeSignatureLength(), MAX_RANK))) or shape
     dtype = dtypes.from_tflite(type_names.get(t.Type(), str(t.Type())))
     return TensorSpec(key=_text(t.Name()), dtype=dtype, shape=signature, name=_text(t.Name()),
                       quantization=_quantization(t.Quantization(), dtype, count), allocated_shape=shape, index=index)
@@ -230,11 +243,11 @@ def _quantization(q, dtype: str, count) -> Quantization | None:
     """Scale/zero-point of an integer tensor; None for float tensors (whose q-params, if any, are min/max only)."""
     if q is None or dtype not in ("DT_INT8", "DT_UINT8", "DT_INT16", "DT_INT32"):
         return None
-    n = count(q.ScaleLength())
+    n = count(q.ScaleLength(), 1 << 20)  # per-axis: one per channel
     if n == 0:
         return None
     scales = tuple(float(q.Scale(i)) for i in range(n))
-    zeros = tuple(int(q.ZeroPoint(i)) for i in range(count(q.ZeroPointLength()))) or (0,) * n
+    zeros = tuple(int(q.ZeroPoint(i)) for i in range(count(q.ZeroPointLength(), 1 << 20))) or (0,) * n
     if dtype == "DT_INT32" and len(scales) > 1:
         return None  # biases: per-axis int32 inside the graph, never a user's input or output
     return Quantization(storage=dtype, scale=scales, zero_point=zeros, axis=int(q.QuantizedDimension()))
@@ -267,7 +280,6 @@ def _operators(model, tables, op_names: dict, count) -> tuple[dict[str, int], li
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), [c for c in custom if c not in flex], flex
 
 
-MAX_TENSORS_SCANNED = 200_000
 
 
 def _quantization_kind(s, tables, io_quantized: bool, op_counts: dict) -> str:
@@ -291,7 +303,7 @@ def _quantization_kind(s, tables, io_quantized: bool, op_counts: dict) -> str:
 def _metadata(model, count) -> dict[str, bytes]:
     """Metadata entries by name; only small buffers are copied (min_runtime_version, signature_defs_metadata)."""
     out = {}
-    n_buffers = count(model.BuffersLength())
+    n_buffers = count(model.BuffersLength(), 1 << 40)  # only the file size bounds it
     for i in range(count(model.MetadataLength())):
         entry = model.Metadata(i)
         b = entry.Buffer()
@@ -300,7 +312,7 @@ def _metadata(model, count) -> dict[str, bytes]:
         buffer = model.Buffers(b)
         n = buffer.DataLength()
         if 0 < n <= MAX_METADATA_BYTES:
-            count(n // 4)
+            count(n // 4, 1 << 40)
             out[_text(entry.Name())] = buffer.DataAsNumpy().tobytes()
     return out
 
