@@ -81,6 +81,8 @@ def test_a_mistyped_command_exits_2_and_suggests_the_closest():
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: 'insepct' is neither a command nor ")
     assert "Did you mean 'inspect'?" in done.stderr
     assert all(name in done.stderr for name in COMMANDS)
+    done = run("scna", HELLO)  # the example: a window on a folder that does not exist, before
+    assert done.returncode == 2 and "Did you mean 'scan'?" in done.stderr
     # A path that does not exist is not opened in a window either; nothing close to suggest, the commands still named.
     done = run("no/such/model")
     assert done.returncode == 2 and "Did you mean" not in done.stderr and "inspect" in done.stderr
