@@ -457,8 +457,15 @@ def _leaves_to(dt: dtypes.DType, leaves: list, key: str) -> np.ndarray:
         return out
     texts = [v for v in leaves if isinstance(v, (str, dict)) or v is None]
     if texts:
-        raise InputProblem(key, f"{key} takes {dt.short} numbers but got {_short(texts[0])}, which is not a number.",
-                           fix="Remove the quotes around numbers; if this input should take text, the signature says otherwise.")
+        first = texts[0]
+        try:
+            quoted_number = isinstance(first, str) and bool(first.strip()) and float(first) is not None
+        except ValueError:
+            quoted_number = False
+        # Only a number in quotes ("3") is fixed by removing quotes; a word typed into a grid cell never had any.
+        fix = ("Remove the quotes around numbers." if quoted_number else f"Type a number in place of {_short(first)}.")
+        raise InputProblem(key, f"{key} takes {dt.short} numbers but got {_short(first)}, which is not a number.",
+                           fix=fix + " If this input should take text, the signature says otherwise.")
     return _numbers_to(dt, leaves, key)
 
 

@@ -489,6 +489,7 @@ class RunPanel(QtWidgets.QWidget):
 
     def _on_form_problems_changed(self, problems: list) -> None:
         """Keep a "Not run: ..." banner true to the inputs as they are now, not as they were at Run."""
+        QtCore.QTimer.singleShot(0, self._share_height)  # a problem's text under an input needs its lines
         if self._banner is None or self.is_running():
             return
         kind, sources = self._banner

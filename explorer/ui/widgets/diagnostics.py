@@ -348,6 +348,20 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo.addItems(keys)
         self.output_combo.blockSignals(False)
         self._show_output(keys[0] if keys else None)
+        QtCore.QTimer.singleShot(0, self._fit_cards)
+
+    def _fit_cards(self) -> None:
+        """Give the verdict and its cards the height they need (up to 60 %): a cut Fix is no fix at all; the plots
+        below scroll."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        top = self.splitter.widget(0)
+        width = self.cards_box.width() or top.width()
+        need = (self.verdict_label.heightForWidth(width) + self.stats_label.heightForWidth(width)
+                + self.cards_box.layout().totalHeightForWidth(width) + 24)
+        want = min(max(need, sizes[0]), int(total * 0.6))
+        if total > 0 and want != sizes[0]:
+            self.splitter.setSizes([want, total - want])
 
     @property
     def cards(self) -> list[CauseCard]:
