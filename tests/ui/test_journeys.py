@@ -34,8 +34,9 @@ def _plain(html: str) -> str:
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("journeys")
+    collapsed, healthy = modelgen.classifier_pair(root)
     return {"fixed": modelgen.fixed_batch(root), "scaled": modelgen.identity_and_triple(root),
-            "saturating": modelgen.saturates_at_byte_scale(root)}
+            "saturating": modelgen.saturates_at_byte_scale(root), "collapsed": collapsed, "healthy": healthy}
 
 
 @pytest.fixture
@@ -103,6 +104,12 @@ def test_unnormalised_image_then_float64(qtbot, window, tmp_path):
     assert "image models usually take 0..1" in _plain(row.problem_label.text()) and row.offer_button.isVisible()
     _run(qtbot, window)
     _shot(window, tmp_path, "unnormalised")
+    with qtbot.waitSignal(form.problems_changed, timeout=TIMEOUT):
+        row.offer_button.click()  # Scale to 0..1
+    assert not row.offer_button.isVisible()
+    _run(qtbot, window)
+    assert window.run_panel.outputs.pane("probabilities").plot.argmax == [3]
+    _shot(window, tmp_path, "form_outputs")
     f64 = tmp_path / "digit_f64.npy"
     np.save(f64, np.random.default_rng(0).random((1, 28, 28, 1)))
     form.set_sources({"image": Source("file", path=str(f64))})
@@ -151,3 +158,16 @@ def test_check_of_a_text_input(qtbot, window, tmp_path):
     assert blocker.args[0].probes[0].label == "your input"
     assert not panel.messages.isVisible()
     _shot(window, tmp_path, "text_check")
+
+
+def test_a_collapsed_model_and_its_healthy_twin(qtbot, window, models, tmp_path):
+    """The problem users bring most: the same answer for every input. The collapsed model is named, its twin is ok."""
+    panel = window.diagnostics
+    for which, verdict in (("healthy", "ok"), ("collapsed", "identical")):
+        _open(qtbot, window, models[which])
+        window.show_panel("Diagnostics")
+        with qtbot.waitSignal(panel.diagnosed, timeout=TIMEOUT) as blocker:
+            panel.start()
+        assert blocker.args[0].verdict == verdict
+    assert "a collapsed or untrained model" in _plain(panel.cards[0].title.text())
+    _shot(window, tmp_path, "collapsed")
