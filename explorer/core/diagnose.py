@@ -511,8 +511,11 @@ def _compare_local(runner, signature: Signature, probes: list[Probe], plan: Plan
     if callable(status_fn):
         try:
             states = status_fn()
-            served_versions = sorted(int(s.version) for s in states if str(s.state).upper() == "AVAILABLE")
-            found["server_status"] = [{"version": int(s.version), "state": str(s.state)} for s in states]
+            # TF Serving's versions are numbers; a KServe V2 server's are strings, or "" when it names none.
+            served_versions = sorted(int(s.version) for s in states
+                                     if str(s.state).upper() == "AVAILABLE" and str(s.version).isdigit())
+            found["server_status"] = [{"version": int(s.version) if str(s.version).isdigit() else s.version,
+                                       "state": str(s.state)} for s in states]
         except ExplorerError as exc:
             found["server_status_error"] = str(exc)
     sig_diff = [d for d in compare_signatures(user_signatures(runner.signatures()), info.user_signatures)

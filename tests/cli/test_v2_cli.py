@@ -69,6 +69,14 @@ def test_check(mlserver, capsys):
     assert code == 0 and "verdict: OK" in out
 
 
+def test_check_against_the_local_folder(mlserver, capsys):
+    """V2 versions are strings ("" when MLServer names none): the local comparison must not choke on them."""
+    code, out, _ = run(capsys, "check", mlserver.target("half_plus_two"), "--compare-local", str(HALF_PLUS_TWO.parent),
+                       "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["verdict"] == "ok", out[-2000:]
+
+
 def test_compare_local_savedmodel_with_the_same_model_on_mlserver_is_equal(mlserver, capsys):
     code, out, _ = run(capsys, "compare", str(HALF_PLUS_TWO.parent), mlserver.target("half_plus_two", grpc=True))
     assert code == 0, out

@@ -154,3 +154,24 @@ def test_workspaces_keep_v2_targets():
 
     for spec in (RunSpec("v2://h:8080/m/versions/v1", "v2", "v2"), RunSpec("v2+grpc://h:8081/m", "v2+grpc", "v2+grpc")):
         assert spec_of(spec_dict(spec)) == spec
+
+
+def test_diagnostics_panel_checks_a_v2_target_and_compares_the_local_folder(qtbot, mlserver):
+    from PySide6.QtCore import QThread  # noqa: F401
+    from explorer.ui.widgets.diagnostics import DiagnosticsPanel
+
+    panel = DiagnosticsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 850)
+    panel.show()
+    panel.set_target(mlserver.target("half_plus_two"), "serving_default")
+    assert panel.compare_edit.isVisible()  # a server target offers the local comparison
+    panel.set_compare_folder(str(HALF_PLUS_TWO.parent))
+    panel.probes_spin.setValue(16)
+    with qtbot.waitSignal(panel.diagnosed, timeout=RUN_TIMEOUT) as blocker:
+        assert panel.start() is not None
+    qtbot.waitUntil(lambda: not panel.busy, timeout=RUN_TIMEOUT)
+    diagnosis = blocker.args[0]
+    assert diagnosis.verdict == "ok", diagnosis.verdict
+    shot(panel, "v2_diagnostics.png")
+    panel.worker.wait(RUN_TIMEOUT)
