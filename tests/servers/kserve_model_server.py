@@ -6,7 +6,7 @@ Runs in KServe's own interpreter (tests/servers/v2_servers.py says why), so it i
 - scores: any input in, a fixed (64, 1000) FP32 table out (bench/serving_v2.py).
 KServe listens on 0.0.0.0 / [::] by default; the tests' rule is 127.0.0.1 only, so both binds are narrowed here.
 
-    python kserve_model_server.py --http_port P --grpc_port Q
+    python kserve_model_server.py --http_port P --grpc_port Q [--ssl_cert CERT --ssl_key KEY]
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import argparse
 import sys
 
 
-def _loopback_only() -> None:
+def _loopback_only(cert: str | None = None, key: str | None = None) -> None:
     import uvicorn
     from grpc import aio
 
@@ -24,6 +24,8 @@ def _loopback_only() -> None:
 
     def config(self, *args, **kwargs):
         kwargs["host"] = "127.0.0.1"
+        if cert:  # https, for the TLS tests
+            kwargs.update(ssl_certfile=cert, ssl_keyfile=key)
         config_init(self, *args, **kwargs)
 
     uvicorn.Config.__init__ = config
@@ -31,8 +33,16 @@ def _loopback_only() -> None:
 
     def server(*args, **kwargs):
         srv = make_server(*args, **kwargs)
-        add = srv.add_insecure_port
-        srv.add_insecure_port = lambda address: add(address.replace("[::]", "127.0.0.1"))
+        if cert:
+            import grpc
+
+            with open(cert, "rb") as c, open(key, "rb") as k:
+                credentials = grpc.ssl_server_credentials([(k.read(), c.read())])
+            secure = srv.add_secure_port
+            srv.add_insecure_port = lambda address: secure(address.replace("[::]", "127.0.0.1"), credentials)
+        else:
+            add = srv.add_insecure_port
+            srv.add_insecure_port = lambda address: add(address.replace("[::]", "127.0.0.1"))
         return srv
 
     grpc_server.aio.server = server
@@ -42,9 +52,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--http_port", type=int, required=True)
     parser.add_argument("--grpc_port", type=int, required=True)
+    parser.add_argument("--ssl_cert")
+    parser.add_argument("--ssl_key")
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]  # kserve parses the command line itself at import
-    _loopback_only()
+    _loopback_only(args.ssl_cert, args.ssl_key)
     import numpy as np
     from kserve import InferOutput, InferRequest, InferResponse, Model, ModelServer
 

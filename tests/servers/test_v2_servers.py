@@ -12,8 +12,8 @@ import pytest
 from explorer.core.errors import ServingError
 from explorer.core.request import Request
 from explorer.core.targets import open_runner
-from tests.servers.fixtures import default_server, model_servers  # noqa: F401  (TF Serving's test server)
-from tests.servers.v2_servers import kserve, mlserver  # noqa: F401
+from tests.servers.fixtures import default_server, model_servers, tls_files  # noqa: F401  (TF Serving's)
+from tests.servers.v2_servers import kserve, kserve_tls, mlserver  # noqa: F401
 
 pytestmark = pytest.mark.slow
 X = np.array([[1.0], [2.0], [5.0]], np.float32)
@@ -181,3 +181,21 @@ def test_tritonclient_protos_leave_tensorflow_importable():
             "import tensorflow as tf\nfrom tensorflow_serving.apis import predict_pb2\nprint('ok', tf.__version__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.startswith("ok"), out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("grpc", [False, True], ids=["https", "grpc-tls"])
+def test_tls_with_a_ca_file_and_an_untrusted_certificate_explained(kserve_tls, tls_files, grpc):  # noqa: F811
+    target = kserve_tls.target("half_plus_two", grpc)
+    runner = open_runner(target, tls=True, ca_file=tls_files["cert"])
+    np.testing.assert_allclose(runner.predict(Request("", {"x": X})).outputs["y"], 0.5 * X + 2)
+    runner.close()
+    if not grpc:  # a pasted https URL is TLS by itself
+        url = f"https://127.0.0.1:{kserve_tls.http_port}/v2/models/half_plus_two/infer"
+        runner = open_runner(url, ca_file=tls_files["cert"])
+        np.testing.assert_allclose(runner.predict(Request("", {"x": X})).outputs["y"], 0.5 * X + 2)
+        runner.close()
+    untrusted = open_runner(target, tls=True)  # the system's CAs do not know the self-signed certificate
+    with pytest.raises(ServingError) as err:
+        untrusted.signatures()
+    assert "certificate" in (str(err.value) + err.value.fix).lower()
+    untrusted.close()

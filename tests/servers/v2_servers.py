@@ -61,7 +61,7 @@ class V2Server:
                 stream.close()
 
 
-def _wait_ready(process: subprocess.Popen, url: str, models, what: str, timeout: float) -> None:
+def _wait_ready(process: subprocess.Popen, url: str, models, what: str, timeout: float, context=None) -> None:
     deadline = time.monotonic() + timeout
     pending = list(models)
     while time.monotonic() < deadline:
@@ -70,7 +70,7 @@ def _wait_ready(process: subprocess.Popen, url: str, models, what: str, timeout:
             raise RuntimeError(f"{what} exited with {process.returncode}: {err}")
         try:
             while pending:
-                with urllib.request.urlopen(f"{url}/v2/models/{pending[0]}/ready", timeout=2) as r:
+                with urllib.request.urlopen(f"{url}/v2/models/{pending[0]}/ready", timeout=2, context=context) as r:
                     if r.status != 200:
                         break
                 pending.pop(0)
@@ -126,18 +126,26 @@ def kserve_python() -> str | None:
     return None
 
 
-def start_kserve(timeout: float = START_TIMEOUT_S) -> V2Server:
-    """KServe's ModelServer (REST and gRPC) serving the numpy models of kserve_model_server.py."""
+def start_kserve(timeout: float = START_TIMEOUT_S, tls: dict | None = None) -> V2Server:
+    """KServe's ModelServer (REST and gRPC) serving the numpy models of kserve_model_server.py; with tls
+    ({"cert", "key"}) over https and TLS gRPC."""
     python = kserve_python()
     if python is None:
         raise RuntimeError("KServe is not installed: run `make kserve-venv` (it cannot share TensorFlow's venv: "
                            "kserve 0.16 pins protobuf < 6), or set SIGNATURE_EXPLORER_KSERVE_PYTHON")
     http_port, grpc_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    extra = ["--ssl_cert", tls["cert"], "--ssl_key", tls["key"]] if tls else []
     process = subprocess.Popen([python, str(KSERVE_SCRIPT), "--http_port", str(http_port), "--grpc_port",
-                                str(grpc_port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                str(grpc_port), *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     models = ("half_plus_two", "echo", "scores")
-    _wait_ready(process, f"http://127.0.0.1:{http_port}", models, "KServe ModelServer", timeout)
+    context = None
+    if tls:
+        import ssl
+
+        context = ssl.create_default_context(cafile=tls["cert"])
+    _wait_ready(process, f"{'https' if tls else 'http'}://127.0.0.1:{http_port}", models, "KServe ModelServer",
+                timeout, context)
     _drain(process.stderr)
     return V2Server("kserve", "127.0.0.1", http_port, grpc_port, process, models)
 
@@ -203,6 +211,15 @@ def mlserver(tmp_path_factory) -> V2Server:
     if server is None or server.process.poll() is not None:
         workdir = tmp_path_factory.mktemp("mlserver")
         server = _STARTED["mlserver"] = start_mlserver(workdir / "models", mlserver_models(workdir))
+    return server
+
+
+@pytest.fixture(scope="session")
+def kserve_tls(tls_files) -> V2Server:
+    """KServe's ModelServer over https and TLS gRPC with the tests' self-signed certificate (tls_files)."""
+    server = _STARTED.get("kserve_tls")
+    if server is None or server.process.poll() is not None:
+        server = _STARTED["kserve_tls"] = start_kserve(tls=tls_files)
     return server
 
 
