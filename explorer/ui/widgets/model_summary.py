@@ -212,7 +212,7 @@ class ModelSummary(QWidget):
         ops = ", ".join(f"{name} {n}" for name, n in list(t.op_counts.items())[:5])
         more = len(t.op_counts) - 5
         graphs = ", ".join(g.name or f"#{g.index}" for g in t.subgraphs)
-        parts = [f"{t.op_count} ops ({_e(ops)}{f', +{more} kinds' if more > 0 else ''}) in "
+        parts = [f"{t.op_count} op{'s' if t.op_count != 1 else ''} ({_e(ops)}{f', +{more} kinds' if more > 0 else ''}) in "
                  f"{len(t.subgraphs)} subgraph{'s' if len(t.subgraphs) != 1 else ''} ({_e(graphs)})"]
         parts += [f"<span style='color:#9a6700'>Needs {_e(need)}</span>" for need in t.needs()]
         parts += [f"<i>{_e(note)}</i>" for note in t.notes]
