@@ -23,7 +23,8 @@ def to_numpy(proto) -> np.ndarray:
         flat = np.array(list(proto.half_val), dtype=np.uint16).view(dt.np)
     elif dt.name in ("DT_COMPLEX64", "DT_COMPLEX128"):
         pairs = np.array(list(getattr(proto, dt.proto_field)), dtype=np.float64).reshape(-1, 2)
-        flat = (pairs[:, 0] + 1j * pairs[:, 1]).astype(dt.np)
+        flat = np.empty(len(pairs), dtype=dt.np)  # parts set, not multiplied: 1j * inf would make the real part nan
+        flat.real, flat.imag = pairs[:, 0], pairs[:, 1]
     else:
         flat = np.array(list(getattr(proto, dt.proto_field)), dtype=dt.np)
     if flat.size == size:
