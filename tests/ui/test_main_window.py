@@ -49,7 +49,7 @@ def test_opening_a_base_path_shows_summary_tree_and_details(qtbot, window, share
     assert summary.tf_version.text() == "1.1.0-rc2"
     assert summary.fingerprint.text() == info.fingerprint
     assert summary.signature_count.text() == "6"
-    assert "saved_model.pb 9.7 KB" in summary.sizes.text()
+    assert "saved_model.pb\u00a09.7\u00a0KB" in summary.sizes.text()
     assert not summary.tag_combo.isEnabled()  # a single tag-set: nothing to choose
     assert "serving_default" in window.details.toPlainText() and "x:0" in window.details.toPlainText()
     assert window.windowTitle().startswith("saved_model_half_plus_two_2_versions")

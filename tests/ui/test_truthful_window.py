@@ -118,3 +118,20 @@ def test_both_outputs_names_the_predict_tab():
     widget = BothOutputs()
     text = re.sub(r"<[^>]+>", "", widget.headline.text())
     assert "Predict tab" in text and "Run tab" not in text
+
+
+def test_details_never_cut_a_version_or_split_a_size(qtbot, shared_models):
+    """Item 12: the version box read "124 (newes" and the size text wrapped as "163 / B" in a narrow pane."""
+    from explorer.core.savedmodel import read_model
+    from explorer.ui.widgets.model_summary import ModelSummary
+
+    summary = ModelSummary()
+    qtbot.addWidget(summary)
+    summary.set_model(read_model(shared_models / "saved_model_half_plus_two_2_versions"))
+    summary.resize(380, 300)
+    summary.show()
+    qtbot.wait(20)
+    combo = summary.version_combo
+    assert combo.width() >= combo.minimumSizeHint().width() and "newest" in combo.currentText()
+    text = summary.sizes.text()
+    assert " B" not in text.replace("\u00a0B", "") and "\u00a0" in text

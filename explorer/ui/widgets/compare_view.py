@@ -128,6 +128,7 @@ class CompareView(QtWidgets.QWidget):
         self._empty = QtWidgets.QLabel("No targets yet. Add two or more: the open model, another version "
                                        "(All versions…), a folder, a TF Serving or a KServe V2 endpoint.")
         self._empty.setStyleSheet("color: palette(placeholder-text); padding: 12px;")
+        self._empty.setWordWrap(True)  # the hint was clipped at the tab's right edge
         self._cards_layout.addWidget(self._empty, 1)
         cards_scroll = QtWidgets.QScrollArea()
         cards_scroll.setWidgetResizable(True)

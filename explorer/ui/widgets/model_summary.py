@@ -53,6 +53,7 @@ class ModelSummary(QWidget):
         self.path_label.setStyleSheet("color: palette(placeholder-text);")
 
         self.version_combo = QComboBox()
+        self.version_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "124 (newest)", uncut
         self.version_combo.setToolTip("Versions found under this TF Serving base path (newest first)")
         self.version_combo.activated.connect(self._on_version_activated)
         self.version_note = QLabel("")
@@ -185,8 +186,9 @@ class ModelSummary(QWidget):
         self.fingerprint.setText(info.fingerprint)
         self.fingerprint.setToolTip(f"from {info.fingerprint_source}")
         pb_name = "saved_model.pbtxt" if info.file_format == "pbtxt" else "saved_model.pb"
-        self.sizes.setText(f"{pb_name} {human_bytes(info.saved_model_bytes)} · variables "
-                           f"{human_bytes(info.variables_bytes)} · assets {human_bytes(info.assets_bytes)}")
+        # Non-breaking spaces inside each "name size unit": a narrow pane wraps between the parts, never "163 / B".
+        parts = [(pb_name, info.saved_model_bytes), ("variables", info.variables_bytes), ("assets", info.assets_bytes)]
+        self.sizes.setText(" · ".join(f"{name}\u00a0{human_bytes(n)}".replace(" ", "\u00a0") for name, n in parts))
         users = len(info.user_signatures)
         internal = len(info.signatures) - users
         self.signature_count.setText(f"{users}" + (f"  (+{internal} internal)" if internal else ""))
