@@ -530,7 +530,7 @@ _VALUE_FIELDS = {5: (wire.I32, "f"), 6: (wire.I64, "d"), 7: (wire.VARINT, ""), 1
                  11: (wire.VARINT, ""), 16: (wire.VARINT, ""), 17: (wire.VARINT, "")}
 
 
-MAX_DEFAULT_ELEMENTS = 1000  # a default larger than this is summarised: dtype, shape, count and the first values
+MAX_DEFAULT_ELEMENTS = 1000  # a default with more values (or nested lists) is summarised: dtype, shape, count, first
 SHOWN_DEFAULT_VALUES = 10
 
 
@@ -588,22 +588,24 @@ def _decode_tensor(data: bytes):
     if any(d < 0 for d in dims):
         raise ValueError("a default value with an unknown dimension")
     name = dtypes.name_of(dtype)
-    size = 1
+    size, widest = 1, 1
     for d in dims:
         size *= d
+        widest = max(widest, size)  # lists nested for the leading dims: (10^6, 0) builds 10^6 empty lists
+    too_large = widest > MAX_DEFAULT_ELEMENTS
     code = _STRUCT.get(name)
     if numpy_values or (code is None and name != "DT_STRING"):
-        return _default_value_numpy(data, name, dims, size)
+        return _default_value_numpy(data, name, dims, size, too_large)
     if content is not None and code:
         width = struct.calcsize(code)
-        count = min((content[1] - content[0]) // width, size if size <= MAX_DEFAULT_ELEMENTS else SHOWN_DEFAULT_VALUES)
+        count = min((content[1] - content[0]) // width, SHOWN_DEFAULT_VALUES if too_large else size)
         values = list(struct.unpack_from(f"<{count}{code}", data, content[0]))
     elif name == "DT_BOOL":
         values = [bool(x) for x in values]
     elif name in ("DT_INT32", "DT_INT16", "DT_INT8"):  # int_val holds them sign-extended to 64 bits
         values = [int(x) for x in values]
     values = [_json_safe(x) for x in values[:max(MAX_DEFAULT_ELEMENTS, SHOWN_DEFAULT_VALUES)]]
-    if size > MAX_DEFAULT_ELEMENTS:
+    if too_large:
         return _summary(name, dims, size, values)
     if values and len(values) < size:  # TF repeats the last value to fill the shape
         values = values + [values[-1]] * (size - len(values))
@@ -648,12 +650,12 @@ def _nest(flat: list, dims: list[int]):
     return [_nest(flat[i * step:(i + 1) * step], dims[1:]) for i in range(dims[0])]
 
 
-def _default_value_numpy(data: bytes, name: str, dims: list[int], size: int):
+def _default_value_numpy(data: bytes, name: str, dims: list[int], size: int, too_large: bool):
     from . import schema, tensorproto  # numpy and protobuf: only for the rare dtypes decoded above by hand
 
     try:
         proto = schema.TensorProto.FromString(data)
-        if size > MAX_DEFAULT_ELEMENTS:  # never fill a declared shape: take the values present, then summarise
+        if too_large:  # never fill a declared shape: take the values present, then summarise
             dt = dtypes.BY_NAME.get(name)
             field_name = dt.proto_field if dt is not None else None
             if field_name is None:

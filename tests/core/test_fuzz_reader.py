@@ -117,3 +117,12 @@ def test_complex_defaults_with_infinite_parts_are_exact_and_quiet(recwarn):
     sig = savedmodel.decode_meta_graphs(model_with_default(tp))[0].signatures["serving_default"]
     assert sig.defaults["x"] == ["(inf+1j)", "(2+infj)"]  # 1j * inf once made the real part nan
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_default_of_a_million_empty_rows_is_summarised_not_built():
+    """Found by the long campaign: shape (1000032, 0) has no values but nested a million empty lists (6 s)."""
+    tp = [[1, VARINT, 1], [2, LEN, fuzz_reader._shape([1_000_032, 0])]]
+    started = time.perf_counter()
+    sig = savedmodel.decode_meta_graphs(model_with_default(tp))[0].signatures["serving_default"]
+    assert time.perf_counter() - started < 0.5
+    assert sig.defaults["x"] == {"dtype": "float32", "shape": [1_000_032, 0], "count": 0, "first": []}
