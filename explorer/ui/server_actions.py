@@ -53,8 +53,12 @@ class ServerActions(QtCore.QObject):
         self.page = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.page.addWidget(self.diff_view)
         self.page.addWidget(self.both)
-        self.page.setStretchFactor(0, 1)
-        self.page.setStretchFactor(1, 2)  # the outputs (two plots side by side) need the height more than the diff
+        # The outputs (two plots side by side, 180 px each at least) need the height more than the signature diff,
+        # which scrolls: at 1280x800 the server-side plot was 8 px tall.
+        self.page.setStretchFactor(0, 0)
+        self.page.setStretchFactor(1, 1)
+        self.page.setSizes([110, 640])
+        self.diff_view.setMinimumHeight(60)  # its tree scrolls
         window.add_panel(SERVER, self.panel, style.standardIcon(sp.SP_DriveNetIcon))
         window.add_panel(LOCAL_SERVER, self.page, style.standardIcon(sp.SP_FileDialogContentsView))
         self._set_tab_visible(self.panel, False)

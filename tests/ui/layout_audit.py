@@ -13,14 +13,18 @@ def _visible(widget: QtWidgets.QWidget, top: QtWidgets.QWidget) -> bool:
 def audit(top: QtWidgets.QWidget) -> list[str]:
     """Every visible label or button smaller than its minimumSizeHint, and every plot under MIN_PLOT_HEIGHT."""
     import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
 
+    top.grab()  # lays out what is pending, as painting would: geometry read before that can be stale
+    QApplication.processEvents()
     problems = []
     for w in top.findChildren(QtWidgets.QWidget):
         if not _visible(w, top):
             continue
         if isinstance(w, pg.GraphicsView) and not isinstance(w, pg.GraphicsLayoutWidget) or isinstance(w, pg.PlotWidget):
-            if w.height() < MIN_PLOT_HEIGHT:
-                problems.append(f"plot {_name(w)} is {w.height()} px tall")
+            shown = _shown_height(w, top)
+            if shown < MIN_PLOT_HEIGHT:
+                problems.append(f"plot {_name(w)} shows {shown} px of its height")
             continue
         if isinstance(w, (QtWidgets.QLabel, QtWidgets.QAbstractButton)) and not isinstance(w, QtWidgets.QToolButton) \
                 or isinstance(w, QtWidgets.QPushButton):
@@ -38,6 +42,22 @@ def audit(top: QtWidgets.QWidget) -> list[str]:
                 problems.append(f"{type(w).__name__} {_name(w)} {text[:40]!r} is {w.width()}x{w.height()}, "
                                 f"needs {hint.width()}x{hint.height()}")
     return problems
+
+
+def _shown_height(w: QtWidgets.QWidget, top: QtWidgets.QWidget) -> int:
+    """The height of `w` left once every ancestor up to `top` clips it (a squeezed parent hides part of a child
+    that keeps its minimum size); a scroll area's viewport does not count: what it hides, the user scrolls to."""
+    from PySide6.QtCore import QPoint, QRect
+
+    rect = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
+    parent = w.parentWidget()
+    while parent is not None and parent is not top:
+        if isinstance(parent.parentWidget(), QtWidgets.QAbstractScrollArea) and \
+                not isinstance(parent.parentWidget(), QtWidgets.QGraphicsView):
+            break  # the viewport of a scroll area
+        rect = rect.intersected(QRect(parent.mapTo(top, QPoint(0, 0)), parent.size()))
+        parent = parent.parentWidget()
+    return max(rect.height(), 0)
 
 
 def _name(w: QtWidgets.QWidget) -> str:

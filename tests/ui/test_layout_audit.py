@@ -52,6 +52,15 @@ def test_every_tab_fits(qtbot, tmp_path, many, which, size):
     w.show_panel("Compare")
     with qtbot.waitSignal(view.compared, timeout=TIMEOUT):
         view.compare()
+    # Local ⇄ Server with both sides answered (its server-side plot was 8 px tall): the same prediction twice.
+    from explorer.core.compare import compare_predictions
+    from explorer.core.request import Request
+    from explorer.ui.widgets.both_outputs import BothOutcome
+
+    prediction = w.run_panel.outputs.prediction
+    w.server._set_tab_visible(w.server.page, True)
+    w.server.both.show_outcome(BothOutcome(Request(prediction.signature, {}), prediction, prediction, None, None,
+                                           compare_predictions(prediction, prediction)), w.run_panel.signature())
     _settle(qtbot, w)
     problems, splitter = [], None
     for i in range(w.tabs.count()):
@@ -67,16 +76,17 @@ def test_every_tab_fits(qtbot, tmp_path, many, which, size):
             if page is not None:
                 w.run_panel.outputs.tabs.setCurrentIndex(page)
                 _settle(qtbot, w)
+            shot = w.grab()  # what a user sees; audited after it, as painting settles late layouts
+            if SHOTS:
+                shot.save(os.path.join(SHOTS, f"layout_{which}_{size[0]}_{name.replace(' ', '')}"
+                                              f"{'' if page is None else f'_{page}'}.png"))
             found = audit(w)
             problems += [f"{which} {size} {name}{'' if page is None else f' output {page}'}: {p}" for p in found]
-            if SHOTS:
-                w.grab().save(os.path.join(SHOTS, f"layout_{which}_{size[0]}_{name.replace(' ', '')}"
-                                                  f"{'' if page is None else f'_{page}'}.png"))
         assert (w.width(), w.height()) == size, f"{name} made the window {w.width()}x{w.height()}"
         sizes = w.splitter.sizes()
         splitter = splitter or sizes
         assert sizes == splitter, f"the splitter moved when {name} was shown: {splitter} -> {sizes}"
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_outputs_read_plainly(qtbot, many):

@@ -87,7 +87,8 @@ class BothOutputs(QtWidgets.QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMaximumHeight(120)
+        self.table.setMaximumHeight(90)
+        self.table.setMinimumHeight(60)  # a header and a row or two; it scrolls
         self.local_message, self.server_message = MessageBar(), MessageBar()
         self.local_view, self.server_view = OutputView(), OutputView()
         sides = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)

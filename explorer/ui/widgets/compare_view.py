@@ -164,7 +164,7 @@ class CompareView(QtWidgets.QWidget):
         # -- plots and values
         self.output_box = QtWidgets.QComboBox()
         self.output_box.setToolTip("Which output the plot and values show")
-        self.output_box.setMinimumWidth(120)
+        self.output_box.setMinimumWidth(90)
         self.output_box.currentIndexChanged.connect(self._on_output_box_changed)
         self.mode_box = QtWidgets.QComboBox()
         self.mode_box.addItems(PLOT_MODES)
@@ -211,7 +211,7 @@ class CompareView(QtWidgets.QWidget):
         self.values_view.verticalHeader().setDefaultSectionSize(22)
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.values_view.setFont(mono)
-        self.values_view.setMinimumWidth(170)  # an index and two columns of values: it was squeezed to ~60 px
+        self.values_view.setMinimumWidth(140)  # an index and two columns of values: it was squeezed to ~60 px
 
         lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         lower.addWidget(plot_panel)

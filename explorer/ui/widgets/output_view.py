@@ -196,7 +196,7 @@ class OutputPane(QtWidgets.QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         # A header and a row at least; the plot's 180 px come first, and the window must still fit 1280x800.
-        self.table.setMinimumHeight(22 + 28)
+        self.table.setMinimumHeight(22 + 24)
         splitter.setSizes([320, 180])  # the table needs room for a few rows without scrolling
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 2)

@@ -155,6 +155,7 @@ class PlotView(QtWidgets.QWidget):
         self._caption = QtWidgets.QLabel("no output yet")
         self._caption.setObjectName("plotCaption")
         self._caption.setStyleSheet("color: palette(placeholder-text);")
+        self._caption.setWordWrap(True)  # unwrapped, two panes side by side (Local ⇄ Server) widened the tabs
         self._row_label = QtWidgets.QLabel("row")
         self.row_box = QtWidgets.QSpinBox()
         self.row_box.setToolTip("Which batch row the heatmap or image shows")
@@ -184,8 +185,12 @@ class PlotView(QtWidgets.QWidget):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
+        # Room for the caption on two lines: a splitter sizes by minimum hints, not by a wrapped label's height,
+        # and a narrow pane (Local ⇄ Server) otherwise took the second line out of the plot's 180 px.
+        self.setMinimumHeight(MIN_PLOT_HEIGHT + 2 * self._caption.fontMetrics().lineSpacing() + 4)
 
     # -- public -----------------------------------------------------------------------------------------------
     def show_array(self, array, spec: TensorSpec | None = None, key: str = "") -> PlotChoice:
