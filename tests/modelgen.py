@@ -645,3 +645,33 @@ def many_outputs(out_dir) -> Path:
     path = Path(out_dir) / "many_outputs"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+def unusual_outputs(out_dir) -> Path:
+    """serving_default: x [None, 4] float32 -> one output per dtype users meet beyond float32 (int8, uint16, bool,
+    string, float16, complex64, complex128), each x times a constant; `seq` [None, None, 100] -> its mean over time
+    (a large float input the default fills with noise). A second folder `no_signatures` holds a tf.Module saved with
+    signatures={} (one saved function, f)."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+        def serve(self, x):
+            return {"i8": tf.cast(x * 3.0, tf.int8), "u16": tf.cast(x * 7.0, tf.uint16), "flag": x > 0.5,
+                    "text": tf.strings.as_string(x), "half": tf.cast(x, tf.float16),
+                    "c64": tf.complex(x, -2.0 * x), "c128": tf.cast(tf.complex(x, x), tf.complex128)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None, 100], tf.float32, name="seq")])
+        def sequence(self, seq):
+            return {"mean": tf.reduce_mean(seq, axis=1)}
+
+    class Bare(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+        def f(self, x):
+            return x + 1.0
+
+    model = Model()
+    path = Path(out_dir) / "unusual_outputs"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "sequence": model.sequence})
+    tf.saved_model.save(Bare(), str(Path(out_dir) / "no_signatures"), signatures={})
+    return path

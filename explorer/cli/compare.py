@@ -68,7 +68,7 @@ def _compare(args: argparse.Namespace) -> int:
     from explorer.core import agreement, compare, tensors, validate
     from explorer.core.errors import ExplorerError, InputProblem
     from explorer.core.request import Request
-    from explorer.core.signature import default_key
+    from explorer.core.signature import default_key, missing_signature
     from explorer.cli.predict import refuse_unsafe
     from explorer.core.targets import open_runner, parse_target
 
@@ -94,8 +94,7 @@ def _compare(args: argparse.Namespace) -> int:
         sig_diffs = compare.compare_signatures(sigs_a, sigs_b)
         key = args.signature or default_key(sigs_a) or ""
         if key not in sigs_a:
-            raise ExplorerError(f"{args.target_a} has no signature '{key}'. Available: "
-                                f"{', '.join(sorted(sigs_a)) or 'none'}.", fix="Pass one of them with --signature.")
+            raise missing_signature(args.target_a, key, sigs_a)
         signature = sigs_a[key]
         report = {"a": _side(runner_a, args.target_a), "b": _side(runner_b, args.target_b), "signature": key,
                   "signatures": [d.to_dict() for d in sig_diffs], "notes": [], "generated_inputs": False,

@@ -74,6 +74,7 @@ def _predict(args: argparse.Namespace) -> int:
     from explorer.core import tensors, validate
     from explorer.core.errors import RunError
     from explorer.core.request import Request
+    from explorer.core.signature import missing_signature
     from explorer.core.targets import open_runner, parse_target
 
     from explorer.cli.status import endpoint_options
@@ -92,17 +93,15 @@ def _predict(args: argparse.Namespace) -> int:
         signatures = runner.signatures()
         key = args.signature or _default_key(signatures)
         if key not in signatures:
-            raise RunError(f"{args.path} has no signature '{key}'. Available: {', '.join(signatures) or 'none'}.",
-                           fix="Pass one of them with --signature.")
+            raise missing_signature(args.path, key, signatures)
         signature = signatures[key]
         notes = []
         if not sources and not signature.defaults and signature.inputs:
-            from explorer.core.defaults import default_sources
+            from explorer.core.defaults import default_note, default_sources
 
             # The window's form starts from the same default; said, so nobody mistakes it for their data.
             sources = default_sources(signature, args.batch or 1)
-            notes.append("No inputs given: the signature's default input (zeros of its shapes, as the window's "
-                         "form starts) was sent.")
+            notes.append(default_note(signature, sources))
         arrays, built_notes = tensors.build_inputs(signature, sources, batch=args.batch)
         notes += built_notes
         problems = validate.check(arrays, signature, target="local" if target.kind == "folder" else "serving")

@@ -193,7 +193,10 @@ def _output_diff(key, a, b, rtol, atol, top_k) -> OutputDiff:
         mismatched = int(a.size - np.count_nonzero(same))
         return OutputDiff(status="equal" if not mismatched else "different", allclose=not mismatched,
                           mismatched=mismatched, size=int(a.size), **base)
-    fa, fb = a.astype(np.float64), b.astype(np.float64)
+    # Complex outputs are compared as complex numbers: |b - a| is the distance in the plane (a float64 cast would
+    # drop the imaginary part, with a ComplexWarning on stderr).
+    wide = np.complex128 if a.dtype.kind == "c" or b.dtype.kind == "c" else np.float64
+    fa, fb = a.astype(wide), b.astype(wide)
     finite_a, finite_b = np.isfinite(fa), np.isfinite(fb)
     both = finite_a & finite_b
     all_finite = bool(both.all())  # the usual case: skip the masks that only NaN/Inf need (1M elements: 2x faster)
@@ -223,7 +226,7 @@ def _output_diff(key, a, b, rtol, atol, top_k) -> OutputDiff:
     else:
         status = "close"
     argmax_agree = topk_agree = None
-    if fa.ndim >= 1 and fa.shape[-1] > 1 and fa.size:
+    if fa.ndim >= 1 and fa.shape[-1] > 1 and fa.size and wide is np.float64:  # complex numbers have no order
         # NaN ranks lowest; argpartition finds each row's top-k set in O(n) (a full argsort cost 25x np.allclose
         # on a (1000, 1000) output) and the overlap of two k-sets is a k*k comparison per row.
         rows_a = np.where(np.isnan(fa), -np.inf, fa).reshape(-1, fa.shape[-1])

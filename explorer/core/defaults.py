@@ -68,3 +68,28 @@ def default_input(signature: Signature, batch: int = 1) -> dict[str, np.ndarray]
     """The default request's arrays (default_sources built), which validate.check accepts without an error."""
     arrays, _notes = build_inputs(signature, default_sources(signature, batch), batch=batch)
     return arrays
+
+
+def default_note(signature: Signature, sources: dict[str, Source]) -> str:
+    """What the CLI says it sent when no input was given, true to `sources` (zeros, seeded noise for big float
+    inputs, empty strings or tf.Examples), so nobody mistakes it for their data."""
+    kinds: list[str] = []
+
+    def add(kind):
+        if kind not in kinds:
+            kinds.append(kind)
+
+    for key, source in sources.items():
+        spec = signature.inputs.get(key)
+        if source.kind == "examples":
+            add("empty tf.Examples")
+        elif source.kind == "fill" and source.fill == "uniform":
+            add("seeded noise in [0, 1) for large float inputs")
+        elif spec is not None and spec.dtype == "DT_STRING":
+            add("empty strings")
+        elif key in signature.defaults:
+            add("the model's own default values")
+        else:
+            add("zeros of its shapes")
+    what = ", ".join(kinds) or "nothing"
+    return f"No inputs given: the signature's default input ({what}, as the window's form starts) was sent."

@@ -16,7 +16,7 @@ from .errors import ExplorerError, RunError
 from .probes import (MAX_BYTES_PER_CALL, MAX_ROWS_PER_CALL, SCALES, Cancelled, DiagnosisCancelled, Plan,  # noqa: F401
                      Probe, ProbeRun, ProbeSet, Progress, _never, _quiet, build_probes, is_example_input, plan_for,
                      run_probes)
-from .signature import Signature, default_key, user_signatures
+from .signature import Signature, default_key, missing_signature, user_signatures
 
 # Relative tolerances. float32 round-off across batch sizes is ~1e-7 of the magnitude; a collapsed softmax
 # pinned at one-hot differs by ~1e-20: both are "the same answer" to a user.
@@ -618,9 +618,7 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
     signatures = runner.signatures()
     key = signature or default_key(signatures)
     if key is None or key not in signatures:
-        known = ", ".join(sorted(user_signatures(signatures))) or "none"
-        raise RunError(f"No signature {key!r} to check; this model has: {known}.", key=key,
-                       fix="Pick one with --signature.")
+        raise missing_signature(getattr(runner, "target", None) or "The model", key, signatures)
     sig = signatures[key]
     load_ms = 0.0
     if callable(getattr(runner, "load", None)):

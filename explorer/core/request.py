@@ -58,7 +58,8 @@ class Prediction:
 
 
 def output_dict(array: np.ndarray) -> dict:
-    """One output as JSON: TF dtype name, shape, values (bytes decoded as UTF-8 where possible)."""
+    """One output as JSON: TF dtype name, shape, values (bytes decoded as UTF-8 where possible, complex numbers as
+    "(1+2j)" text, as inspect --json prints complex defaults: JSON has no complex number)."""
     array = np.asarray(array)
     try:
         dtype = dtypes.from_numpy(array.dtype).name
@@ -66,6 +67,9 @@ def output_dict(array: np.ndarray) -> dict:
         dtype = str(array.dtype)
     if array.dtype.kind in "OSU":
         flat = [_text(v) for v in array.reshape(-1)]
+        values = np.array(flat, dtype=object).reshape(array.shape).tolist() if array.ndim else flat[0]
+    elif array.dtype.kind == "c":
+        flat = [str(complex(v)) for v in array.reshape(-1)]
         values = np.array(flat, dtype=object).reshape(array.shape).tolist() if array.ndim else flat[0]
     else:
         values = array.tolist()

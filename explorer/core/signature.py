@@ -150,3 +150,17 @@ def display_order(signatures: dict[str, Signature], default: str | None = None) 
     then by key, TensorFlow's internal entries last."""
     default = default if default is not None else default_key(dict(sorted(signatures.items())))
     return sorted(signatures.values(), key=lambda s: (s.internal, s.key != default, s.key))
+
+
+def missing_signature(where: str, key: str | None, signatures: dict[str, Signature]):
+    """The RunError for a signature `where` does not have: the ones it has, or, when it has none at all, that
+    nothing can run or be served until a signature is made (not "no signature ''")."""
+    from .errors import RunError
+
+    users = user_signatures(signatures)
+    if not users:
+        return RunError(f"{where} has no signatures: nothing in it can be run or served as it is.", key=key,
+                        fix="Make one from a saved function with signature-explorer reexport MODEL NEW_FOLDER "
+                            "--from-function NAME (inspect lists the functions that can become one).")
+    return RunError(f"{where} has no signature '{key}'. Available: {', '.join(sorted(users))}.", key=key,
+                    fix="Pass one of them with --signature.")

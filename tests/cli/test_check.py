@@ -74,7 +74,7 @@ def test_errors_exit_2_with_one_line(models, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert main(["check", str(models["healthy"]), "--signature", "nope"]) == 2
-    assert "No signature 'nope'" in capsys.readouterr().err
+    assert "has no signature 'nope'" in capsys.readouterr().err
     assert main(["check", str(models["healthy"]), "--input", "y=[[1]]"]) == 2
     assert "has no input 'y'" in capsys.readouterr().err
     # A server that is not there: a ServingError, still exit 2 (exit 1 would read as a verdict).

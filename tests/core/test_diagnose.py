@@ -245,7 +245,7 @@ def test_progress_and_cancel(models):
 
 
 def test_unknown_signature_is_a_clear_error(models):
-    with pytest.raises(dg.RunError, match="No signature 'nope'.*serving_default"):
+    with pytest.raises(dg.RunError, match="has no signature 'nope'. Available: .*serving_default"):
         dg.diagnose(open_runner(models["healthy"]), "nope")
 
 

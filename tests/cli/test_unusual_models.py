@@ -1,0 +1,80 @@
+"""The CLI on models unlike the examples: outputs of every dtype (complex, half, bool, string), a model without
+signatures, a variable-length sequence input. Each command must answer in plain words, never a traceback."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from explorer.cli import main
+import modelgen
+
+
+@pytest.fixture(scope="module")
+def unusual(tmp_path_factory):
+    path = modelgen.unusual_outputs(tmp_path_factory.mktemp("unusual"))
+    return {"outputs": path, "bare": path.parent / "no_signatures"}
+
+
+def run(capsys, *argv):
+    code = main([*map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_predict_prints_complex_outputs(capsys, unusual):
+    code, out, err = run(capsys, "predict", unusual["outputs"], "--input", "x=[[1, 0, 0, 0.25]]")
+    assert code == 0, err
+    assert 'c64  complex64  (1, 4)\n  [["(1-2j)", "0j"' in out or '[["(1-2j)", "-0j"' in out
+    assert "half  float16  (1, 4)" in out and "flag  bool  (1, 4)" in out
+
+
+def test_predict_json_holds_complex_as_text(capsys, unusual):
+    code, out, err = run(capsys, "predict", unusual["outputs"], "--input", "x=[[1, 0, 0, 0.25]]", "--json")
+    assert code == 0, err
+    outputs = json.loads(out)["outputs"]
+    assert outputs["c128"]["dtype"] == "DT_COMPLEX128" and outputs["c128"]["values"][0][0] == "(1+1j)"
+    assert complex(outputs["c64"]["values"][0][3]) == complex(0.25, -0.5)
+    assert outputs["u16"]["values"] == [[7, 0, 0, 1]] and outputs["text"]["values"][0][0] == "1.000000"
+
+
+def test_compare_complex_outputs_without_dropping_the_imaginary_part(capsys, unusual):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's ComplexWarning: the imaginary part was being cast away
+        code, out, err = run(capsys, "compare", unusual["outputs"], unusual["outputs"], "--probes", "2")
+    assert code == 0, out + err
+    assert "Warning" not in err
+    row = next(line for line in out.splitlines() if line.startswith("c64 "))
+    assert "equal" in row and "100%" not in row  # complex numbers have no argmax
+
+
+def test_complex_difference_is_measured_in_the_plane():
+    import numpy as np
+
+    from explorer.core.compare import compare_outputs
+
+    a = {"c": np.array([[1 + 1j, 2 + 0j]], np.complex64)}
+    b = {"c": np.array([[1 + 4j, 2 + 0j]], np.complex64)}  # same real parts: a float cast saw them equal
+    diff = compare_outputs(a, b).outputs["c"]
+    assert diff.status == "different" and diff.max_abs == pytest.approx(3.0) and diff.argmax_agree is None
+
+
+@pytest.mark.parametrize("command", [["predict"], ["check"], ["compare", None]])
+def test_a_model_without_signatures_says_so(capsys, unusual, command):
+    argv = [c if c is not None else unusual["bare"] for c in command]
+    code, out, err = run(capsys, *argv[:1], unusual["bare"], *argv[1:])
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert "has no signatures" in err and "--from-function" in err
+    assert "signature ''" not in err and "None" not in err
+
+
+def test_default_note_names_the_noise_it_sent(capsys, unusual):
+    code, out, err = run(capsys, "predict", unusual["outputs"], "--signature", "sequence")
+    assert code == 0, err
+    assert "default input (seeded noise in [0, 1) for large float inputs" in out
+    assert "zeros" not in out
+    code, out, err = run(capsys, "predict", unusual["outputs"])
+    assert code == 0, err
+    assert "default input (zeros of its shapes, as the window's form starts)" in out
