@@ -675,3 +675,20 @@ def unusual_outputs(out_dir) -> Path:
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "sequence": model.sequence})
     tf.saved_model.save(Bare(), str(Path(out_dir) / "no_signatures"), signatures={})
     return path
+
+
+def flag_and_text(out_dir) -> Path:
+    """serving_default: flag [None] bool, text [None] string -> out (text upper-cased where flag is true) and len
+    (the text's length, which the flag does not change): the flag moves only a string output."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.bool, name="flag"),
+                                      tf.TensorSpec([None], tf.string, name="text")])
+        def serve(self, flag, text):
+            return {"out": tf.where(flag, tf.strings.upper(text), text), "len": tf.strings.length(text)}
+
+    model = Model()
+    path = Path(out_dir) / "flag_and_text"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path

@@ -117,7 +117,9 @@ def render(d) -> str:
     width = max((len(k) for k in d.outputs), default=0)
     for key, s in d.outputs.items():
         if not s.numeric:
-            lines.append(f"  {key.ljust(width)}  (not numeric) {'same for every probe' if s.identical else 'varies'}")
+            moved = f" · follows {', '.join(s.moved_by)}" if s.moved_by and not s.identical else ""
+            lines.append(f"  {key.ljust(width)}  (not numeric) {'same for every probe' if s.identical else 'varies'}"
+                         + moved)
             continue
         facts = [f"spread {s.spread:.3g}", "identical" if s.identical else "varies"]
         if s.insensitive_to:

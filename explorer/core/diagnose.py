@@ -72,11 +72,13 @@ class OutputStats:
     repeat_difference: float = 0.0  # largest relative difference between answers to the same input
     element_spread: np.ndarray | None = field(default=None, repr=False)  # per-element std / magnitude, row shape
     magnitude: float = 0.0
+    moved_by: tuple[str, ...] = ()  # non-numeric outputs: the inputs whose sweep changed them
 
     def to_dict(self) -> dict:
         out = {"spread": _num(self.spread), "identical": self.identical, "insensitive_to": list(self.insensitive_to)}
         if not self.numeric:
             out["numeric"] = False
+            out["moved_by"] = list(self.moved_by)
             return out
         out.update({
             "exact": self.exact, "max_distance": _num(self.max_distance),
@@ -157,7 +159,11 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
     if values.dtype.kind in "OSUb" or values.dtype.kind == "c":
         flat = values.reshape(len(values), -1)
         same = bool(all(np.array_equal(flat[0], row) for row in flat[1:]))
-        return OutputStats(key, numeric=False, identical=same, exact=same)
+        # Which inputs' sweeps change it (against the base probe): a key that moves only a string or bool output
+        # is not ignored, though no numeric output follows it.
+        moved = tuple(k for k in input_keys if any(not np.array_equal(flat[0], flat[i])
+                                                   for i, g in enumerate(groups) if g == f"sweep:{k}"))
+        return OutputStats(key, numeric=False, identical=same, exact=same, moved_by=moved)
     n = len(values)
     row_shape = values.shape[1:]
     data = values.reshape(n, -1).astype(np.float64)
@@ -432,6 +438,8 @@ def verdict_for(stats: dict[str, OutputStats], input_keys: tuple[str, ...], valu
                 ignored.setdefault(key, []).append(k)
     if len(input_keys) > 1 and not collapsed:
         for key, outs in ignored.items():
+            if any(key in s.moved_by for s in stats.values() if not s.numeric):
+                continue  # it moves a string or bool output, which numbers cannot measure
             # Ignored means: this key's sweep is flat while another key's sweep moves the same outputs.
             moved_by_others = all(any(numeric[o].sensitivity.get(other, 0.0) > 0 and other not in
                                       numeric[o].insensitive_to for other in input_keys if other != key)

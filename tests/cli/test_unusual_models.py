@@ -78,3 +78,18 @@ def test_default_note_names_the_noise_it_sent(capsys, unusual):
     code, out, err = run(capsys, "predict", unusual["outputs"])
     assert code == 0, err
     assert "default input (zeros of its shapes, as the window's form starts)" in out
+
+
+@pytest.fixture(scope="module")
+def flag_and_text(tmp_path_factory):
+    return modelgen.flag_and_text(tmp_path_factory.mktemp("flag_text"))
+
+
+def test_check_does_not_call_an_input_ignored_when_it_moves_a_string_output(capsys, flag_and_text):
+    code, out, err = run(capsys, "check", flag_and_text, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "ok", data["causes"]
+    assert "flag" in data["outputs"]["out"]["moved_by"]
+    code, out, err = run(capsys, "check", flag_and_text)
+    assert "input flag is ignored" not in out and "follows flag" in out
