@@ -650,7 +650,8 @@ def many_outputs(out_dir) -> Path:
 def unusual_outputs(out_dir) -> Path:
     """serving_default: x [None, 4] float32 -> one output per dtype users meet beyond float32 (int8, uint16, bool,
     string, float16, complex64, complex128), each x times a constant; `seq` [None, None, 100] -> its mean over time
-    (a large float input the default fills with noise). A second folder `no_signatures` holds a tf.Module saved with
+    (a large float input the default fills with noise); `any_rank`: x of unknown rank -> doubled, and total (a
+    scalar over all of x). A second folder `no_signatures` holds a tf.Module saved with
     signatures={} (one saved function, f)."""
     import tensorflow as tf
 
@@ -665,6 +666,10 @@ def unusual_outputs(out_dir) -> Path:
         def sequence(self, seq):
             return {"mean": tf.reduce_mean(seq, axis=1)}
 
+        @tf.function(input_signature=[tf.TensorSpec(None, tf.float32, name="x")])
+        def any_rank(self, x):
+            return {"doubled": x * 2.0, "total": tf.reduce_sum(x)}
+
     class Bare(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
         def f(self, x):
@@ -672,7 +677,8 @@ def unusual_outputs(out_dir) -> Path:
 
     model = Model()
     path = Path(out_dir) / "unusual_outputs"
-    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "sequence": model.sequence})
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "sequence": model.sequence,
+                                                         "any_rank": model.any_rank})
     tf.saved_model.save(Bare(), str(Path(out_dir) / "no_signatures"), signatures={})
     return path
 

@@ -658,6 +658,22 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
             raise
         except ExplorerError:
             raise exc from None  # the batch's error is the one that explains the signature
+    dropped = set(sig.outputs) - set(run.values)
+    if plan.mode == "batch" and dropped and any(s.shape is None or not s.has_shape for s in sig.inputs.values()):
+        # Unknown-rank inputs: stacking probes as rows was a guess, and an output that is not per row (a scalar
+        # over the whole input) says it changed what the model computes; one call per probe sees every output.
+        single = plan_for(sig, None, force_single=True)
+        single_list = build_probes(sig, probes, single, None, examples, seed)
+        try:
+            single_run = run_probes(runner, sig, single_list, single, progress, cancelled)
+        except DiagnosisCancelled:
+            raise
+        except ExplorerError:
+            single_run = None
+        if single_run is not None and set(single_run.values) > set(run.values):
+            plan, probe_list, run = single, single_list, single_run
+            notes.append(f"{', '.join(sorted(dropped))} is not per row when probes are stacked (an input of "
+                         "unknown rank); probed with one call each")
     groups = [p.group for p in probe_list[:-1]]
     input_keys = tuple(k for k in sig.inputs if not is_example_input(sig, sig.inputs[k])) + tuple(
         k for k in sig.inputs if is_example_input(sig, sig.inputs[k]))[:1]

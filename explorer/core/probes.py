@@ -480,6 +480,9 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
                     if value.ndim and plan.mode != "single":
                         notes.append(f"output {key} has {value.shape[0]} rows for {expected} probes sent: "
                                      "it is not per example, so it was left out of the analysis")
+                    elif plan.mode != "single":  # a scalar over the whole batch (a sum, a mean) said too
+                        notes.append(f"output {key} is one value for {expected} probes sent together: it is not "
+                                     "per example, so it was left out of the analysis")
                 per_probe_ok[key] = False
                 continue
             pieces.setdefault(key, []).append(rows)

@@ -93,3 +93,11 @@ def test_check_does_not_call_an_input_ignored_when_it_moves_a_string_output(caps
     assert "flag" in data["outputs"]["out"]["moved_by"]
     code, out, err = run(capsys, "check", flag_and_text)
     assert "input flag is ignored" not in out and "follows flag" in out
+
+
+def test_check_keeps_a_scalar_output_of_an_unknown_rank_input(capsys, unusual):
+    code, out, err = run(capsys, "check", unusual["outputs"], "--signature", "any_rank", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data["outputs"]) == {"doubled", "total"}, data  # total was silently left out of stacked probes
+    assert data["verdict"] == "ok"
