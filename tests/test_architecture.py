@@ -160,3 +160,12 @@ def test_garbage_is_collected_on_the_gui_thread_only():
     assert offenders == []
     conftest = (ROOT / "tests" / "conftest.py").read_text()
     assert _calls_to(conftest, "gc.disable"), "the test suite must collect on the main thread too"
+
+
+def test_the_window_imports_tensorflow_only_in_its_engine():
+    """The window's models run in the engine process (explorer.core.engine): no ui module imports TensorFlow or
+    the in-process runner, even inside a function. tests/ui/test_engine_window.py checks the running window too."""
+    assert violations("ui", ("tensorflow", "keras", "explorer.core.runners.local")) == []
+    engine_modules = {module_name(p) for p in (PACKAGE / "core" / "engine").rglob("*.py")}
+    assert engine_modules >= {"explorer.core.engine.client", "explorer.core.engine.process"}
+    assert loaded_after_import("explorer.core.engine.client", ("numpy", *HEAVY)) == []  # light for the first screen

@@ -14,6 +14,18 @@ class ExplorerError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Errors cross from the engine process to the window pickled; subclasses take other constructor arguments,
+        # so rebuild from the attributes rather than from `args`.
+        return _rebuild, (type(self), self.message, self.__dict__)
+
+
+def _rebuild(cls, message: str, state: dict) -> "ExplorerError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class ModelReadError(ExplorerError):
     """A path could not be read as a SavedModel (or TF Serving base path)."""
@@ -37,6 +49,14 @@ class RunError(ExplorerError):
     def __init__(self, message: str, *, key: str | None = None, **kw):
         super().__init__(message, **kw)
         self.key = key
+
+
+class EngineCrashed(RunError):
+    """TensorFlow's engine process died (a crash, an abort or a kill) while it loaded or ran a model."""
+
+
+class RunStopped(RunError):
+    """A load, run or check was stopped by the user (the engine was stopped with it)."""
 
 
 class ServingError(ExplorerError):

@@ -158,10 +158,11 @@ def parse_target(text: str) -> Target:
     return Target(kind="folder", path=str(Path(raw).expanduser()))
 
 
-def open_runner(target, engine: str = "auto", version: int | None = None, **options):
+def open_runner(target, engine: str = "auto", version: int | None = None, *, in_engine=None, **options):
     """A Runner for a target (text or Target). Folders: engine auto (TF2, then the TF1 session loader), local or
-    session; options tag_set=, allow_unsafe_ops= (see LocalRunner). Endpoints: engine auto or the endpoint's
-    kind; options go to the runner."""
+    session; options tag_set=, allow_unsafe_ops= (see LocalRunner); `in_engine` (a core.engine.client.Engine)
+    runs the model (SavedModel or .tflite) in that process instead of this one. Endpoints: engine auto or the
+    endpoint's kind; options go to the runner."""
     if not isinstance(target, Target):
         target = parse_target(str(target))
     # Consent to run a model with dangerous ops (core.scan.require_consent) concerns folders only: a server runs
@@ -179,12 +180,21 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
             if engine not in ("auto", "litert"):
                 raise ExplorerError(f"Engine {engine!r} runs SavedModels; {target.path} is a TensorFlow Lite "
                                     "model.", fix="Use engine auto or litert.")
+            if in_engine is not None:
+                from .engine.client import LITE_RUNNER, EngineRunner
+
+                return EngineRunner(in_engine, target.path, "litert", version=version, factory=LITE_RUNNER)
             from .runners.litert import LiteRunner
 
             return LiteRunner(target.path, version=version)
         if engine == "litert":
             raise ExplorerError(f"Engine litert runs .tflite models; {target.path} is a SavedModel.",
                                 fix="Use engine auto, local or session, or convert it first (convert-compare).")
+        if in_engine is not None:
+            from .engine.client import EngineRunner
+
+            return EngineRunner(in_engine, target.path, engine, version=version, allow_unsafe_ops=allow_unsafe_ops,
+                                **options)
         from .runners.local import LocalRunner
 
         return LocalRunner(target.path, engine=engine, version=version, allow_unsafe_ops=allow_unsafe_ops, **options)

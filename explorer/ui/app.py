@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         _prepare_screenshot(window, args)
     window.show()
     if args.path:
-        # Open after the window is on screen, so a slow disk never delays the first paint.
-        QTimer.singleShot(0, lambda: window.open_model(args.path, version=args.model_version, tag_set=args.tag_set))
+        # Read on a worker (a slow disk never delays the first paint); asked now, so the window knows its first
+        # screen is this model's tree and builds its other panels after that.
+        window.open_model(args.path, version=args.model_version, tag_set=args.tag_set)
     # Ctrl+C in the terminal should quit: Qt's loop otherwise keeps Python's SIGINT handler from running.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:

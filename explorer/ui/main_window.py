@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
                                QSplitter, QStyle, QTabWidget, QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -24,23 +24,17 @@ from explorer.core.scan import cached_report, scan_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
-from .conversion_actions import ConversionActions
-from .product_actions import ProductActions
-from .consent import ConsentGate
-from .reexport_actions import ReexportActions
-from .run_panel import RunPanel
-from .server_actions import ServerActions
-from .session_actions import SessionActions
-from .widgets.diagnostics import DiagnosticsPanel
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
-from .workers import Task, Worker, tensorflow_watch
+from .workers import Task, Worker, tensorflow_watch, window_engine
 
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
 RUN = "Predict"  # the run panel's tab ("Run" is the example name the window's own tests add)
 DIAGNOSTICS = "Diagnostics"
+# Built after the first paint (see MainWindow.build_panels); reading one of these attributes builds them at once.
+LATE_ATTRIBUTES = ("run_panel", "diagnostics", "server", "sessions", "reexport", "conversions", "consent", "product")
 
 
 class MainWindow(QMainWindow):
@@ -71,11 +65,15 @@ class MainWindow(QMainWindow):
         self._panels: dict[str, QWidget] = {}
         self._docks: dict[str, QDockWidget] = {}
         self.add_panel(DETAILS, self.details, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogInfoView))
-        self.run_panel = RunPanel()  # the tensor form, Run, outputs and history (issue 3)
-        self.add_panel(RUN, self.run_panel, self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-        self.diagnostics = DiagnosticsPanel(worker=self.worker)  # check for identical outputs (issue 5)
-        self.add_panel(DIAGNOSTICS, self.diagnostics,
-                       self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion))
+        # The first screen is the summary and the tree. The Predict and Diagnostics tabs hold placeholders until
+        # build_panels() runs on the idle loop after the first paint: their modules pull in numpy and pyqtgraph
+        # (0.3-0.5 s), which made start-up 5.9x a bare PySide6 window (bench/startup.py).
+        self._panels_state = "waiting"  # -> "building" -> "built"
+        for name, pixmap in ((RUN, QStyle.StandardPixmap.SP_MediaPlay),
+                             (DIAGNOSTICS, QStyle.StandardPixmap.SP_MessageBoxQuestion)):
+            self.add_panel(name, _Placeholder(name), self.style().standardIcon(pixmap))
+        self._opened_late: ModelInfo | None = None  # a model read before the panels were built
+        self.tree.tree.viewport().installEventFilter(self)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -104,6 +102,49 @@ class MainWindow(QMainWindow):
         self.tree.signature_selected.connect(self._on_tree_signature_selected)
         self.summary.version_chosen.connect(self._on_summary_version_chosen)
         self.summary.tag_set_chosen.connect(self._on_summary_tag_set_chosen)
+        self.resize(1280, 800)
+        self.splitter.setSizes([720, 560])
+        self._restore_geometry()
+        if self.settings.problem:
+            self.messages.show_message(self.settings.problem, "warning")
+        self._update_actions()
+
+    def __getattr__(self, name: str):
+        # Only reached for attributes not set yet: the late panels, built on first use.
+        if name in LATE_ATTRIBUTES and self.__dict__.get("_panels_state") == "waiting":
+            self.build_panels()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def eventFilter(self, watched, event) -> bool:
+        # The tree's first paint (with the model named on the command line, when one is being read) is the first
+        # screen: the panels are built on the idle loop right after it.
+        if event.type() == QEvent.Type.Paint and watched is self.tree.tree.viewport() \
+                and self._panels_state == "waiting" and self._pending is None:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.build_panels)
+        return False
+
+    def build_panels(self) -> None:
+        """Build the Predict, Diagnostics, Server and Compare panels and the product actions (once)."""
+        if self._panels_state != "waiting":
+            return
+        self._panels_state = "building"
+        from .consent import ConsentGate
+        from .conversion_actions import ConversionActions
+        from .product_actions import ProductActions
+        from .reexport_actions import ReexportActions
+        from .run_panel import RunPanel
+        from .server_actions import ServerActions
+        from .session_actions import SessionActions
+        from .widgets.diagnostics import DiagnosticsPanel
+
+        self.run_panel = RunPanel()  # the tensor form, Run, outputs and history (issue 3)
+        self._replace_placeholder(RUN, self.run_panel)
+        self.diagnostics = DiagnosticsPanel(worker=self.worker)  # check for identical outputs (issue 5)
+        self._replace_placeholder(DIAGNOSTICS, self.diagnostics)
+        self.tools_menu.addAction(self.diagnostics.check_action)
+
         self.model_opened.connect(self.run_panel.set_model)
         self.model_closed.connect(lambda: self.run_panel.set_model(None))
         self.signature_selected.connect(lambda info, signature: self.run_panel.set_signature(signature))
@@ -121,20 +162,30 @@ class MainWindow(QMainWindow):
 
         # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first.
         self.consent = ConsentGate(self.settings, self)
-        self.scan_report = None
         for panel in (self.run_panel, self.diagnostics, self.sessions.view):
             panel.consent = self.consent
 
         # Preferences, Reset Settings, Run, About, theme, the shortcut table and status messages (issue 7); last, so
         # the shortcut table finds every other panel's actions.
         self.product = ProductActions(self)
+        self._panels_state = "built"
+        if self._opened_late is not None:  # the panels learn what the first screen already shows
+            info, self._opened_late = self._opened_late, None
+            self._announce_model(info, tree_shown=True)
+            if self.scan_report is not None:
+                self.model_scanned.emit(self.scan_report)
 
-        self.resize(1280, 800)
-        self.splitter.setSizes([720, 560])
-        self._restore_geometry()
-        if self.settings.problem:
-            self.messages.show_message(self.settings.problem, "warning")
-        self._update_actions()
+    def _replace_placeholder(self, name: str, widget: QWidget) -> None:
+        placeholder = self._panels[name]
+        index = self.tabs.indexOf(placeholder)
+        current = self.tabs.currentIndex() == index
+        icon, text = self.tabs.tabIcon(index), self.tabs.tabText(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, icon, text)
+        self._panels[name] = widget
+        if current:
+            self.tabs.setCurrentIndex(index)
+        placeholder.deleteLater()
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -157,6 +208,7 @@ class MainWindow(QMainWindow):
     def close_model(self) -> None:
         """Forget the current model."""
         self._info = None
+        self._opened_late = None
         self.tree.set_model(None)
         self.summary.set_model(None)
         self.scan_report = None
@@ -256,8 +308,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.expand_action)
         self.view_menu.addAction(self.collapse_action)
         self.view_menu.addSeparator()
-        tools_menu = bar.addMenu("&Tools")
-        tools_menu.addAction(self.diagnostics.check_action)
+        self.tools_menu = bar.addMenu("&Tools")  # filled by build_panels()
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -283,8 +334,23 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         self.engine_label = QLabel("TensorFlow not loaded")
         self.engine_label.setToolTip("Models are read without TensorFlow; it loads only when a model is run")
+        # Stop: TensorFlow's loads, runs and checks cannot be interrupted, so its engine process is stopped (the
+        # model loads again on the next run). Shown while the engine works.
+        self.stop_button = QToolButton()
+        self.stop_button.setText("Stop")
+        self.stop_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaStop))
+        self.stop_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.stop_button.setAutoRaise(True)
+        self.stop_button.hide()
+        self.stop_button.clicked.connect(self._on_stop_clicked)
         self.statusBar().addPermanentWidget(self.busy_bar)
+        self.statusBar().addPermanentWidget(self.stop_button)
         self.statusBar().addPermanentWidget(self.engine_label)
+        self._engine_seen: tuple = (None, None)
+        self._engine_timer = QTimer(self)
+        self._engine_timer.setInterval(100)  # reads two attributes: what the engine does, how it last ended
+        self._engine_timer.timeout.connect(self._on_engine_timer)
+        self._engine_timer.start()
         watch = tensorflow_watch()  # any worker's task (run, load, check, compare) may import TensorFlow
         watch.loaded.connect(self._on_tensorflow_loaded)
         if watch.check():
@@ -339,10 +405,17 @@ class MainWindow(QMainWindow):
         else:
             self.messages.clear()
         self._update_actions()
-        self.model_opened.emit(info)
-        self.tree.set_model(info)  # selects the default signature, which emits signature_selected
         self.scan_report = None
         report = cached_report(info)  # scanned on the worker with the read (read_and_scan): a lookup here
+        if self._panels_state == "waiting" and not self.isVisible():
+            self.build_panels()  # no first screen to keep fast (a hidden window: the smoke test, scripts)
+        if self._panels_state == "built":
+            self._announce_model(info)
+        else:
+            # First screen first: the tree is shown now; the panels are built (and told) once it has been painted.
+            self._opened_late = info
+            self.tree.set_model(info)
+            self.tree.tree.viewport().update()  # its paint builds the panels (eventFilter)
         if report is not None:
             self._on_model_scanned(report)
         else:
@@ -360,11 +433,22 @@ class MainWindow(QMainWindow):
         if report.high:
             self.statusBar().showMessage(f"{Path(report.path).name}: {len(report.high)} unsafe "
                                          f"op{'s' * (len(report.high) > 1)} found; nothing runs until you agree.")
-        self.model_scanned.emit(report)
+        if self._opened_late is None:  # else once the panels are built, right after model_opened (build_panels)
+            self.model_scanned.emit(report)
+
+    def _announce_model(self, info: ModelInfo, tree_shown: bool = False) -> None:
+        """Tell the panels about the open model, then select its default signature in the tree (or, when the tree
+        already shows it, tell them which signature is selected)."""
+        self.model_opened.emit(info)
+        if not tree_shown:
+            self.tree.set_model(info)  # selects the default signature, which emits signature_selected
+        elif (signature := self.current_signature()) is not None:
+            self.signature_selected.emit(info, signature)
 
     def _on_model_failed(self, task: Task, error: ExplorerError) -> None:
         path = self._pending[0] if self._pending else ""
         self._pending = None
+        self.tree.tree.viewport().update()  # if the panels wait for the first screen: it is this one
         self.messages.show_error(error)
         if self._info is not None:
             self.summary.set_model(self._info)  # put the version/tag-set choosers back to what is shown
@@ -376,7 +460,33 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_tensorflow_loaded(self, version: str) -> None:
         self.engine_label.setText(f"TensorFlow {'.'.join(version.split('.')[:2])} loaded")
-        self.engine_label.setToolTip(f"TensorFlow {version} is loaded in this process; later runs reuse it")
+        self.engine_label.setToolTip(f"TensorFlow {version} is loaded in its engine process (pid "
+                                     f"{window_engine().pid}); later runs reuse it")
+
+    @Slot()
+    def _on_engine_timer(self) -> None:
+        engine = window_engine()
+        busy = engine.busy()
+        self.stop_button.setVisible(busy is not None)
+        if busy is not None:
+            self.stop_button.setToolTip(f"Stop TensorFlow ({busy}); the model loads again on the next run")
+        running = engine.running()
+        seen = (engine.generation, engine.last_exit, running, engine.tensorflow_version)
+        if seen != self._engine_seen and engine.generation:
+            self._engine_seen = seen
+            if running and engine.tensorflow_version:
+                self._on_tensorflow_loaded(engine.tensorflow_version)
+            elif not running and engine.last_exit:
+                self.engine_label.setText(f"TensorFlow crashed ({engine.last_exit})")
+                self.engine_label.setToolTip("Its engine process died; the next run starts a fresh one")
+            elif not running:
+                self.engine_label.setText("TensorFlow not loaded")
+                self.engine_label.setToolTip("No model is loaded; TensorFlow starts again with the next run")
+
+    def _on_stop_clicked(self) -> None:
+        busy = window_engine().busy()
+        if window_engine().interrupt():
+            self.statusBar().showMessage(f"Stopped TensorFlow ({busy}); the model loads again on the next run.", 8000)
 
     def _on_tree_node_selected(self, node: Node | None) -> None:
         self.details.show_node(node)
@@ -384,7 +494,7 @@ class MainWindow(QMainWindow):
             self.node_selected.emit(self._info, node)
 
     def _on_tree_signature_selected(self, signature: Signature | None) -> None:
-        if signature is not None and self._info is not None:
+        if signature is not None and self._info is not None and self._opened_late is None:
             self.signature_selected.emit(self._info, signature)
 
     def _on_summary_version_chosen(self, version: int) -> None:
@@ -475,6 +585,18 @@ def read_and_scan(path, version: int | None = None, tag_set=None) -> ModelInfo:
     except ExplorerError:
         pass  # the window says so; loading the model is refused the same way
     return info
+
+
+class _Placeholder(QWidget):
+    """Stands in for a panel on the first screen; replaced by the real panel right after the first paint."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        layout = QVBoxLayout(self)
+        label = QLabel(f"Preparing {name} …")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setEnabled(False)
+        layout.addWidget(label)
 
 
 def _dropped_path(mime) -> str | None:

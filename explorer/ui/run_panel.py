@@ -75,7 +75,7 @@ class InputsNotReady(InputProblem):
 
 def open_and_load(spec: RunSpec, progress: Progress = no_progress):
     """Open the runner for `spec` and load the model now (a worker's job: TF import and load take seconds)."""
-    from explorer.core.targets import open_runner
+    from .workers import open_runner  # a model folder runs in the engine process
 
     progress(0.0, "opening")
     runner = open_runner(spec.target, spec.engine, spec.version, **dict(spec.options))

@@ -1,4 +1,5 @@
-"""The one place that starts threads: run plain core functions on a thread pool, deliver results on the GUI thread.
+"""The one place that starts threads and processes: run plain core functions on a thread pool, deliver results on
+the GUI thread; the window's TensorFlow engine process (`window_engine()`, `open_runner()`).
 
 Usage (a widget that runs predictions)::
 
@@ -27,6 +28,11 @@ Contract:
   task of that caller (cooperatively) unless `supersede=False`.
 - Failures: an ExplorerError is delivered as is (its `details` filled with the traceback when empty); any other
   exception is wrapped in an ExplorerError whose message names the task and whose details hold the traceback.
+- Cancel: `task.cancel()` (a user's Cancel) also stops the task's engine request at once -- TensorFlow calls cannot
+  be interrupted, so the engine process is killed and starts again on the next request. A newer request of the
+  same caller only cancels the older one cooperatively (it must not cost the engine its loaded models).
+- Local models in the window run in the engine process (core/engine): `open_runner()` below is the window's
+  open_runner, and `window_engine()` the one engine. TensorFlow is never imported in the window's process.
 - Progress is throttled (at most one delivery per 40 ms, plus the final 1.0) so a chatty loop cannot flood the
   GUI's event queue.
 """
@@ -46,6 +52,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
+from explorer.core.engine.client import Engine, stoppable
 from explorer.core.errors import ExplorerError
 
 PROGRESS_INTERVAL_S = 0.04
@@ -60,14 +67,18 @@ class Task:
     number: int
     name: str
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)  # also stop its engine request
     result: Any = None  # set once done (on the GUI thread)
     error: ExplorerError | None = None  # set once failed (on the GUI thread)
     finished: bool = False
     stale: bool = False  # True when a newer request of the same caller made this one's result irrelevant
 
-    def cancel(self) -> None:
-        """Ask the function to stop; it sees `cancelled()` return True and decides what to return or raise."""
+    def cancel(self, stop_engine: bool = True) -> None:
+        """Ask the function to stop; it sees `cancelled()` return True and decides what to return or raise. With
+        `stop_engine`, its running engine request (a TensorFlow load, run or check) is stopped within ~50 ms."""
         self._cancel.set()
+        if stop_engine:
+            self._stop.set()
 
     @property
     def is_cancelled(self) -> bool:
@@ -120,7 +131,8 @@ class _Job:
         # result, so dropping ours here never frees a widget, a bound method's QObject or a runner on this thread.
         self._fn = self._args = self._kwargs = None
         try:
-            result = fn(*args, **kwargs)
+            with stoppable(task._stop.is_set):
+                result = fn(*args, **kwargs)
         except ExplorerError as exc:
             if not exc.details:
                 exc.details = traceback.format_exc()
@@ -223,7 +235,7 @@ class Worker(QObject):
         if previous is not None and not previous.finished:
             previous.stale = True
             if supersede:
-                previous.cancel()
+                previous.cancel(stop_engine=False)
         self._latest[caller] = task
         self._callbacks[task.id] = {"done": on_done, "failed": on_failed, "progress": on_progress,
                                     "started": on_started}
@@ -304,7 +316,7 @@ class Worker(QObject):
 
 
 class TensorFlowWatch(QObject):
-    """Says once, on the GUI thread, that TensorFlow is now imported in this process (by any worker's task)."""
+    """Says once, on the GUI thread, that TensorFlow is now imported (in the engine, or by any worker's task)."""
 
     loaded = Signal(str)  # TensorFlow's version
 
@@ -318,6 +330,7 @@ class TensorFlowWatch(QObject):
             tf = sys.modules.get("tensorflow")
             # A module still being imported on another thread has no __version__ yet: the next task's end tells.
             version = getattr(tf, "__version__", None) if tf is not None else None
+            version = version or (_ENGINE.tensorflow_version if _ENGINE is not None else None)
             if version:
                 self.version = str(version)
                 self.loaded.emit(self.version)
@@ -333,3 +346,21 @@ def tensorflow_watch() -> TensorFlowWatch:
     if _WATCH is None:
         _WATCH = TensorFlowWatch()
     return _WATCH
+
+
+_ENGINE: Engine | None = None
+
+
+def window_engine() -> Engine:
+    """The window's TensorFlow engine process (started by its first request, again after a crash)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = Engine()
+    return _ENGINE
+
+
+def open_runner(target, engine: str = "auto", version: int | None = None, **options):
+    """core.targets.open_runner for the window: a model folder runs in the engine process, servers as usual."""
+    from explorer.core.targets import open_runner as core_open_runner
+
+    return core_open_runner(target, engine, version, in_engine=window_engine(), **options)

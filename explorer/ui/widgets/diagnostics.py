@@ -46,7 +46,9 @@ def run_check(target, signature: str | None, engine: str = "auto", version: int 
               current: dict | None = None, compare_local: str | None = None, progress=None,
               cancelled=None) -> Diagnosis:
     """Open the target, probe it, close it: the plain function the worker runs (no Qt)."""
-    from explorer.core.targets import open_runner, parse_target
+    from explorer.core.targets import parse_target
+
+    from ..workers import open_runner  # a model folder runs in the engine process
 
     parsed = parse_target(str(target))
     runner = open_runner(parsed, engine=engine if parsed.kind == "folder" else "auto", version=version)
