@@ -662,6 +662,32 @@ def many_outputs(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "many_outputs"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+
+
+def big_image_model(out_dir, megabytes: int = 300) -> Path:
+    """An image model with `megabytes` MB of float32 variables: x [None, 224, 224, 3] -> 4x4 average pooling ->
+    Dense(relu) -> Dense(10) "y" (tf.saved_model.save). For benchmarks of large inputs on a large model."""
+    import numpy as np
+    import tensorflow as tf
+
+    flat = 56 * 56 * 3
+    hidden = max(1, megabytes * (1 << 20) // 4 // (flat + 10))
+    rng = np.random.default_rng(0)
+
+    class Model(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w1 = tf.Variable(rng.standard_normal((flat, hidden), dtype=np.float32) * 0.01, name="w1")
+            self.w2 = tf.Variable(rng.standard_normal((hidden, 10), dtype=np.float32) * 0.01, name="w2")
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 224, 224, 3], tf.float32, name="x")])
+        def predict(self, x):
+            pooled = tf.reshape(tf.nn.avg_pool2d(x, 4, 4, "VALID"), [-1, flat])
+            return {"y": tf.matmul(tf.nn.relu(tf.matmul(pooled, self.w1)), self.w2)}
+
+    model = Model()
+    path = Path(out_dir) / f"big_image_{megabytes}mb"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict})
     return path
 
 

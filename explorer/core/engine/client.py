@@ -31,7 +31,8 @@ def no_progress(fraction: float, text: str) -> None:
     """Ignore progress."""
 
 RECYCLE_MB = 100  # an engine this much larger than before its first model, once all are closed, ends (see release)
-POLL_S = 0.05  # how often a waiting request looks at its stop flag: Cancel acts within this
+POLL_S = 0.05
+ENGINE_FLAG = "--engine-process"  # a frozen bundle has no `-m`: packaging/entry.py starts the engine on this flag  # how often a waiting request looks at its stop flag: Cancel acts within this
 LOCAL_RUNNER = "explorer.core.runners.local:LocalRunner"
 LITE_RUNNER = "explorer.core.runners.litert:LiteRunner"  # .tflite models (LiteRT, no TensorFlow import)
 IMPORT_TENSORFLOW = "explorer.core.engine.process:import_tensorflow"
@@ -81,6 +82,7 @@ class Engine:
         self._busy: str | None = None  # what the running request does ("running serving_default on model")
         self._interrupted = False
         self._ids = itertools.count(1)
+        self._arena = frames.Arena()  # large request arrays cross here (frames.py)
         self.last_exit: str | None = None  # how the previous process ended, when it crashed
         self.tensorflow_version: str | None = None  # once the engine has imported TensorFlow
 
@@ -149,7 +151,7 @@ class Engine:
             with self._state:
                 self._busy, self._interrupted = what, False
             try:
-                frames.send(sock, (body[0], call_id, *body[1:]))
+                frames.send(sock, (body[0], call_id, *body[1:]), self._arena)
                 while True:
                     if not self._wait_readable(sock):
                         continue
@@ -206,8 +208,10 @@ class Engine:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             try:
+                frozen = getattr(sys, "frozen", False) and self.python == sys.executable
+                command = [self.python, ENGINE_FLAG] if frozen else [self.python, "-m", "explorer.core.engine.process"]
                 self._process = subprocess.Popen(
-                    [self.python, "-m", "explorer.core.engine.process", str(child.fileno())],
+                    command + [str(child.fileno())],
                     pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL, close_fds=True)
             except OSError as exc:
                 parent.close()

@@ -26,6 +26,9 @@ from ..errors import ExplorerError
 from . import frames
 
 
+PROGRESS_S = 0.05
+
+
 def resolve(name: str):
     """The callable named "package.module:attribute" (only explorer's own modules)."""
     module, _, attribute = name.partition(":")
@@ -88,6 +91,7 @@ class Engine:
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
+        self.mappings = frames.Mappings()  # the window's request arena, mapped once
         self.objects: dict[int, object] = {}
         self._handles = itertools.count(1)
         self.idle_rss = rss_mb()
@@ -95,16 +99,23 @@ class Engine:
     def serve(self) -> None:
         while True:
             try:
-                request = frames.receive(self.sock)
+                request = frames.receive(self.sock, self.mappings)
             except (frames.PeerGone, OSError):
                 return  # the window went away: so do we
             self.handle(request)
+            del request  # its arrays view the window's arena, which the next request overwrites
 
     def handle(self, request: tuple) -> None:
         kind, call_id = request[0], request[1]
+        started, last = time.monotonic(), [0.0]
 
         def progress(fraction: float, text: str = "") -> None:
-            frames.send(self.sock, ("progress", call_id, float(fraction), str(text)))
+            # Only for calls that take a while, at most every PROGRESS_S: a fast call answers in one message (each
+            # message is a hand-over between the processes, which costs most on a busy machine).
+            now = time.monotonic()
+            if now - started >= PROGRESS_S and now - last[0] >= PROGRESS_S:
+                last[0] = now
+                frames.send(self.sock, ("progress", call_id, float(fraction), str(text)))
 
         try:
             if kind == "call":

@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.diagnose import Diagnosis, DiagnosisCancelled, diagnose
-from explorer.core.errors import ExplorerError
+from explorer.core.errors import ExplorerError, RunStopped
 
 from ..workers import Task, Worker
 from .message_bar import MessageBar
@@ -53,8 +53,12 @@ def run_check(target, signature: str | None, engine: str = "auto", version: int 
     parsed = parse_target(str(target))
     runner = open_runner(parsed, engine=engine if parsed.kind == "folder" else "auto", version=version)
     try:
+        # A local folder compared with a server runs in the engine too.
         return diagnose(runner, signature, probes=probes, current=current, compare_local=compare_local or None,
-                        progress=progress or (lambda f, t: None), cancelled=cancelled or (lambda: False))
+                        progress=progress or (lambda f, t: None), cancelled=cancelled or (lambda: False),
+                        open_local=lambda folder, **kw: open_runner(folder, **kw))
+    except RunStopped as exc:  # Cancel stopped the engine in the middle of a call: the check was cancelled
+        raise DiagnosisCancelled() from exc
     finally:
         runner.close()
 
