@@ -3,12 +3,14 @@ tf.lite.TFLiteConverter (float, dynamic range or full int8 calibrated on seeded 
 SavedModel and its .tflite side by side in the Compare tab and send them the form's inputs at once."""
 from __future__ import annotations
 
+import os
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from explorer.core.convert import DEFAULT_REPRESENTATIVE, QUANTIZE, Conversion, convert_to_tflite
+from explorer.core.convert import DEFAULT_REPRESENTATIVE, QUANTIZE, Conversion
 from explorer.core.errors import ExplorerError
 
-from .workers import Task, Worker
+from .workers import Task, Worker, in_engine
 
 LABELS = {"none": "Float (no quantisation)", "dynamic": "Dynamic range (int8 weights)",
           "int8": "Full int8 (inputs, outputs and activations)"}
@@ -91,7 +93,8 @@ class ConversionActions(QtCore.QObject):
         if info is None or info.tflite is not None:
             return None
         self.window.statusBar().showMessage(f"Converting to TFLite ({LABELS[quantize].lower()})…")
-        return self.worker.submit(convert_to_tflite, info.model_dir, quantize, None, representative,
+        convert = in_engine("explorer.core.convert:convert_to_tflite", f"converting {os.path.basename(info.path)} to TFLite")
+        return self.worker.submit(convert, info.model_dir, quantize, None, representative,
                                   caller="convert", name="converting to TFLite",
                                   on_done=self._on_converted, on_failed=self._on_failed)
 

@@ -364,3 +364,14 @@ def open_runner(target, engine: str = "auto", version: int | None = None, **opti
     from explorer.core.targets import open_runner as core_open_runner
 
     return core_open_runner(target, engine, version, in_engine=window_engine(), **options)
+
+
+def in_engine(function: str, what: str) -> Callable:
+    """A plain function for Worker.submit that runs the core function named "module:function" in the engine
+    (re-export, conversion: TensorFlow work that must not run in the window's process). Its progress comes back;
+    a Cancel stops the engine."""
+    def call(*args, progress=None, cancelled=None, **kwargs):
+        return window_engine().call(function, *args, what=what, progress=progress, **kwargs)
+
+    call.__qualname__ = call.__name__ = function.rpartition(":")[2]
+    return call

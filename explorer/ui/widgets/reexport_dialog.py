@@ -14,10 +14,10 @@ from PySide6 import QtCore, QtWidgets
 from explorer.core import dtypes
 from explorer.core.errors import ExplorerError
 from explorer.core.reexport import (DEFAULT_KEY, Plan, ReexportResult, TensorEdit, edit_lines, parse_factor,
-                                    planned_signatures, reexport, source_of, suggested_destination)
+                                    planned_signatures, source_of, suggested_destination)
 from explorer.core.savedmodel import ModelInfo
 
-from ..workers import Task, Worker
+from ..workers import Task, Worker, in_engine
 
 # The dtypes a signature input is usually cast to: what clients send.
 DTYPE_CHOICES = ("float32", "float64", "float16", "uint8", "int8", "int32", "int64", "bool", "string")
@@ -318,7 +318,7 @@ class ReexportDialog(QtWidgets.QDialog):
         self.progress.show()
         self._say("Re-exporting: loading the model with TensorFlow…", error=False)
         self.task = self.worker.submit(
-            reexport, self.info.path, self.destination_edit.text().strip(), plan, version=self.info.version,
+            in_engine("explorer.core.reexport:reexport", f"re-exporting {self.info.path}"), self.info.path, self.destination_edit.text().strip(), plan, version=self.info.version,
             tag_set=self.info.tag_set, inputs=inputs, allow_unsafe_ops=self.allow_unsafe_ops, caller="reexport",
             name="re-exporting the model", on_done=self._on_done, on_failed=self._on_failed,
             on_progress=self._on_progress)
