@@ -312,6 +312,12 @@ def grant_in_process(keys) -> None:
         _granted.update(keys)
 
 
+def granted_in_process() -> frozenset:
+    """The consent keys granted in this process (what an engine running models for it must be given)."""
+    with _granted_lock:
+        return frozenset(_granted)
+
+
 def revoke_in_process(key: str) -> None:
     """Take back one model's consent: its next load asks again."""
     with _granted_lock:

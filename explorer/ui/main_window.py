@@ -24,6 +24,7 @@ from explorer.core.scan import cached_report, scan_model
 from explorer.core.settings import Settings, config_dir
 from explorer.core.signature import Signature
 
+from .consent import ConsentGate
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
@@ -34,7 +35,7 @@ DETAILS = "Details"
 RUN = "Predict"  # the run panel's tab ("Run" is the example name the window's own tests add)
 DIAGNOSTICS = "Diagnostics"
 # Built after the first paint (see MainWindow.build_panels); reading one of these attributes builds them at once.
-LATE_ATTRIBUTES = ("run_panel", "diagnostics", "server", "sessions", "reexport", "conversions", "consent", "product")
+LATE_ATTRIBUTES = ("run_panel", "diagnostics", "server", "sessions", "reexport", "conversions", "product")
 
 
 class MainWindow(QMainWindow):
@@ -73,6 +74,9 @@ class MainWindow(QMainWindow):
                              (DIAGNOSTICS, QStyle.StandardPixmap.SP_MessageBoxQuestion)):
             self.add_panel(name, _Placeholder(name), self.style().standardIcon(pixmap))
         self._opened_late: ModelInfo | None = None  # a model read before the panels were built
+        # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first. Built
+        # now (it is light): it grants this process the answers remembered in settings.
+        self.consent = ConsentGate(self.settings, self)
         self.tree.tree.viewport().installEventFilter(self)
 
         left = QWidget()
@@ -130,7 +134,6 @@ class MainWindow(QMainWindow):
         if self._panels_state != "waiting":
             return
         self._panels_state = "building"
-        from .consent import ConsentGate
         from .conversion_actions import ConversionActions
         from .product_actions import ProductActions
         from .reexport_actions import ReexportActions
@@ -160,8 +163,6 @@ class MainWindow(QMainWindow):
         self.reexport = ReexportActions(self)  # Signature ▸ Edit and Re-export…, "Fix in a re-export" (issue 17)
         self.conversions = ConversionActions(self)  # Compare > Convert to TFLite and Compare… (issue 16)
 
-        # Models with dangerous ops (core/scan.py): scanned on open; the panels that load a model ask first.
-        self.consent = ConsentGate(self.settings, self)
         for panel in (self.run_panel, self.diagnostics, self.sessions.view):
             panel.consent = self.consent
 

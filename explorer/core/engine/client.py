@@ -36,6 +36,7 @@ ENGINE_FLAG = "--engine-process"  # a frozen bundle has no `-m`: packaging/entry
 LOCAL_RUNNER = "explorer.core.runners.local:LocalRunner"
 LITE_RUNNER = "explorer.core.runners.litert:LiteRunner"  # .tflite models (LiteRT, no TensorFlow import)
 IMPORT_TENSORFLOW = "explorer.core.engine.process:import_tensorflow"
+SET_GRANTS = "explorer.core.engine.process:set_grants"
 _scope = threading.local()
 
 
@@ -53,6 +54,12 @@ def stoppable(stop: Callable[[], bool]):
 def _stop_requested() -> bool:
     stop = getattr(_scope, "stop", None)
     return bool(stop and stop())
+
+
+def _window_grants() -> frozenset:
+    """Consent keys granted in this process (core.scan), which the engine is given before each request."""
+    scan = sys.modules.get("explorer.core.scan")  # not loaded: nothing was granted (and no import for it)
+    return scan.granted_in_process() if scan is not None else frozenset()
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -83,6 +90,7 @@ class Engine:
         self._interrupted = False
         self._ids = itertools.count(1)
         self._arena = frames.Arena()  # large request arrays cross here (frames.py)
+        self._grants_sent: frozenset = frozenset()  # the consent grants the running engine was given
         self.last_exit: str | None = None  # how the previous process ended, when it crashed
         self.tensorflow_version: str | None = None  # once the engine has imported TensorFlow
 
@@ -146,29 +154,36 @@ class Engine:
             raise RunStopped(f"Stopped before {what}.")
         with self._lock:
             self._ensure_started()
-            call_id = next(self._ids)
-            sock = self._sock
+            grants = _window_grants()
+            if grants != self._grants_sent:
+                self._exchange(("call", SET_GRANTS, (sorted(grants),), {}), what, no_progress)
+                self._grants_sent = grants
+            return self._exchange(body, what, progress)
+
+    def _exchange(self, body: tuple, what: str, progress: Progress):
+        call_id = next(self._ids)
+        sock = self._sock
+        with self._state:
+            self._busy, self._interrupted = what, False
+        try:
+            frames.send(sock, (body[0], call_id, *body[1:]), self._arena)
+            while True:
+                if not self._wait_readable(sock):
+                    continue
+                kind, _, *rest = frames.receive(sock)
+                if kind == "progress":
+                    progress(*rest)
+                elif kind == "done":
+                    if len(rest) > 1 and rest[1]:
+                        self.tensorflow_version = rest[1]
+                    return rest[0]
+                else:
+                    raise rest[0]
+        except (frames.PeerGone, OSError) as exc:
+            raise self._lost(what) from exc
+        finally:
             with self._state:
-                self._busy, self._interrupted = what, False
-            try:
-                frames.send(sock, (body[0], call_id, *body[1:]), self._arena)
-                while True:
-                    if not self._wait_readable(sock):
-                        continue
-                    kind, _, *rest = frames.receive(sock)
-                    if kind == "progress":
-                        progress(*rest)
-                    elif kind == "done":
-                        if len(rest) > 1 and rest[1]:
-                            self.tensorflow_version = rest[1]
-                        return rest[0]
-                    else:
-                        raise rest[0]
-            except (frames.PeerGone, OSError) as exc:
-                raise self._lost(what) from exc
-            finally:
-                with self._state:
-                    self._busy = None
+                self._busy = None
 
     def interrupt(self) -> bool:
         """Stop the running request now (the engine is killed; the next request starts a fresh one). True when a
@@ -222,6 +237,7 @@ class Engine:
             self._sock = parent
             self.generation += 1
             self.tensorflow_version = None
+            self._grants_sent = frozenset()
 
     def _wait_readable(self, sock) -> bool:
         """Wait up to POLL_S for an answer; kill the engine when this request is to stop."""

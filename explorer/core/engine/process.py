@@ -47,6 +47,14 @@ def import_tensorflow() -> str:
     return str(tensorflow().__version__)
 
 
+def set_grants(keys) -> None:
+    """The window's consent grants (core.scan), so the engine loads exactly the models the user agreed to run."""
+    from .. import scan
+
+    scan.forget_in_process()
+    scan.grant_in_process(keys)
+
+
 def _wants_progress(fn) -> bool:
     try:
         params = inspect.signature(fn).parameters
