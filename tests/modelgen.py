@@ -614,24 +614,6 @@ def offset_source(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "offset_source"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
-
-
-def slow_loop(out_dir) -> Path:
-    """x [None] float32 -> y = x, steps: a tf.while_loop of max(x) * 1,000,000 steps. x of zeros returns at once;
-    x = [1000] runs for hours (a prediction that hangs, for Cancel and engine-kill tests)."""
-    import tensorflow as tf
-
-    class Model(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
-        def predict(self, x):
-            steps = tf.cast(tf.reduce_max(tf.concat([x, [0.0]], 0)), tf.int64) * 1_000_000
-            i, total = tf.while_loop(lambda i, t: i < steps, lambda i, t: (i + 1, t + 1.0),
-                                     [tf.constant(0, tf.int64), tf.constant(0.0)])
-            return {"y": x + total * 0.0, "steps": i}
-
-    model = Model()
-    path = Path(out_dir) / "slow_loop"
-    tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict})
     return path
 
 
@@ -662,6 +644,26 @@ def many_outputs(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "many_outputs"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
+def slow_loop(out_dir) -> Path:
+    """x [None] float32 -> y = x, steps: a tf.while_loop of max(x) * 1,000,000 steps. x of zeros returns at once;
+    x = [1000] runs for hours (a prediction that hangs, for Cancel and engine-kill tests)."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def predict(self, x):
+            steps = tf.cast(tf.reduce_max(tf.concat([x, [0.0]], 0)), tf.int64) * 1_000_000
+            i, total = tf.while_loop(lambda i, t: i < steps, lambda i, t: (i + 1, t + 1.0),
+                                     [tf.constant(0, tf.int64), tf.constant(0.0)])
+            return {"y": x + total * 0.0, "steps": i}
+
+    model = Model()
+    path = Path(out_dir) / "slow_loop"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.predict})
+    return path
 
 
 def big_image_model(out_dir, megabytes: int = 300) -> Path:
