@@ -70,6 +70,9 @@ timer = QTimer(); timer.setInterval(5); timer.timeout.connect(tick); timer.start
 opener = open_runner if sys.argv[2] == "engine" else in_process
 
 def job():
+    if sys.argv[2] == "idle":  # the machine's own noise: the same timer while a worker only sleeps
+        time.sleep(3)
+        return None
     runner = opener(sys.argv[1])
     runner.load()
     runner.predict(Request("serving_default", {"x": np.ones((8, 256), np.float32)}))
@@ -91,7 +94,7 @@ app.exec()
 
 def part_stall(rounds: int) -> dict:
     model = dense_model()
-    results = {"in-process": [], "engine": []}
+    results = {"idle": [], "in-process": [], "engine": []}
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     for _ in range(rounds):
         for way in results:
@@ -191,8 +194,9 @@ def main() -> int:
         good = stall["engine"] <= 16
         ok &= good
         print(f"GUI stall while TF imports and a 300 MB model loads and predicts: in-process {stall['in-process']:.0f} ms,"
-              f" engine {stall['engine']:.1f} ms (goal <= 16 ms) {'ok' if good else 'MISSED'}; TensorFlow in the GUI "
-              f"process with the engine: {any(stall['tensorflow_in_gui'])}")
+              f" engine {stall['engine']:.1f} ms (goal <= 16 ms) {'ok' if good else 'MISSED'}; the same timer with an "
+              f"idle worker {stall['idle']:.1f} ms (the machine's noise); TensorFlow in the GUI process with the "
+              f"engine: {any(stall['tensorflow_in_gui'])}")
     if "overhead" in parts:
         big = part_overhead(image_model(), {"x": np.random.default_rng(0).random((64, 224, 224, 3), np.float32)},
                             args.rounds)
