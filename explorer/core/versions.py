@@ -36,5 +36,20 @@ def version_lines() -> list[str]:
     import explorer
 
     tf = tensorflow_installed()
-    return [f"signature-explorer {explorer.__version__}",
-            f"TensorFlow {tf}" if tf else "TensorFlow not installed (needed to run models locally)"]
+    if tf:
+        tf_line = f"TensorFlow {tf}"
+    elif _importable("tensorflow"):  # e.g. a bundle built without TensorFlow's package metadata
+        tf_line = "TensorFlow installed (version unknown: no package metadata)"
+    else:
+        tf_line = "TensorFlow not installed (needed to run models locally)"
+    return [f"signature-explorer {explorer.__version__}", tf_line]
+
+
+def _importable(name: str) -> bool:
+    """Whether a top-level module can be imported, found without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False

@@ -105,3 +105,13 @@ def test_inspect_lists_serving_default_first_like_the_tree():
     done = run("inspect", HELLO)
     keys = [line.split()[0] for line in done.stdout.splitlines() if line and not line.startswith((" ", "("))][1:]
     assert keys[0] == "serving_default" and keys[1:] == sorted(keys[1:])
+
+
+def test_version_without_tensorflow_metadata_says_installed_not_missing(monkeypatch):
+    """A bundle may carry TensorFlow without its package metadata: importable is installed, not 'not installed'."""
+    from explorer.core import versions
+
+    monkeypatch.setattr(versions, "tensorflow_installed", lambda: "")
+    assert versions.version_lines()[1] == "TensorFlow installed (version unknown: no package metadata)"
+    monkeypatch.setattr(versions, "_importable", lambda name: False)
+    assert versions.version_lines()[1].startswith("TensorFlow not installed")
