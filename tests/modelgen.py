@@ -744,3 +744,26 @@ def flag_and_text(out_dir) -> Path:
     path = Path(out_dir) / "flag_and_text"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+def tf1_pair_feature(out_dir) -> Path:
+    """A TF1 builder model whose classify/regress signatures parse tf.Examples with a feature "pair" of TWO floats
+    (not TF Serving's one float "x"): classify_pair -> classes/scores, regress_pair -> outputs."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    path = Path(out_dir) / "tf1_pair_feature"
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as sess:
+        examples = v1.placeholder(tf.string, [None], name="tf_example")
+        pair = v1.io.parse_example(examples, {"pair": tf.io.FixedLenFeature([2], tf.float32)})["pair"]
+        y = tf.matmul(pair, tf.constant([[1.0], [-2.0]]))
+        scores = tf.nn.softmax(tf.concat([y, -y], axis=1))
+        classes = tf.tile(tf.constant([["pos", "neg"]]), [tf.shape(y)[0], 1])
+        sigs = v1.saved_model.signature_def_utils
+        builder = v1.saved_model.Builder(str(path))
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "classify_pair": sigs.classification_signature_def(examples, classes, scores),
+            "regress_pair": sigs.regression_signature_def(examples, y)})
+        builder.save()
+    return path

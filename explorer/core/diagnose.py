@@ -7,13 +7,14 @@ without a model.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import ExplorerError, RunError
-from .probes import (MAX_BYTES_PER_CALL, MAX_ROWS_PER_CALL, SCALES, Cancelled, DiagnosisCancelled, Plan,  # noqa: F401
+from .probes import (DEFAULT_EXAMPLE, MAX_BYTES_PER_CALL, MAX_ROWS_PER_CALL, SCALES, Cancelled, DiagnosisCancelled, Plan,  # noqa: F401
                      Probe, ProbeRun, ProbeSet, Progress, _never, _quiet, build_probes, is_example_input, plan_for,
                      run_probes)
 from .signature import Signature, default_key, missing_signature, user_signatures
@@ -646,6 +647,14 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
     except DiagnosisCancelled:
         raise
     except ExplorerError as exc:
+        guessed = [k for k, spec in sig.inputs.items() if is_example_input(sig, spec)] if not examples else []
+        if guessed:
+            # The probes' tf.Examples were a guess (TF Serving's one float "x"); the user must know it was not theirs.
+            raise RunError(f"check has no tf.Example of yours for '{guessed[0]}', so it guessed "
+                           f"{json.dumps(DEFAULT_EXAMPLE)}, and the model refused it: {exc}",
+                           fix=f"Give one of yours: --example '{guessed[0]}=[{{\"feature\": 1.0}}]' (the window: type "
+                               f"it in the form). {getattr(exc, 'fix', '')}".strip(),
+                           details=getattr(exc, "details", ""), key=guessed[0]) from None
         if plan.mode == "single" or not any(s.shape is None or not s.has_shape for s in sig.inputs.values()):
             raise
         # Unknown-rank inputs: the batch of rows was refused, so probe with one scalar-shaped request per call.

@@ -264,6 +264,17 @@ def _example_feature(text, signature, inputs):
         message = (f"Feature '{feature}' of the tf.Examples in input '{key}' is {got}, but the model parses it "
                    f"as {want}.")
         return message, f"Change the feature's values: {hint}.", key
+    m = re.search(r"Key: ([^,\s]+)(?:, Index: \d+)?\.\s+Number of (\w+) values != expected\.\s+"
+                  r"Values size: (\d+) but output shape: \[([\d, ]*)\]", text)
+    if m:
+        key = _string_input(signature, inputs)
+        feature, kind, got, dims = m.groups()
+        want = int(np.prod([int(d) for d in dims.split(",") if d.strip()], dtype=np.int64))
+        example = ", ".join(["0.0" if kind == "float" else "0"] * min(want, 4)) + (", ..." if want > 4 else "")
+        message = (f"Feature '{feature}' of the tf.Examples in input '{key}' has {got} {kind} value"
+                   f"{'' if got == '1' else 's'} in an example, but the model parses it as shape [{dims}] "
+                   f"({want} per example).")
+        return message, f"Give '{feature}' {want} values in every example, e.g. {{\"{feature}\": [{example}]}}.", key
     return None
 
 

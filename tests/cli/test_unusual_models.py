@@ -101,3 +101,25 @@ def test_check_keeps_a_scalar_output_of_an_unknown_rank_input(capsys, unusual):
     data = json.loads(out)
     assert set(data["outputs"]) == {"doubled", "total"}, data  # total was silently left out of stacked probes
     assert data["verdict"] == "ok"
+
+
+@pytest.fixture(scope="module")
+def pair_feature(tmp_path_factory):
+    return modelgen.tf1_pair_feature(tmp_path_factory.mktemp("pair"))
+
+
+def test_a_feature_of_the_wrong_length_is_named(capsys, pair_feature):
+    code, out, err = run(capsys, "predict", pair_feature, "--signature", "regress_pair", "-e", 'inputs=[{"pair": 1.0}]')
+    assert code != 0 and err.count("\n") == 1, err
+    assert "Feature 'pair'" in err and "shape [2]" in err and '{"pair": [0.0, 0.0]}' in err
+    assert "Compare:" not in err  # the generic shape overview said the string input's shape was the problem
+
+
+def test_check_says_its_tf_examples_were_a_guess(capsys, pair_feature):
+    code, out, err = run(capsys, "check", pair_feature, "--signature", "classify_pair")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "guessed" in err and "--example 'inputs=" in err and "'pair'" in err
+    code, out, err = run(capsys, "check", pair_feature, "--signature", "regress_pair", "-e",
+                         'inputs=[{"pair": [1.0, 2.0]}]')
+    assert code == 0, err
+    assert "verdict: OK" in out
