@@ -153,3 +153,18 @@ def test_empty_outputs_do_not_crash(qtbot, shape):
     view.show_prediction(_prediction({"y": np.zeros(shape, np.float32)}))
     assert view.pane("y").plot.choice.kind == "none"
     assert isinstance(view.pane("y").plot.plot_item, pg.PlotItem)
+
+
+def test_scalar_and_complex_outputs_read_as_values_not_batch_rows(qtbot):
+    """A scalar output (a sum over the whole input) was drawn as 'one value per batch row (1)' over a 'batch row'
+    axis; a complex output must reach the table without a plot."""
+    view = OutputView()
+    qtbot.addWidget(view)
+    view.show_prediction(_prediction({"total": np.float32(3.5), "c": np.array([[1 + 2j, -1j]], np.complex64)}))
+    total = view.pane("total")
+    assert total.plot.choice.kind == "none" and "batch row" not in total.plot.choice.reason
+    assert "scalar" in total.plot.choice.reason
+    assert total.model.rowCount() == 1 and total.model.index(0, 0).data() == "3.5"
+    c = view.pane("c")
+    assert c.plot.choice.kind == "none" and c.model.columnCount() == 2
+    assert "|value| min 1 · max 2.23607" in c.stats_label.text()  # magnitudes, said so

@@ -36,7 +36,8 @@ class OutputStats:
         shape = "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
         parts = [f"{shape} {self.dtype}", f"{self.count:,} values"]
         if self.minimum is not None:
-            parts += [f"min {_num(self.minimum)}", f"max {_num(self.maximum)}", f"mean {_num(self.mean)}",
+            of = "|value| " if self.dtype.startswith("complex") else ""  # statistics of the magnitudes: said so
+            parts += [f"{of}min {_num(self.minimum)}", f"max {_num(self.maximum)}", f"mean {_num(self.mean)}",
                       f"std {_num(self.std)}"]
         parts += [f"NaN {self.nan}", f"Inf {self.inf}"]
         if self.distinct_rows is not None and self.shape and self.shape[0] > 1:

@@ -79,6 +79,8 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
     if array.dtype.kind in "OSUVc":
         what = "complex" if array.dtype.kind == "c" else "text"
         return PlotChoice("none", f"{what} output: see the table", 1, 0)
+    if array.ndim == 0:  # a scalar (a sum over the whole input) has no batch rows to plot
+        return PlotChoice("none", "a single value (a scalar output): see the table", 1, 0)
     view = example_view(array, spec)
     rows, inner = view.shape[0], view.shape[1:]
     if not inner:
