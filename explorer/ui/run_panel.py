@@ -22,7 +22,7 @@ from explorer.core.workspace import RunRecord
 from .widgets.message_bar import MessageBar
 from .widgets.output_view import OutputView
 from .widgets.run_history import HistoryEntry, RunHistory
-from .widgets.tensor_form import Prepared, TensorForm, prepare_inputs
+from .widgets.tensor_form import SELECT_SIGNATURE, Prepared, TensorForm, prepare_inputs
 from .workers import Task, Worker
 from .quick_look import quick_look_model
 
@@ -202,8 +202,14 @@ class RunPanel(QtWidgets.QWidget):
     def set_model(self, info) -> None:
         """Run against an opened model folder (a ModelInfo); None closes it."""
         if info is None:
+            self.form.empty_text = SELECT_SIGNATURE
             self.set_target(None)
             return
+        # A model without signatures has nothing to select: say so, and where a signature can come from.
+        self.form.empty_text = SELECT_SIGNATURE if info.user_signatures else (
+            "This model has no signatures: nothing in it can run. Signature ▸ Edit and Re-export… makes one from a "
+            "saved function." if getattr(info, "functions", None) else
+            "This model has no signatures and no saved function to make one from: nothing in it can run.")
         if getattr(info, "tflite", None) is not None:  # one engine runs a .tflite, whatever was chosen before
             self.set_target(info.path, "folder", version=info.version, engine="litert")
             return

@@ -104,6 +104,8 @@ def prepare_inputs(signature: Signature, sources: dict[str, Source], batch: int 
     return Prepared(inputs, problems, notes, examples)
 
 
+SELECT_SIGNATURE = "Select a signature to fill in its inputs."
+
 class InputRow(QtWidgets.QFrame):
     """One input: its name, dtype and shape, a mode chooser, the editor, and its problems and notes inline."""
 
@@ -371,7 +373,8 @@ class TensorForm(QtWidgets.QWidget):
         self.prepared: Prepared | None = None
         self._problems: list[Problem] = []
 
-        self.title = QtWidgets.QLabel("Select a signature to fill in its inputs.")
+        self.empty_text = SELECT_SIGNATURE  # what the form says with no signature (the model may have none)
+        self.title = QtWidgets.QLabel(self.empty_text)
         self.title.setWordWrap(True)
         self.batch_label = QtWidgets.QLabel("Batch")
         self.batch_box = QtWidgets.QSpinBox()
@@ -435,7 +438,7 @@ class TensorForm(QtWidgets.QWidget):
         self.general.hide()
         self.general_reexport.hide()
         if signature is None:
-            self.title.setText("Select a signature to fill in its inputs.")
+            self.title.setText(self.empty_text)
             self.batch_label.hide()
             self.batch_box.hide()
             self.status.clear()

@@ -1,0 +1,27 @@
+"""The window on models unlike the examples (the CLI's side is tests/cli/test_unusual_models.py)."""
+import pytest
+
+import modelgen
+from explorer.ui.main_window import MainWindow
+
+TIMEOUT = 120_000
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    return modelgen.unusual_outputs(tmp_path_factory.mktemp("unusual")).parent / "no_signatures"
+
+
+def test_a_model_without_signatures_says_so_in_the_form(qtbot, bare):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(bare))
+    w.show_panel("Predict")
+    text = w.run_panel.form.title.text()
+    assert "no signatures" in text and "Re-export" in text, text  # it said "Select a signature", with none to select
+    w.run_panel.set_model(None)
+    assert w.run_panel.form.title.text() == "Select a signature to fill in its inputs."
+    w.run_panel.worker.wait(TIMEOUT)
