@@ -697,7 +697,7 @@ def unusual_outputs(out_dir) -> Path:
     """serving_default: x [None, 4] float32 -> one output per dtype users meet beyond float32 (int8, uint16, bool,
     string, float16, complex64, complex128), each x times a constant; `seq` [None, None, 100] -> its mean over time
     (a large float input the default fills with noise); `any_rank`: x of unknown rank -> doubled, and total (a
-    scalar over all of x). A second folder `no_signatures` holds a tf.Module saved with
+    scalar over all of x); `complex_in`: z [None, 3] complex64 and h float16 -> re, im, squared. A second folder `no_signatures` holds a tf.Module saved with
     signatures={} (one saved function, f)."""
     import tensorflow as tf
 
@@ -716,6 +716,11 @@ def unusual_outputs(out_dir) -> Path:
         def any_rank(self, x):
             return {"doubled": x * 2.0, "total": tf.reduce_sum(x)}
 
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.complex64, name="z"),
+                                      tf.TensorSpec([None, 3], tf.float16, name="h")])
+        def complex_in(self, z, h):
+            return {"re": tf.math.real(z) + tf.cast(h, tf.float32), "im": tf.math.imag(z), "squared": z * z}
+
     class Bare(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
         def f(self, x):
@@ -724,7 +729,8 @@ def unusual_outputs(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "unusual_outputs"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "sequence": model.sequence,
-                                                         "any_rank": model.any_rank})
+                                                         "any_rank": model.any_rank,
+                                                         "complex_in": model.complex_in})
     tf.saved_model.save(Bare(), str(Path(out_dir) / "no_signatures"), signatures={})
     return path
 

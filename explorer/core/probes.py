@@ -165,7 +165,7 @@ def _filled(spec: TensorSpec, shape: tuple[int, ...], value: float) -> np.ndarra
 def _perturbed(spec: TensorSpec, base: np.ndarray, relative: float, rng: np.random.Generator) -> np.ndarray:
     if spec.dt.is_string or spec.dt.name == "DT_BOOL":
         return np.array(base, copy=True)
-    magnitude = float(np.abs(base.astype(np.float64)).mean()) if base.size else 0.0
+    magnitude = float(np.abs(base).astype(np.float64).mean()) if base.size else 0.0  # |z| for complex inputs
     noise = rng.standard_normal(base.shape) * relative * (magnitude or 1.0)
     if spec.dt.is_integer:
         return np.clip(base + np.round(noise * 10), 0, None).astype(base.dtype)

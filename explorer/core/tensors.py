@@ -530,8 +530,6 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
         value = str(p.get("value", "")) if name == "constant" else ""
         array = np.full(shape, value.encode("utf-8"), dtype=object)
         return Built(array, (f"{said} {value!r}, shape {shape_text(shape)}.",))
-    if dt.name in ("DT_COMPLEX64", "DT_COMPLEX128") and name in ("uniform", "normal"):
-        raise InputProblem(key, f"{key}: random fills of {dt.short} are not supported.", fix="Use zeros, ones or a constant.")
     if name in ("zeros", "ones") and dt.numpy and not dt.is_string:  # straight into the dtype: no float64 copy
         array = (np.zeros if name == "zeros" else np.ones)(shape, dtype=dt.np)
         return Built(array, (f"{said}, shape {shape_text(shape)}, {dt.short}.",))
@@ -592,11 +590,20 @@ def _fill_values(name: str, dt: dtypes.DType, n: int, p: dict):
                 raise ValueError(f"high ({high}) must be above low ({low})")
             return rng.integers(low, high, n), f" integers in [{low}, {high}), seed {seed}"
         low, high = _param(p, "low", 0.0, float), _param(p, "high", 1.0, float)
+        if dt.name in _COMPLEX:
+            re, im = rng.uniform(low, high, (2, n))
+            return re + 1j * im, f" in [{low:g}, {high:g}) for the real and imaginary parts, seed {seed}"
         return rng.uniform(low, high, n), f" in [{low:g}, {high:g}), seed {seed}"
     mean, std = _param(p, "mean", 0.0, float), _param(p, "std", 1.0, float)
     if std < 0:
         raise ValueError(f"std ({std:g}) must not be negative")
+    if dt.name in _COMPLEX:  # compare and check draw random requests for every input: complex ones too
+        re, im = rng.normal(mean, std, (2, n))
+        return re + 1j * im, f" mean {mean:g} std {std:g} for the real and imaginary parts, seed {seed}"
     return rng.normal(mean, std, n), f" mean {mean:g} std {std:g}, seed {seed}"
+
+
+_COMPLEX = ("DT_COMPLEX64", "DT_COMPLEX128")
 
 
 # ---- files

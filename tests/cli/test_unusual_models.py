@@ -123,3 +123,17 @@ def test_check_says_its_tf_examples_were_a_guess(capsys, pair_feature):
                          'inputs=[{"pair": [1.0, 2.0]}]')
     assert code == 0, err
     assert "verdict: OK" in out
+
+
+def test_complex_inputs_are_drawn_for_compare_and_probed_by_check(capsys, unusual):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ComplexWarning when probing around a complex input
+        code, out, err = run(capsys, "compare", unusual["outputs"], unusual["outputs"], "--signature", "complex_in",
+                             "--probes", "2")
+        assert code == 0, out + err  # "random fills of complex64 are not supported" refused to compare
+        assert "for the real and imaginary parts" in out and "EQUAL" in out
+        code, out, err = run(capsys, "check", unusual["outputs"], "--signature", "complex_in", "-i",
+                             "z=fill:normal?seed=1", "-i", "h=fill:uniform", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "ok" and "z" in data["outputs"]["im"]["sensitivity"]
