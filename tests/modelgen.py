@@ -772,4 +772,23 @@ def tf1_pair_feature(out_dir) -> Path:
             "classify_pair": sigs.classification_signature_def(examples, classes, scores),
             "regress_pair": sigs.regression_signature_def(examples, y)})
         builder.save()
+
+
+def long_names(out_dir) -> Path:
+    """serving_default: input_image_with_a_very_long_name [None, 8, 8, 3] and another_rather_long_bounding_box_prior
+    [None, 4] -> detection_scores_for_every_anchor_box and bbox: tensor names like
+    serving_default_input_image_with_a_very_long_name:0, for layout checks."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[
+            tf.TensorSpec([None, 8, 8, 3], tf.float32, name="input_image_with_a_very_long_name"),
+            tf.TensorSpec([None, 4], tf.float32, name="another_rather_long_bounding_box_prior")])
+        def serve(self, input_image_with_a_very_long_name, another_rather_long_bounding_box_prior):
+            return {"detection_scores_for_every_anchor_box": tf.reduce_mean(input_image_with_a_very_long_name, [1, 2]),
+                    "bbox": another_rather_long_bounding_box_prior * 2}
+
+    model = Model()
+    path = Path(out_dir) / "long_names"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path

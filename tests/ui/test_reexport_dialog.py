@@ -96,7 +96,7 @@ def test_functions_in_the_tree_and_a_signature_made_from_one(qtbot, window, mode
     open_and_wait(qtbot, window, models["functions"])
     group = window.tree.functions_item()
     assert group is not None and [group.child(i).text(0) for i in range(group.childCount())] == ["predict", "scaled"]
-    assert group.text(2) == "no signatures: predict, scaled could become one"
+    assert group.text(3) == "no signatures: predict, scaled could become one"
     window.tree.select_path(("\0functions", "predict"))
     assert "--from-function predict" in window.details.toPlainText()
     dialog = window.reexport.open_dialog()

@@ -132,6 +132,9 @@ class SignatureTree(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setAllColumnsShowFocus(True)
+        # A name cut short keeps both ends (the prefix says the signature, the ':0' suffix which output), as Qt
+        # Creator and Netron cut long identifiers; the tooltip holds it whole.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setItemDelegateForColumn(TYPE, _BadgeDelegate(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(True)
@@ -310,13 +313,15 @@ class SignatureTree(QWidget):
             note = f"no signatures: {', '.join(servable[:3])}{' …' if len(servable) > 3 else ''} could become one"
         else:
             note = "saved tf.functions, not signatures"
-        group = QTreeWidgetItem([f"Functions ({users})", "", note, ""])
+        # The note sits in the last column, which stretches into spare room: in Shape it widened that column past
+        # every shape and pushed tensor names out of sight at 1280x800.
+        group = QTreeWidgetItem([f"Functions ({users})", "", "", note])
         group.setData(0, NODE_ROLE, Node("functions", Signature(key="", method_name="")))
         group.setIcon(NAME, self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         tip = ("The tf.functions saved in the model's object graph. TF Serving serves only signatures; a function "
                "becomes one with Signature ▸ Edit and Re-export… (or `signature-explorer reexport --from-function`).")
         secondary = self.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        group.setForeground(SHAPE, secondary)
+        group.setForeground(TENSOR, secondary)
         for col in range(len(HEADERS)):
             group.setToolTip(col, tip)
         for f in self._functions:
@@ -379,7 +384,9 @@ class SignatureTree(QWidget):
             self._grey(item.child(i))
 
     def _fit_columns(self) -> None:
-        for col in (NAME, TYPE, SHAPE):
+        # Tensor names take their whole width too (the last column still stretches into spare room): when the pane
+        # is narrower, the horizontal scrollbar reaches them instead of the name being cut.
+        for col in (NAME, TYPE, SHAPE, TENSOR):
             self.tree.resizeColumnToContents(col)
             # Room for the expand arrows and a little air; never so narrow the header text is cut.
             hint = self.tree.header().sectionSizeHint(col)
