@@ -772,6 +772,7 @@ def tf1_pair_feature(out_dir) -> Path:
             "classify_pair": sigs.classification_signature_def(examples, classes, scores),
             "regress_pair": sigs.regression_signature_def(examples, y)})
         builder.save()
+    return path
 
 
 def long_names(out_dir) -> Path:
