@@ -23,7 +23,7 @@ class Change:
     def text(self) -> str:
         if self.what == "missing":
             return f"{self.where}: only in {'A' if self.a else 'B'}"
-        return f"{self.where}: {self.what} {self.a} -> {self.b}"
+        return f"{self.where}: {self.what} {self.a or '(none)'} -> {self.b or '(none)'}"  # a TFLite side has none
 
 
 @dataclass(frozen=True)

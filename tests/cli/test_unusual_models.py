@@ -137,3 +137,14 @@ def test_complex_inputs_are_drawn_for_compare_and_probed_by_check(capsys, unusua
     assert code == 0, err
     data = json.loads(out)
     assert data["verdict"] == "ok" and "z" in data["outputs"]["im"]["sensitivity"]
+
+
+def test_a_method_missing_on_one_side_reads_none():
+    from explorer.core.compare import compare_signatures
+    from explorer.core.signature import Signature, TensorSpec
+
+    spec = {"x": TensorSpec("x", "DT_FLOAT", (-1, 2))}
+    a = {"s": Signature(key="s", method_name="tensorflow/serving/predict", inputs=spec, outputs=spec)}
+    b = {"s": Signature(key="s", method_name="", inputs=spec, outputs=spec)}  # a TFLite SignatureDef has none
+    (diff,) = compare_signatures(a, b)
+    assert diff.changes[0].text() == "method: method_name tensorflow/serving/predict -> (none)"
