@@ -285,17 +285,7 @@ def _num(value) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
-def _finite(value):
-    """JSON has no Infinity/NaN: a relative difference against 0 is infinite, so say it as a string."""
-    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _dump(data: dict) -> None:
-    json.dump(_finite(data), sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
+    from explorer.cli.json_output import dump
+
+    dump(data)

@@ -34,12 +34,11 @@ def run(args: argparse.Namespace) -> int:
     info = read_model(args.path, version=args.version, tag_set=args.tag_set)
     report = scan_model(info)  # no TensorFlow either: a few ms, and the user sees what the model would do
     if args.json:
-        import json
+        from explorer.cli.json_output import dump
 
         out = info.to_dict(functions=args.functions)
         out["findings"] = [f.to_dict() for f in report.findings]
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump(out)
     else:
         sys.stdout.write(render_tree(info, show_internal=args.all, show_functions=args.functions))
         if report.findings:
@@ -191,12 +190,11 @@ def _run_server(args: argparse.Namespace) -> int:
         runner.close()
     version = getattr(runner, "_served_version", None)
     if args.json:
-        import json
+        from explorer.cli.json_output import dump
 
         out = {"target": runner.target, "engine": runner.engine, "version": version,
                "signatures": {k: s.to_dict() for k, s in signatures.items()}}
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump(out)
         return 0
     lines = [runner.target, f"  served by TF Serving ({runner.engine})" + (f" · version {version}" if version else ""),
              ""]
@@ -210,13 +208,12 @@ def _run_v2(args: argparse.Namespace, runner) -> int:
     server = runner.server_metadata()
     signatures = {meta.signature.key: meta.signature}
     if args.json:
-        import json
+        from explorer.cli.json_output import dump
 
         out = {"target": runner.target, "engine": runner.engine, "server": server.to_dict(),
                "model": {"name": meta.name, "versions": list(meta.versions), "platform": meta.platform},
                "signatures": {k: s.to_dict() for k, s in signatures.items()}}
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump(out)
         return 0
     facts = [f"served by {server.title} (KServe V2 {'gRPC' if runner.engine == 'v2+grpc' else 'REST'})"]
     facts.append(f"versions {', '.join(meta.versions)}" if meta.versions else "no versions named")
