@@ -754,7 +754,8 @@ def flag_and_text(out_dir) -> Path:
 
 def tf1_pair_feature(out_dir) -> Path:
     """A TF1 builder model whose classify/regress signatures parse tf.Examples with a feature "pair" of TWO floats
-    (not TF Serving's one float "x"): classify_pair -> classes/scores, regress_pair -> outputs."""
+    (not TF Serving's one float "x"): classify_pair -> classes/scores, regress_pair -> outputs; odd_keys takes
+    "input_image:0", "with space" and "ключ=é" ([None, 3] each) -> "out put:0" = a + 2b + 3c."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
@@ -766,11 +767,15 @@ def tf1_pair_feature(out_dir) -> Path:
         y = tf.matmul(pair, tf.constant([[1.0], [-2.0]]))
         scores = tf.nn.softmax(tf.concat([y, -y], axis=1))
         classes = tf.tile(tf.constant([["pos", "neg"]]), [tf.shape(y)[0], 1])
+        a, b, c = (v1.placeholder(tf.float32, [None, 3], name=n) for n in ("img", "sp", "uni"))
         sigs = v1.saved_model.signature_def_utils
         builder = v1.saved_model.Builder(str(path))
         builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
             "classify_pair": sigs.classification_signature_def(examples, classes, scores),
-            "regress_pair": sigs.regression_signature_def(examples, y)})
+            "regress_pair": sigs.regression_signature_def(examples, y),
+            # Keys as users meet them: a tensor name, a space, unicode and '=' inside a key.
+            "odd_keys": sigs.predict_signature_def({"input_image:0": a, "with space": b, "ключ=é": c},
+                                                   {"out put:0": a + 2.0 * b + 3.0 * c})})
         builder.save()
     return path
 

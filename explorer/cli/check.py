@@ -84,7 +84,8 @@ def _check(args: argparse.Namespace):
             signatures = runner.signatures()
             key = args.signature or default_key(signatures)
             signature = signatures.get(key)
-            sources = dict(tensors.parse_cli_input(text) for text in args.input)
+            keys = signature.inputs if signature is not None else ()  # a key may hold '='
+            sources = dict(tensors.parse_cli_input(text, keys) for text in args.input)
             for text in args.example:
                 name, source = tensors.parse_cli_example(text)
                 examples = parse_examples(source.text, name)

@@ -96,6 +96,7 @@ def _compare(args: argparse.Namespace) -> int:
         if key not in sigs_a:
             raise missing_signature(args.target_a, key, sigs_a)
         signature = sigs_a[key]
+        sources = tensors.parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
         report = {"a": _side(runner_a, args.target_a), "b": _side(runner_b, args.target_b), "signature": key,
                   "signatures": [d.to_dict() for d in sig_diffs], "notes": [], "generated_inputs": False,
                   "rtol": args.rtol, "atol": args.atol}

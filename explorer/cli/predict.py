@@ -95,6 +95,7 @@ def _predict(args: argparse.Namespace) -> int:
         if key not in signatures:
             raise missing_signature(args.path, key, signatures)
         signature = signatures[key]
+        sources = tensors.parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
         notes = []
         if not sources and not signature.defaults and signature.inputs:
             from explorer.core.defaults import default_note, default_sources

@@ -95,7 +95,8 @@ def _user_inputs(info, plan, args) -> dict | None:
     from explorer.core.errors import InputProblem
 
     source = reexport.source_of(info, plan.signature, plan.function)
-    arrays, _ = tensors.build_inputs(source.signature, tensors.parse_cli_sources(args.input, args.example))
+    arrays, _ = tensors.build_inputs(source.signature, tensors.parse_cli_sources(args.input, args.example,
+                                                                                  keys=source.signature.inputs))
     errors = [p for p in validate.check(arrays, source.signature, target="local") if p.severity == "error"]
     if errors:
         raise InputProblem(errors[0].input, f"Your inputs do not fit '{source.key}': {errors[0].message}",

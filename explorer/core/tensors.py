@@ -91,10 +91,15 @@ class Built:
 
 # ---------------------------------------------------------------- command-line parsing
 
-def parse_cli_input(text: str) -> tuple[str, Source]:
+def parse_cli_input(text: str, keys=()) -> tuple[str, Source]:
     """'KEY=VALUE' from --input -> (key, Source). VALUE: a literal, @file[.npz:name][?params], fill:NAME[?params],
-    text:LINES or b64:BASE64 (string inputs)."""
-    key, sep, value = text.partition("=")
+    text:LINES or b64:BASE64 (string inputs). A key of `keys` (the signature's) may itself hold '='."""
+    known = [k for k in keys if "=" in k and text.startswith(k + "=")]
+    if known:
+        key = max(known, key=len)
+        key, sep, value = key, "=", text[len(key) + 1:]
+    else:
+        key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise InputProblem(
@@ -134,12 +139,13 @@ def parse_cli_example(text: str) -> tuple[str, Source]:
     return key, Source("examples", text=body.strip())
 
 
-def parse_cli_sources(inputs: list[str], examples: list[str]) -> dict[str, Source]:
+def parse_cli_sources(inputs: list[str], examples: list[str], keys=()) -> dict[str, Source]:
     """Every --input KEY=VALUE, then every --example -> {key: Source}; InputProblem when a key is given twice
-    (users repeat --input to add rows, and the last value alone would run silently)."""
+    (users repeat --input to add rows, and the last value alone would run silently). `keys`: the signature's input
+    keys, once known, so a key holding '=' is split after it."""
     sources: dict[str, Source] = {}
     given: dict[str, str] = {}
-    for option, text, parse in [("--input", t, parse_cli_input) for t in inputs] + \
+    for option, text, parse in [("--input", t, lambda t: parse_cli_input(t, keys)) for t in inputs] + \
                                [("--example", t, parse_cli_example) for t in examples]:
         key, source = parse(text)
         if key in sources:

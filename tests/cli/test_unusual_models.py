@@ -148,3 +148,13 @@ def test_a_method_missing_on_one_side_reads_none():
     b = {"s": Signature(key="s", method_name="", inputs=spec, outputs=spec)}  # a TFLite SignatureDef has none
     (diff,) = compare_signatures(a, b)
     assert diff.changes[0].text() == "method: method_name tensorflow/serving/predict -> (none)"
+
+
+@pytest.mark.parametrize("command", ["predict", "check", "compare"])
+def test_an_input_key_holding_an_equals_sign_takes_a_value(capsys, pair_feature, command):
+    inputs = ["-i", "input_image:0=[[1, 1, 1]]", "-i", "with space=[[1, 1, 1]]", "-i", "ключ=é=[[1, 1, 1]]"]
+    argv = [command, pair_feature] + ([pair_feature] if command == "compare" else [])
+    code, out, err = run(capsys, *argv, "--signature", "odd_keys", *inputs)
+    assert code == 0, err  # "ключ: 'é=[[1,1,1]]' is not a valid value"
+    if command == "predict":
+        assert "[[6.0, 6.0, 6.0]]" in out
