@@ -25,3 +25,21 @@ def test_a_model_without_signatures_says_so_in_the_form(qtbot, bare):
     w.run_panel.set_model(None)
     assert w.run_panel.form.title.text() == "Select a signature to fill in its inputs."
     w.run_panel.worker.wait(TIMEOUT)
+
+
+def test_diagnostics_says_which_inputs_a_text_output_follows(qtbot, tmp_path_factory):
+    from explorer.core.diagnose import diagnose
+    from explorer.core.targets import open_runner, parse_target
+    from explorer.ui.widgets.diagnostics import DiagnosticsPanel
+
+    model = modelgen.flag_and_text(tmp_path_factory.mktemp("flag_text"))
+    runner = open_runner(parse_target(str(model)))
+    try:
+        d = diagnose(runner, probes=24)
+    finally:
+        runner.close()
+    panel = DiagnosticsPanel()
+    qtbot.addWidget(panel)
+    panel.show_diagnosis(d)
+    text = panel.stats_label.text()
+    assert "<b>out</b>: not numeric, varies · follows flag" in text, text

@@ -319,7 +319,9 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         facts = []
         for key, s in d.outputs.items():
             if not s.numeric:
-                facts.append(f"<b>{_escape(key)}</b>: not numeric, {'the same' if s.identical else 'varies'}")
+                follows = f" · follows {_escape(', '.join(s.moved_by))}" if s.moved_by and not s.identical else ""
+                facts.append(f"<b>{_escape(key)}</b>: not numeric, {'the same' if s.identical else 'varies'}"
+                             + follows)
                 continue
             bits = [f"spread {s.spread:.3g}", "identical" if s.identical else "varies"]
             if s.insensitive_to:
