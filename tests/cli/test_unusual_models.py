@@ -158,3 +158,13 @@ def test_an_input_key_holding_an_equals_sign_takes_a_value(capsys, pair_feature,
     assert code == 0, err  # "ключ: 'é=[[1,1,1]]' is not a valid value"
     if command == "predict":
         assert "[[6.0, 6.0, 6.0]]" in out
+
+
+def test_check_around_empty_text_still_sees_a_flag_that_changes_text(capsys, flag_and_text):
+    # The window's form starts a text input at "", and probes around the user's input: around "" upper-casing
+    # changes nothing, and the flag was called ignored.
+    code, out, err = run(capsys, "check", flag_and_text, "-i", 'text=[""]', "-i", "flag=[false]", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "ok", data["causes"]
+    assert "flag" in data["outputs"]["out"]["moved_by"]
