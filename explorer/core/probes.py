@@ -130,6 +130,15 @@ def is_example_input(signature: Signature, spec: TensorSpec) -> bool:
         "inputs", "examples", "tf_example", "serialized_examples") or spec.name.startswith("tf_example"))
 
 
+def _blank_text(spec: TensorSpec, value) -> bool:
+    """Empty strings only (the form's default for a text input): no text to probe around, so the base draws some;
+    around "" a flag that changes the text (upper-casing it) could not be seen, and read as ignored."""
+    if not spec.dt.is_string:
+        return False
+    array = np.asarray(value, dtype=object).reshape(-1)
+    return bool(array.size) and all(v in (b"", "") for v in array)
+
+
 def _draw(spec: TensorSpec, shape: tuple[int, ...], scale: str, rng: np.random.Generator) -> np.ndarray:
     """Random values for one input at a scale, in the input's dtype."""
     dt = spec.dt
@@ -262,7 +271,7 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
     # The base: what the user is looking at, else one unit-scale draw.
     base: dict[str, np.ndarray] = {}
     for k in plain_keys:
-        if current and k in current:
+        if current and k in current and not _blank_text(specs[k], current[k]):
             array = np.asarray(current[k])
             # array[0] of a string vector is a bytes object, not an array: keep every base value an ndarray.
             base[k] = np.asarray(array[0] if plan.mode != "single" and array.ndim else array, dtype=array.dtype)
