@@ -58,7 +58,7 @@ class ServerActions(QtCore.QObject):
         self.page.setStretchFactor(0, 0)
         self.page.setStretchFactor(1, 1)
         self.page.setSizes([110, 640])
-        self.diff_view.setMinimumHeight(60)  # its tree scrolls
+        # No fixed minimum here: the diff view's own (its sentences whole, its tree scrolls) is what a splitter keeps.
         window.add_panel(SERVER, self.panel, style.standardIcon(sp.SP_DriveNetIcon))
         window.add_panel(LOCAL_SERVER, self.page, style.standardIcon(sp.SP_FileDialogContentsView))
         self._set_tab_visible(self.panel, False)

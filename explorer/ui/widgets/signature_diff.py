@@ -152,7 +152,7 @@ class SignatureDiffView(QtWidgets.QWidget):
         super().__init__(parent)
         self.worker = worker or Worker(self)
         self._report: DiffReport | None = None
-        self.headline = QtWidgets.QLabel("Open a model and connect to a server to compare their signatures.")
+        self.headline = _FullLabel("Open a model and connect to a server to compare their signatures.")
         self.headline.setObjectName("DiffHeadline")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -160,7 +160,7 @@ class SignatureDiffView(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.08)
         self.headline.setFont(font)
         self._paint_headline("none")
-        self.sides = QtWidgets.QLabel()
+        self.sides = _FullLabel()
         self.sides.setWordWrap(True)
         self.sides.setStyleSheet("color: #57606a;")
         self.sides.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -173,6 +173,7 @@ class SignatureDiffView(QtWidgets.QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
         self.tree.header().setStretchLastSection(True)
+        self.tree.setMinimumHeight(40)  # the tree scrolls; the sentences above it are never cut
         self._mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
 
         bar = QtWidgets.QHBoxLayout()
@@ -292,6 +293,22 @@ class SignatureDiffView(QtWidgets.QWidget):
         self.headline.setText(f"The signatures could not be compared: {error}")
         self._paint_headline("bad")
         self.compare_failed.emit(error)
+
+
+class _FullLabel(QtWidgets.QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width (a splitter gives it no less)."""
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            self.setMinimumHeight(self.heightForWidth(self.width()))
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
 
 def main(argv: list[str]) -> int:
