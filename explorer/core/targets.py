@@ -161,8 +161,8 @@ def parse_target(text: str) -> Target:
 def open_runner(target, engine: str = "auto", version: int | None = None, *, in_engine=None, **options):
     """A Runner for a target (text or Target). Folders: engine auto (TF2, then the TF1 session loader), local or
     session; options tag_set=, allow_unsafe_ops= (see LocalRunner); `in_engine` (a core.engine.client.Engine)
-    runs the model (SavedModel or .tflite) in that process instead of this one. Endpoints: engine auto or the
-    endpoint's kind; options go to the runner."""
+    runs the model (SavedModel or .tflite) -- and a TF Serving gRPC endpoint, whose messages import TensorFlow --
+    in that process instead of this one. Endpoints: engine auto or the endpoint's kind; options go to the runner."""
     if not isinstance(target, Target):
         target = parse_target(str(target))
     # Consent to run a model with dangerous ops (core.scan.require_consent) concerns folders only: a server runs
@@ -213,10 +213,14 @@ def open_runner(target, engine: str = "auto", version: int | None = None, *, in_
         from .runners.v2grpc import V2GrpcRunner
 
         return V2GrpcRunner(target, **options)
-    from .runners.grpc import GrpcRunner
-
     if "max_response_mb" in options:  # gRPC's own cap on a message is the response-size cap
         options["max_message_mb"] = options.pop("max_response_mb")
+    if in_engine is not None:
+        from .engine.client import EngineGrpcRunner
+
+        return EngineGrpcRunner(in_engine, target, **options)
+    from .runners.grpc import GrpcRunner
+
     return GrpcRunner(target, **options)
 
 

@@ -31,8 +31,9 @@ Contract:
 - Cancel: `task.cancel()` (a user's Cancel) also stops the task's engine request at once -- TensorFlow calls cannot
   be interrupted, so the engine process is killed and starts again on the next request. A newer request of the
   same caller only cancels the older one cooperatively (it must not cost the engine its loaded models).
-- Local models in the window run in the engine process (core/engine): `open_runner()` below is the window's
-  open_runner, and `window_engine()` the one engine. TensorFlow is never imported in the window's process.
+- Local models and TF Serving gRPC endpoints in the window run in the engine process (core/engine): `open_runner()`
+  below is the window's open_runner, and `window_engine()` the one engine. TensorFlow is never imported in the
+  window's process.
 - Progress is throttled (at most one delivery per 40 ms, plus the final 1.0) so a chatty loop cannot flood the
   GUI's event queue.
 """
@@ -360,7 +361,8 @@ def window_engine() -> Engine:
 
 
 def open_runner(target, engine: str = "auto", version: int | None = None, **options):
-    """core.targets.open_runner for the window: a model folder runs in the engine process, servers as usual."""
+    """core.targets.open_runner for the window: a model folder and a TF Serving gRPC endpoint (whose messages import
+    TensorFlow) run in the engine process; REST and KServe V2 servers in this one."""
     from explorer.core.targets import open_runner as core_open_runner
 
     return core_open_runner(target, engine, version, in_engine=window_engine(), **options)

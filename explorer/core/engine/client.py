@@ -35,6 +35,7 @@ POLL_S = 0.05
 ENGINE_FLAG = "--engine-process"  # a frozen bundle has no `-m`: packaging/entry.py starts the engine on this flag  # how often a waiting request looks at its stop flag: Cancel acts within this
 LOCAL_RUNNER = "explorer.core.runners.local:LocalRunner"
 LITE_RUNNER = "explorer.core.runners.litert:LiteRunner"  # .tflite models (LiteRT, no TensorFlow import)
+GRPC_RUNNER = "explorer.core.runners.grpc:GrpcRunner"  # TF Serving gRPC: its official messages import TensorFlow
 IMPORT_TENSORFLOW = "explorer.core.engine.process:import_tensorflow"
 SET_GRANTS = "explorer.core.engine.process:set_grants"
 _scope = threading.local()
@@ -285,7 +286,69 @@ class _Gone(Exception):
     """An engine object died with its engine: open it again."""
 
 
-class EngineRunner:
+class _InEngine:
+    """An object made in the engine by `factory` and reopened there after the engine restarted; subclasses say how
+    it is opened (_open_in_engine) and which attributes come back after each call (ATTRIBUTES)."""
+
+    ATTRIBUTES: tuple[str, ...] = ()
+
+    def __init__(self, engine: Engine, factory: str):
+        self.process = engine
+        self.factory = factory
+        self._ref: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    name = "the model"
+
+    def close(self) -> None:
+        """Release the object in the engine (its memory goes back to the system)."""
+        with self._lock:
+            ref, self._ref = self._ref, None
+            self._closed()
+        if ref is not None:
+            self.process.release(ref)
+
+    def _closed(self) -> None:
+        """Reset what the engine's object had told us (called under the lock)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _method(self, name: str, *args, what: str, progress: Progress = no_progress, **kwargs):
+        for attempt in (1, 2):
+            ref = self._remote(what)
+            try:
+                result, state = self.process.method(ref, name, *args, attributes=self.ATTRIBUTES, what=what,
+                                                     progress=progress, **kwargs)
+            except _Gone:  # the engine was restarted since we opened the object there: open it again, once
+                with self._lock:
+                    if self._ref == ref:
+                        self._ref = None
+                if attempt == 2:
+                    raise EngineCrashed(f"TensorFlow's engine stopped again while {what}.") from None
+                continue
+            self._update(state)
+            return result
+
+    def _update(self, state: dict) -> None:
+        """Take the attributes the engine's object has after a call."""
+
+    def _remote(self, what: str) -> tuple[int, int]:
+        with self._lock:
+            ref = self._ref
+            if ref is None or ref[0] != self.process.generation or not self.process.running():
+                ref = self._open_in_engine()
+                self._ref = ref
+            return ref
+
+    def _open_in_engine(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+
+class EngineRunner(_InEngine):
     """A Runner whose model lives in the engine: `factory` names the runner class made there (LocalRunner for
     SavedModels, LiteRunner for .tflite). The same protocol (signatures, load, predict, close; `engine` becomes
     "local" or "session" once a SavedModel is loaded)."""
@@ -300,16 +363,13 @@ class EngineRunner:
         if factory == LOCAL_RUNNER and engine_kind not in ENGINES:
             raise ExplorerError(f"Unknown engine {engine_kind!r} for a model folder.",
                                 fix=f"Use one of: {', '.join(ENGINES)}.")
+        super().__init__(engine, factory)
         self.info = read_model(path, version=version, tag_set=options.get("tag_set"))
-        self.process = engine
         self.requested_engine = engine_kind
         self.engine = engine_kind
         self.target = str(path)
         self.notes: tuple[str, ...] = ()
-        self.factory = factory
         self._open = (str(path), engine_kind, version, dict(options))
-        self._ref: tuple[int, int] | None = None
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -329,51 +389,78 @@ class EngineRunner:
         signature = request.signature or self.info.default_signature or ""
         return self._method("predict", request, what=f"running {signature} on {self.name}", progress=progress)
 
-    def close(self) -> None:
-        """Release the model in the engine (its memory goes back to the system)."""
-        with self._lock:
-            ref, self._ref = self._ref, None
-            self.engine = self.requested_engine
-        if ref is not None:
-            self.process.release(ref)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def _closed(self) -> None:
+        self.engine = self.requested_engine
 
     def __repr__(self) -> str:
         return f"EngineRunner({self.info.model_dir!r}, engine={self.engine!r})"
 
-    def _method(self, name: str, *args, what: str, progress: Progress):
-        for attempt in (1, 2):
-            ref = self._remote(what)
-            try:
-                result, state = self.process.method(ref, name, *args, attributes=self.ATTRIBUTES, what=what,
-                                                     progress=progress)
-            except _Gone:  # the engine was restarted since we opened the model there: open it again, once
-                with self._lock:
-                    if self._ref == ref:
-                        self._ref = None
-                if attempt == 2:
-                    raise EngineCrashed(f"TensorFlow's engine stopped again while {what}.") from None
-                continue
-            self.engine = state.get("engine") or self.engine
-            self.notes = tuple(state.get("notes") or ())
-            return result
+    def _update(self, state: dict) -> None:
+        self.engine = state.get("engine") or self.engine
+        self.notes = tuple(state.get("notes") or ())
 
-    def _remote(self, what: str) -> tuple[int, int]:
-        with self._lock:
-            ref = self._ref
-            if ref is None or ref[0] != self.process.generation or not self.process.running():
-                path, kind, version, options = self._open
-                if self.factory == LOCAL_RUNNER and (self.process.tensorflow_version is None
-                                                     or not self.process.running()):
-                    # Imported before the model is opened, so that the engine's weight without models includes
-                    # TensorFlow (Engine.release) -- and a kill during the import reads as one during the load.
-                    self.process.call(IMPORT_TENSORFLOW, what=f"loading {self.name}")
-                ref = self.process.new(self.factory, path, engine=kind, version=version,
-                                       what=f"opening {self.name}", **options)
-                self._ref = ref
-            return ref
+    def _open_in_engine(self) -> tuple[int, int]:
+        path, kind, version, options = self._open
+        if self.factory == LOCAL_RUNNER and (self.process.tensorflow_version is None or not self.process.running()):
+            # Imported before the model is opened, so that the engine's weight without models includes
+            # TensorFlow (Engine.release) -- and a kill during the import reads as one during the load.
+            self.process.call(IMPORT_TENSORFLOW, what=f"loading {self.name}")
+        return self.process.new(self.factory, path, engine=kind, version=version, what=f"opening {self.name}",
+                                **options)
+
+
+class EngineGrpcRunner(_InEngine):
+    """A TF Serving gRPC runner (runners.grpc.GrpcRunner) that lives in the engine, because TF Serving's official
+    messages import TensorFlow: the same protocol and calls (signatures, metadata, status, predict, close)."""
+
+    ATTRIBUTES = ("_served_version",)
+    engine = "grpc"
+
+    def __init__(self, engine: Engine, target, **options):
+        from ..runners.grpc import Endpoint, endpoint_of  # no TensorFlow: the messages are imported on first call
+
+        super().__init__(engine, GRPC_RUNNER)
+        endpoint = endpoint_of(target)
+        version, label = options.get("version"), options.get("label")
+        if version is not None or label is not None:
+            endpoint = Endpoint(endpoint.host, endpoint.port, endpoint.model, version, label, endpoint.tls)
+        self.endpoint = endpoint
+        self.target = endpoint.url()
+        self.name = self.target
+        self._served_version: int | None = None
+        self._open = (target, dict(options))
+
+    def signatures(self):
+        """Signatures from the server's metadata (fetched once in the engine, then cached there)."""
+        return self._method("signatures", what=f"reading the signatures of {self.target}")
+
+    def metadata(self):
+        """GetModelMetadata -> signatures."""
+        return self._method("metadata", what=f"asking {self.target} for its metadata")
+
+    def status(self):
+        """Every version the server knows of this model, newest first."""
+        return self._method("status", what=f"asking {self.target} for its versions")
+
+    def predict(self, request, progress: Progress = no_progress, *, output_filter=None):
+        """Predict, Classify or Regress on the server, sent from the engine."""
+        kwargs = {"output_filter": output_filter} if output_filter else {}
+        return self._method("predict", request, what=f"running {request.signature or 'the default signature'} on "
+                                                     f"{self.target}", progress=progress, **kwargs)
+
+    def _update(self, state: dict) -> None:
+        self._served_version = state.get("_served_version", self._served_version)
+
+    def _closed(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"EngineGrpcRunner({self.target!r})"
+
+    def _open_in_engine(self) -> tuple[int, int]:
+        target, options = self._open
+        if self.process.tensorflow_version is None or not self.process.running():
+            # As for a local model: TensorFlow counts in the engine's weight without objects, so that closing the
+            # last runner does not end the engine only to import TensorFlow again on the next refresh.
+            self.process.call(IMPORT_TENSORFLOW, what=f"connecting to {self.target}")
+        return self.process.new(self.factory, target, what=f"connecting to {self.target}", **options)

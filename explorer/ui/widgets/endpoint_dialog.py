@@ -99,8 +99,9 @@ class Endpoint:
         return options
 
     def open_runner(self, protocol: str | None = None):
-        """A RestRunner or GrpcRunner for this endpoint (no connection is made until it is used)."""
-        from explorer.core.targets import open_runner
+        """A runner for this endpoint (no connection is made until it is used); TF Serving gRPC runs in the engine
+        process (its messages import TensorFlow, which the window never does)."""
+        from ..workers import open_runner
 
         return open_runner(self.target(protocol), **self.runner_options())
 
