@@ -54,6 +54,19 @@ def wrong_protocol_over_rest(connection, headers: dict, target, expected: str) -
         return None
 
 
+def model_status_request(model: str) -> bytes:
+    """TF Serving's GetModelStatusRequest{model_spec{name: model}} as protobuf bytes (field 1 in field 1)."""
+    def length_delimited(field: int, payload: bytes) -> bytes:
+        size, prefix = len(payload), bytearray([field << 3 | 2])
+        while size > 0x7F:
+            prefix.append(size & 0x7F | 0x80)
+            size >>= 7
+        prefix.append(size)
+        return bytes(prefix) + payload
+
+    return length_delimited(1, length_delimited(1, model.encode()) if model else b"")
+
+
 def wrong_protocol_over_grpc(channel, metadata, target, expected: str) -> ServingError | None:
     """After UNIMPLEMENTED on `expected` ("grpc" = TF Serving or "v2"): the other protocol's error if spoken."""
     try:
@@ -62,16 +75,11 @@ def wrong_protocol_over_grpc(channel, metadata, target, expected: str) -> Servin
         return None
     try:
         if expected == "v2":
-            from .runners.grpc import apis
-
-            api = apis()
-            request = api.status.GetModelStatusRequest()
-            request.model_spec.name = target.model
-            call = channel.unary_unary("/tensorflow.serving.ModelService/GetModelStatus",
-                                       request_serializer=type(request).SerializeToString,
-                                       response_deserializer=api.status.GetModelStatusResponse.FromString)
+            # TF Serving's official messages import all of TensorFlow (seconds, and never in the window's process),
+            # and only the status code of the answer matters: the request is encoded here and the answer not read.
+            call = channel.unary_unary("/tensorflow.serving.ModelService/GetModelStatus")
             try:
-                call(request, timeout=PROBE_TIMEOUT_S, metadata=metadata)
+                call(model_status_request(target.model), timeout=PROBE_TIMEOUT_S, metadata=metadata)
             except grpc.RpcError as exc:
                 if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
                     return None

@@ -112,3 +112,24 @@ def test_killing_the_engine_during_a_grpc_run_is_reported_and_the_next_run_works
     prediction = blocker.args[0]
     assert prediction.engine == "grpc" and prediction.target == url
     np.testing.assert_allclose(prediction.outputs["y"], [[2.5], [3.0], [4.5]])
+
+
+def test_detecting_tf_serving_on_a_grpc_port_does_not_import_tensorflow(default_server):
+    # The endpoint dialog's Detect runs this on a worker of the window's process.
+    code = ("import sys; from explorer.core.protocol_probe import detect_server; "
+            f"print(detect_server('grpc://127.0.0.1:{default_server.grpc_port}/default'), "
+            "'tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "('grpc', 'TF Serving') False"
+
+
+@pytest.mark.parametrize("model", ["default", "m" * 300, "modèle", ""])
+def test_the_probes_status_request_is_the_official_message(model):
+    from tensorflow_serving.apis import get_model_status_pb2
+
+    from explorer.core.protocol_probe import model_status_request
+
+    official = get_model_status_pb2.GetModelStatusRequest()
+    official.model_spec.name = model
+    assert model_status_request(model) == official.SerializeToString()
