@@ -114,3 +114,52 @@ def test_server_serving_a_collapsed_model(qtbot, window, model_servers, tmp_path
     d = _check(qtbot, window)
     assert d.verdict == "identical"
     _shot(window, tmp_path, "tour_server_diagnosis")
+
+
+def _form_check(qtbot, w, sources, batch=None):
+    w.show_panel("Predict")
+    form = w.run_panel.form
+    form.set_sources(sources, batch=batch, check_now=False)
+    with qtbot.waitSignal(form.problems_changed, timeout=TIMEOUT):
+        form.check_now()
+    qtbot.waitUntil(lambda: not w.run_panel.worker.busy(), timeout=TIMEOUT)  # the model loaded, as a user waits
+    return form
+
+
+def test_rgb_into_the_grayscale_classifier(qtbot, window, tmp_path):
+    _open(qtbot, window, demo_model_path())
+    rgb = next(demo_model_path().rglob("digit_3_rgb.npy"))
+    form = _form_check(qtbot, window, {"image": Source("file", path=str(rgb))})
+    row = form.row("image")
+    assert row.offer_button.isVisible() and "channel" in row.offer_button.text().lower()
+    _shot(window, tmp_path, "tour_rgb_into_grayscale")
+
+
+def test_two_inputs_and_a_float_into_int64(qtbot, window, tmp_path):
+    _open(qtbot, window, demo_model_path())
+    window.tree.select_signature("score")
+    qtbot.waitUntil(lambda: window.run_panel.signature().key == "score", timeout=TIMEOUT)
+    form = _form_check(qtbot, window, {"features": Source("literal", text="[[0.1,0.2,0.3,0.4],[1,2,3,4]]"),
+                                       "category": Source("literal", text="[1.5,2]")}, batch=2)
+    assert "1.5" in form.row("category").problem_label.text()
+    _shot(window, tmp_path, "tour_two_inputs")
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: after a session-loader run the Predict tab's banner, note and "
+                   "plot need more than 800 px, so the window grows to 1280x846 and the inputs get no height; "
+                   "docs/screenshots/tour_fallback.png is the older 1400x860 one until this is fixed")
+def test_a_model_tensorflow_2_cannot_load_runs_on_the_session_loader(qtbot, window, tmp_path):
+    _open(qtbot, window, MODELS / "saved_model_half_plus_three")
+    _form_check(qtbot, window, {"x": Source("literal", text="[[1],[2],[5]]")}, batch=3)
+    with qtbot.waitSignal(window.run_panel.prediction_done, timeout=TIMEOUT):
+        window.run_panel.run()
+    _shot(window, tmp_path, "tour_fallback")
+
+
+def test_five_signatures_of_a_tf1_builder_export(qtbot, window, tmp_path):
+    _open(qtbot, window, modelgen.tf1_builder(tmp_path))
+    window.tree.select_signature("tokens")  # [-1, -1, 100]: the form asks a length per free dimension
+    qtbot.waitUntil(lambda: window.run_panel.signature().key == "tokens", timeout=TIMEOUT)
+    window.show_panel("Predict")
+    qtbot.waitUntil(lambda: not window.run_panel.worker.busy(), timeout=TIMEOUT)
+    _shot(window, tmp_path, "tour_signatures")
