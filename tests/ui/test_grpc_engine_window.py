@@ -1,5 +1,5 @@
 """A TF Serving gRPC target in the window runs in the engine process (its official messages import TensorFlow):
-the window connects, reads status and predicts without importing TensorFlow, and an engine killed in the middle
+the window connects, reads status, predicts, checks and compares without importing TensorFlow, and an engine killed in the middle
 of a gRPC runner's work is reported and the next run works."""
 import json
 import os
@@ -37,6 +37,18 @@ WINDOW_GRPC = textwrap.dedent("""
     def ran(prediction):
         seen["y"] = prediction.outputs["y"].tolist()
         seen["engine"] = prediction.engine
+        # Diagnostics and the Compare view open their gRPC runners through the same window open_runner.
+        import numpy as np
+        from explorer.ui.run_panel import RunSpec
+        from explorer.ui.widgets.compare_columns import run_column
+        from explorer.ui.widgets.diagnostics import run_check
+        url = f"grpc://127.0.0.1:{sys.argv[1]}/default"
+        diagnosis = run_check(url, "serving_default", probes=8)
+        seen["check"] = [diagnosis.engine, diagnosis.verdict]
+        outcome = run_column(None, RunSpec(url, "grpc", "grpc"), "serving_default",
+                             {"x": np.array([[4.0]], np.float32)})
+        outcome.runner.close()
+        seen["compared"] = outcome.prediction.outputs["y"].tolist()
         seen["tensorflow_here"] = "tensorflow" in sys.modules
         seen["engine_process"] = window_engine().pid not in (None, os.getpid())
         print(json.dumps(seen), flush=True)
@@ -63,7 +75,7 @@ WINDOW_GRPC = textwrap.dedent("""
 """)
 
 
-def test_a_grpc_target_connects_reads_status_and_predicts_without_tensorflow_in_the_window(default_server):
+def test_a_grpc_target_connects_reads_status_predicts_checks_and_compares_without_tensorflow_in_the_window(default_server):
     out = subprocess.run([sys.executable, "-c", WINDOW_GRPC, str(default_server.grpc_port)],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
@@ -71,6 +83,7 @@ def test_a_grpc_target_connects_reads_status_and_predicts_without_tensorflow_in_
     assert seen["versions"] == [[123, "AVAILABLE"]] and seen["served_version"] == 123
     assert "serving_default" in seen["signatures"]
     assert seen["engine"] == "grpc" and seen["y"] == [[2.5], [3.0], [4.5]]
+    assert seen["check"] == ["grpc", "ok"] and seen["compared"] == [[4.0]]
     assert seen["engine_process"]
     assert seen["tensorflow_after_status"] is False and seen["tensorflow_here"] is False
 
