@@ -7,7 +7,6 @@ model: the table says how far), 2 on an error.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -60,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(Path(conversion.tflite).parent, ignore_errors=True)
     equal = all_equal(drifts)
     if args.json:
-        json.dump(_finite({"conversion": conversion.to_dict(), "a": info.model_dir, "b": conversion.tflite,
-                           "rtol": args.rtol, "atol": args.atol, "seed": args.seed, "equal": equal,
-                           "signatures": [d.to_dict() for d in drifts]}), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from explorer.cli.json_output import dump
+
+        dump({"conversion": conversion.to_dict(), "a": info.model_dir, "b": conversion.tflite,
+              "rtol": args.rtol, "atol": args.atol, "seed": args.seed, "equal": equal,
+              "signatures": [d.to_dict() for d in drifts]})
     else:
         sys.stdout.write(render(info.model_dir, conversion, drifts, args))
     return 0 if equal else 1
@@ -106,13 +106,3 @@ def _num(value) -> str:
 
 def _pct(value) -> str:
     return "-" if value is None else f"{value:.0%}"
-
-
-def _finite(value):
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value

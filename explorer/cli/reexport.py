@@ -6,7 +6,6 @@ probes), 1 when it was written but its answers differ (or could not be proven), 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
@@ -144,7 +143,6 @@ def render(result) -> str:
 
 
 def _dump(data: dict) -> None:
-    from explorer.cli.compare import _finite
+    from explorer.cli.json_output import dump
 
-    json.dump(_finite(data), sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
+    dump(data)

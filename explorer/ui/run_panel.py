@@ -260,7 +260,7 @@ class RunPanel(QtWidgets.QWidget):
         self._signature = signature
         self.form.set_signature(signature, self.spec.key() if self.spec else "")
         self._update_actions()
-        QtCore.QTimer.singleShot(0, self._share_height)  # once the new form has its size
+        QtCore.QTimer.singleShot(0, self, self._share_height)  # once the form has its size; dropped if self is gone
 
     def signature(self) -> Signature | None:
         return self._signature
@@ -495,7 +495,7 @@ class RunPanel(QtWidgets.QWidget):
 
     def _on_form_problems_changed(self, problems: list) -> None:
         """Keep a "Not run: ..." banner true to the inputs as they are now, not as they were at Run."""
-        QtCore.QTimer.singleShot(0, self._share_height)  # a problem's text under an input needs its lines
+        QtCore.QTimer.singleShot(0, self, self._share_height)  # a problem's text under an input needs its lines
         if self._banner is None or self.is_running():
             return
         kind, sources = self._banner

@@ -356,7 +356,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo.addItems(keys)
         self.output_combo.blockSignals(False)
         self._show_output(keys[0] if keys else None)
-        QtCore.QTimer.singleShot(0, self._fit_cards)
+        QtCore.QTimer.singleShot(0, self, self._fit_cards)  # context: dropped if the panel is deleted first
 
     def _fit_cards(self) -> None:
         """Give the verdict and its cards the height they need (up to 60 %): a cut Fix is no fix at all; the plots
