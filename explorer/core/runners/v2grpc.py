@@ -20,10 +20,9 @@ from .. import v2protocol
 from ..errors import ServingError
 from ..headers import checked_headers
 from ..request import Prediction, Request
-from ..serving_status import VersionStatus
-from ..signature import Signature
 from ..targets import host_port
 from .base import Progress, no_progress
+from .v2views import V2ModelViews
 from .v2rest import _check_signature
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -59,7 +58,7 @@ def protos() -> _Protos:
     return _protos
 
 
-class V2GrpcRunner:
+class V2GrpcRunner(V2ModelViews):
     """Runs requests against one model on a KServe V2 gRPC endpoint; thread-safe (one channel for all calls)."""
 
     engine = "v2+grpc"
@@ -178,29 +177,6 @@ class V2GrpcRunner:
             [{"name": t.name, "datatype": t.datatype, "shape": list(t.shape)} for t in r.outputs])
         self._metadata = v2protocol.ModelMetadata(r.name, tuple(r.versions), r.platform, signature)
         return self._metadata
-
-    def metadata(self) -> dict[str, Signature]:
-        meta = self.model_metadata()
-        return {meta.signature.key: meta.signature}
-
-    def signatures(self) -> dict[str, Signature]:
-        if self._metadata is None:
-            return self.metadata()
-        return {self._metadata.signature.key: self._metadata.signature}
-
-    def status(self) -> list[VersionStatus]:
-        """Every version the metadata names (or the one asked for) with its readiness."""
-        meta = self.model_metadata()
-        versions = [self.version] if self.version is not None else list(meta.versions)[:32]
-        if not versions:
-            return [VersionStatus(version="", state="AVAILABLE" if self.model_ready() else "UNAVAILABLE")]
-        out = []
-        for v in versions:
-            ready = self.model_ready(v)
-            out.append(VersionStatus(version=v, state="AVAILABLE" if ready else "UNAVAILABLE",
-                                     error_code="OK" if ready else "UNAVAILABLE",
-                                     error_message="" if ready else "the server says this version is not ready"))
-        return out
 
     def predict(self, request: Request, progress: Progress = no_progress) -> Prediction:
         """ModelInfer with raw tensor contents; outputs from raw_output_contents or typed contents."""

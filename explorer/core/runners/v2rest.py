@@ -13,9 +13,8 @@ from .. import http, v2protocol
 from ..errors import ServingError
 from ..headers import checked_headers
 from ..request import Prediction, Request
-from ..serving_status import VersionStatus
-from ..signature import Signature
 from .base import Progress, no_progress
+from .v2views import V2ModelViews
 
 DEFAULT_TIMEOUT_S = http.DEFAULT_TIMEOUT_S
 _PORT_HINT = ("Start the V2 server, or check the host and its HTTP port (MLServer and KServe: 8080, Triton: 8000; "
@@ -26,7 +25,7 @@ WIRE_TEXT_LIMIT = 64 * 1024
 BINARY_MODES = ("auto", "on", "off")
 
 
-class V2RestRunner:
+class V2RestRunner(V2ModelViews):
     """Runs requests against one model on a KServe V2 REST endpoint; thread-safe (calls are serialised)."""
 
     engine = "v2"
@@ -137,31 +136,6 @@ class V2RestRunner:
         self._metadata = v2protocol.decode_model_metadata(self._call("GET", self.model_path(), None,
                                                                      "Model metadata"))
         return self._metadata
-
-    def metadata(self) -> dict[str, Signature]:
-        """The model's one signature, keyed serving_default."""
-        meta = self.model_metadata()
-        return {meta.signature.key: meta.signature}
-
-    def signatures(self) -> dict[str, Signature]:
-        """The model's one signature, fetched once then cached."""
-        if self._metadata is None:
-            return self.metadata()
-        return {self._metadata.signature.key: self._metadata.signature}
-
-    def status(self) -> list[VersionStatus]:
-        """Every version the metadata names (or the one asked for) with its readiness, as TF Serving's states."""
-        meta = self.model_metadata()
-        versions = [self.version] if self.version is not None else list(meta.versions)[:32]
-        if not versions:
-            return [VersionStatus(version="", state="AVAILABLE" if self.model_ready() else "UNAVAILABLE")]
-        out = []
-        for v in versions:
-            ready = self.model_ready(v)
-            out.append(VersionStatus(version=v, state="AVAILABLE" if ready else "UNAVAILABLE",
-                                     error_code="OK" if ready else "UNAVAILABLE",
-                                     error_message="" if ready else "the server says this version is not ready"))
-        return out
 
     def uses_binary(self) -> bool:
         """Whether infer sends the binary tensor data extension: on, off, or auto (when the server lists it)."""
