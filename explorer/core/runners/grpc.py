@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -19,8 +18,8 @@ from ..headers import checked_headers
 from ..request import Prediction, Request
 from ..serving_status import VersionStatus
 from ..signature import Signature
-from ..targets import host_port
 from .base import Progress, no_progress
+from .channel import open_channel
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_MESSAGE_MB = 512  # gRPC's own default is 4 MB for receiving: one 1024x1024x3 float image is 12 MB
@@ -131,25 +130,9 @@ class GrpcRunner:
         with self._lock:
             if self._channel is None:
                 api = apis()
-                grpc = api.grpc
-                options = [("grpc.max_send_message_length", self.max_message_bytes),
-                           ("grpc.max_receive_message_length", self.max_message_bytes)]
-                if self.server_name:
-                    options.append(("grpc.ssl_target_name_override", self.server_name))
-                address = host_port(self.endpoint.host, self.endpoint.port)
-                if self.tls:
-                    root = None
-                    if self.ca_file:
-                        try:
-                            root = Path(self.ca_file).read_bytes()
-                        except OSError as exc:
-                            raise ServingError(f"The CA certificate file {self.ca_file} cannot be read: "
-                                               f"{exc.strerror or exc}.", url=self.target,
-                                               fix="Give the PEM file of the server's root certificate.") from exc
-                    creds = grpc.ssl_channel_credentials(root_certificates=root)
-                    self._channel = grpc.secure_channel(address, creds, options=options)
-                else:
-                    self._channel = grpc.insecure_channel(address, options=options)
+                self._channel = open_channel(api.grpc, self.endpoint.host, self.endpoint.port, tls=self.tls,
+                                             ca_file=self.ca_file, server_name=self.server_name,
+                                             max_message_bytes=self.max_message_bytes, target=self.target)
                 self._prediction = api.prediction_service.PredictionServiceStub(self._channel)
                 self._models = api.model_service.ModelServiceStub(self._channel)
             return self._prediction, self._models

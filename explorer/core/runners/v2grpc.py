@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -20,8 +19,8 @@ from .. import v2protocol
 from ..errors import ServingError
 from ..headers import checked_headers
 from ..request import Prediction, Request
-from ..targets import host_port
 from .base import Progress, no_progress
+from .channel import open_channel
 from .v2views import V2ModelViews
 from .v2rest import _check_signature
 
@@ -97,24 +96,9 @@ class V2GrpcRunner(V2ModelViews):
         with self._lock:
             if self._stub is None:
                 p = protos()
-                grpc = p.grpc
-                options = [("grpc.max_send_message_length", self.max_message_bytes),
-                           ("grpc.max_receive_message_length", self.max_message_bytes)]
-                if self.server_name:
-                    options.append(("grpc.ssl_target_name_override", self.server_name))
-                address = host_port(self.host, self.port)
-                if self.tls:
-                    root = None
-                    if self.ca_file:
-                        try:
-                            root = Path(self.ca_file).read_bytes()
-                        except OSError as exc:
-                            raise ServingError(f"The CA certificate file {self.ca_file} cannot be read: "
-                                               f"{exc.strerror or exc}.", url=self.target,
-                                               fix="Give the PEM file of the server's root certificate.") from exc
-                    self._channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(root), options=options)
-                else:
-                    self._channel = grpc.insecure_channel(address, options=options)
+                self._channel = open_channel(p.grpc, self.host, self.port, tls=self.tls, ca_file=self.ca_file,
+                                             server_name=self.server_name,
+                                             max_message_bytes=self.max_message_bytes, target=self.target)
                 self._stub = p.stubs.GRPCInferenceServiceStub(self._channel)
             return self._stub
 
