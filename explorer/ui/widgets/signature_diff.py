@@ -299,8 +299,8 @@ class _FullLabel(QtWidgets.QLabel):
     """A word-wrapped label that asks for the height its text needs at its width (a splitter gives it no less)."""
 
     def _fit(self) -> None:
-        if self.width() > 0:
-            self.setMinimumHeight(self.heightForWidth(self.width()))
+        if self.width() > 0:  # heightForWidth is -1 for an empty label, which Qt warns about as a minimum
+            self.setMinimumHeight(max(0, self.heightForWidth(self.width())))
 
     def setText(self, text: str) -> None:
         super().setText(text)
