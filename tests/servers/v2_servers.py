@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .launch import _drain, free_port
+from .launch import _drain, free_port, stop_process
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -49,16 +49,7 @@ class V2Server:
         return f"http://{self.host}:{self.http_port}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream:
-                stream.close()
+        stop_process(self.process, timeout=15)
 
 
 def _wait_ready(process: subprocess.Popen, url: str, models, what: str, timeout: float, context=None) -> None:

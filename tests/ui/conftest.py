@@ -71,3 +71,17 @@ def bad_models(tmp_path_factory, shared_models):
         "empty version folders": (empty_versions, "no version folder holds a model"),
         "missing": (root / "does_not_exist", "does not exist"),
     }
+
+
+@pytest.fixture
+def window(qtbot):
+    """A shown MainWindow whose server actions, run panel and worker are idle before it is torn down."""
+    from explorer.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.server.worker.wait()
+    w.run_panel.wait()
+    w.worker.wait()

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from explorer.core.tensors import Source
-from explorer.ui.main_window import MainWindow
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from explorer.ui.workers import window_engine
 from tests.servers.fixtures import *  # noqa: F401,F403
@@ -86,17 +85,6 @@ def test_a_grpc_target_connects_reads_status_predicts_checks_and_compares_withou
     assert seen["check"] == ["grpc", "ok"] and seen["compared"] == [[4.0]]
     assert seen["engine_process"]
     assert seen["tensorflow_after_status"] is False and seen["tensorflow_here"] is False
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.server.worker.wait()
-    w.run_panel.wait()
-    w.worker.wait()
 
 
 def test_killing_the_engine_during_a_grpc_run_is_reported_and_the_next_run_works(qtbot, window, default_server):

@@ -10,7 +10,6 @@ import pytest
 from PySide6 import QtCore
 
 from explorer.core.tensors import Source
-from explorer.ui.main_window import MainWindow
 from explorer.ui.widgets.endpoint_dialog import Endpoint, EndpointDialog
 from tests.servers.fixtures import *  # noqa: F401,F403
 from tests.servers.fixtures import MODELS
@@ -58,17 +57,6 @@ def set_fault(handle, mode: str) -> None:
     conn.request("POST", "/test/fault", body=mode.encode())
     assert conn.getresponse().status == 200
     conn.close()
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.server.worker.wait()
-    w.run_panel.wait()
-    w.worker.wait()
 
 
 @pytest.mark.parametrize("mode, words", [

@@ -1,11 +1,9 @@
 """The main window with a real test server: connect, versions, the Local ⇄ Server diff, runs on the server and on
 both, Show request, and an unreachable endpoint that leaves the app working."""
 import numpy as np
-import pytest
 from PySide6.QtGui import QKeySequence
 
 from explorer.core.tensors import Source
-from explorer.ui.main_window import MainWindow
 from explorer.ui.server_actions import LOCAL_SERVER, SERVER
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from tests.servers.fixtures import *  # noqa: F401,F403
@@ -15,17 +13,6 @@ from tests.servers.launch import free_port
 TIMEOUT = 20000
 RUN_TIMEOUT = 180000  # the first local run imports TensorFlow: tens of seconds on a busy 2-core box
 FOLDER = MODELS / "saved_model_half_plus_two_cpu"
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.server.worker.wait()
-    w.run_panel.wait()
-    w.worker.wait()
 
 
 def tab_visible(window, name) -> bool:

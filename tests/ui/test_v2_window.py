@@ -10,7 +10,6 @@ import pytest
 
 from explorer.core.settings import Settings
 from explorer.core.tensors import Source
-from explorer.ui.main_window import MainWindow
 from explorer.ui.server_actions import LOCAL_SERVER
 from explorer.ui.widgets.compare_view import CompareView
 from explorer.ui.widgets.endpoint_dialog import Endpoint, EndpointDialog
@@ -29,17 +28,6 @@ def shot(widget, name):
 
 def v2_endpoint(server, model="half_plus_two", protocol="rest") -> Endpoint:
     return Endpoint("127.0.0.1", server.http_port, server.grpc_port, model, protocol=protocol, server="v2")
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.server.worker.wait()
-    w.run_panel.wait()
-    w.worker.wait()
 
 
 def test_endpoint_dialog_reads_v2_urls_detects_the_server_and_tests_it(qtbot, mlserver, tmp_path):
