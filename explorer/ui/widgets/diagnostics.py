@@ -395,6 +395,10 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         shown = _pick_probes(groups, MAX_PROBE_CURVES)
         points = min(values.shape[1], MAX_CURVE_POINTS)
         x = np.arange(points)
+        # One value per probe (a class id, a score): every probe's curve would be one point at x = 0, stacked on one
+        # vertical line; spread them along a probe axis instead.
+        per_probe = points == 1
+        self.probes_plot.getPlotItem().setLabel("bottom", "probe" if per_probe else "output element")
         self.probes_plot.getPlotItem().legend.clear()
         legend_done = set()
         for n, i in enumerate(shown):
@@ -403,7 +407,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
             color = SWEEP_COLOR if group.startswith("sweep:") else GROUP_COLORS.get(group, "#777")
             name = _legend_name(group)
             y = np.where(np.isfinite(values[i, :points]), values[i, :points], np.nan)
-            curve.setData(x, y, pen=pg.mkPen(color, width=1.2), symbol="o" if points <= 32 else None,
+            curve.setData(np.array([n]) if per_probe else x, y, pen=pg.mkPen(color, width=1.2),
+                          symbol="o" if points <= 32 else None,
                           symbolSize=4, symbolBrush=color, symbolPen=None, connect="finite")
             curve.show()
             if name not in legend_done:
@@ -412,7 +417,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         for curve in self._probe_curves[len(shown):]:
             curve.hide()
         # Room on the right for the legend, so it never hides the curves' ends.
-        self.probes_plot.getPlotItem().setXRange(0, max(points - 1, 1) * 1.45, padding=0.02)
+        right = len(shown) - 1 if per_probe else points - 1
+        self.probes_plot.getPlotItem().setXRange(0, max(right, 1) * 1.45, padding=0.02)
         finite = values[shown, :points][np.isfinite(values[shown, :points])]
         if finite.size:
             lo, hi = float(finite.min()), float(finite.max())
