@@ -18,7 +18,8 @@ from explorer.core.tensors import Source
 from explorer.core.workspace import SUFFIX, RunRecord, Workspace, export_outputs, load_workspace, save_workspace
 
 from .run_panel import RunSpec
-from .widgets.compare_view import CompareView, spec_from_text
+from .widgets.compare_columns import spec_from_text
+from .widgets.compare_view import CompareView
 from .workers import Task, Worker
 
 COMPARE = "Compare"

@@ -67,7 +67,7 @@ def test_two_version_folders_get_the_same_arrays_and_agree(qtbot, view, shared_m
     np.testing.assert_array_equal(view.inputs["x"], [[1], [2], [5]])
     assert table_rows(view)[0][:3] == ["y", "B vs A · 00000124", "equal"]
     assert "B equals A on every output" in headline(view)
-    curves = view.curves()  # overlay: one curve per target, same values
+    curves = view.plot.curves()  # overlay: one curve per target, same values
     assert len(curves) == 2
     np.testing.assert_allclose(curves[0].getData()[1], curves[1].getData()[1])
     assert "same signature as A" in view._cards[1].signature_note.text()
@@ -94,7 +94,7 @@ def test_one_output_differs_and_tolerance_decides_the_other(qtbot, view, pairs):
     rows = {(r[0], r[1][0]): r for r in table_rows(view)}
     assert rows[("z", "B")][2] == "DIFFERENT" and rows[("z", "B")][8] == "8 / 8"
     assert rows[("scores", "B")][2] == "equal"
-    assert view.output_box.currentText() == "z"  # what disagrees is shown first
+    assert view.plot.output_box.currentText() == "z"  # what disagrees is shown first
     assert "B differs from A in z (8/8 beyond tolerance" in headline(view)
 
     view.rtol_edit.setText("1e-3")
@@ -112,16 +112,16 @@ def test_difference_and_heatmap_plots(qtbot, view, pairs):
     view.add_target(str(pairs["one_output"]))
     provide(view, pairs["base"])
     run(qtbot, view)
-    view.output_box.setCurrentText("z")
-    view.mode_box.setCurrentText("Difference")
-    (curve,) = view.curves()
+    view.plot.output_box.setCurrentText("z")
+    view.plot.mode_box.setCurrentText("Difference")
+    (curve,) = view.plot.curves()
     np.testing.assert_allclose(curve.getData()[1], np.full(8, 0.5), atol=1e-6)
-    assert view._band[0].isVisible()
-    view.mode_box.setCurrentText("Heatmap |Δ|")
-    assert view.image_item.isVisible() and view.image_item.image.shape == (4, 2)
-    assert np.allclose(view.image_item.image, 0.5, atol=1e-6)
+    assert view.plot._band[0].isVisible()
+    view.plot.mode_box.setCurrentText("Heatmap |Δ|")
+    assert view.plot.image_item.isVisible() and view.plot.image_item.image.shape == (4, 2)
+    assert np.allclose(view.plot.image_item.image, 0.5, atol=1e-6)
     # The values table: one column per target, then B − A with the beyond-tolerance cells marked.
-    model = view.values
+    model = view.plot.values
     assert [model.headerData(c, __import__("PySide6").QtCore.Qt.Orientation.Horizontal)
             for c in range(model.columnCount())] == ["A", "B", "B − A"]
     assert model.rowCount() == 8 and abs(model.value(0, 2) - 0.5) < 1e-6

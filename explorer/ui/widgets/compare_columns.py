@@ -1,5 +1,5 @@
-"""A comparison's columns: what a target is and how it runs (run_column, on a worker), its card, and the values
-table of one output across the columns. compare_view.py lays them out and draws the differences."""
+"""A comparison's columns: what a target is and how it runs (run_column, on a worker), and its card.
+compare_view.py lays them out; compare_verdict.py and compare_plot.py show where they differ."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from explorer.core.targets import PROTOCOL_NAMES
 from explorer.core.errors import ExplorerError, RunError
@@ -17,8 +17,6 @@ from explorer.core.runners.base import Progress, no_progress
 from ..run_panel import RunSpec, open_and_load
 from ..workers import Task
 from .plots import _PALETTE
-
-MAX_VALUE_ROWS = 100_000  # the values table is lazy, but an index column of millions of rows helps nobody
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -246,62 +244,3 @@ class TargetCard(QtWidgets.QFrame):
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# --- values table -----------------------------------------------------------------------------------------------
-
-
-class ValuesModel(QtCore.QAbstractTableModel):
-    """One output flattened: a column of values per target, then the difference of each from the reference."""
-
-    def __init__(self, parent: QtCore.QObject | None = None):
-        super().__init__(parent)
-        self._shape: tuple = ()
-        self._columns: list[tuple[str, np.ndarray, np.ndarray | None]] = []  # header, flat values, beyond-tol mask
-        self._rows = 0
-
-    def set_columns(self, shape: tuple, columns: list[tuple[str, np.ndarray, np.ndarray | None]]) -> None:
-        self.beginResetModel()
-        self._shape = tuple(shape)
-        self._columns = columns
-        self._rows = min(max((c[1].size for c in columns), default=0), MAX_VALUE_ROWS)
-        self.endResetModel()
-
-    def value(self, row: int, column: int):
-        values = self._columns[column][1]
-        return values[row] if row < values.size else None
-
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else self._rows
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        header, values, beyond = self._columns[index.column()]
-        row = index.row()
-        if row >= values.size:
-            return None
-        if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            v = values[row]
-            if isinstance(v, bytes):
-                return v.decode("utf-8", "replace")
-            if isinstance(v, (float, np.floating)):
-                return f"{float(v):.7g}" if beyond is None else f"{float(v):.4g}"
-            return str(v)
-        if role == QtCore.Qt.ItemDataRole.BackgroundRole and beyond is not None and row < beyond.size and beyond[row]:
-            return QtGui.QBrush(QtGui.QColor(_STATUS_STYLE["different"][0]))
-        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
-            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role != QtCore.Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == QtCore.Qt.Orientation.Horizontal:
-            return self._columns[section][0]
-        if self._shape and len(self._shape) > 1:
-            return "[" + ", ".join(str(int(i)) for i in np.unravel_index(section, self._shape)) + "]"
-        return str(section)

@@ -13,7 +13,6 @@ import os
 import sys
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.agreement import DEFAULT_PROBES, Agreement, agreement_many, probe_inputs
@@ -23,22 +22,15 @@ from explorer.core.request import Prediction
 
 from ..run_panel import RunSpec
 from ..workers import Task, Worker
-from .compare_columns import (LETTERS, _STATUS_STYLE, _STATUS_TEXT, Column, ColumnOutcome,  # noqa: F401 (re-exported)
-                              TargetCard, ValuesModel, _html, _num, _shape, column_color, prepare_request, run_column,
+from .compare_columns import (LETTERS, Column, ColumnOutcome, TargetCard, _html, _shape, prepare_request, run_column,
                               spec_from_text, spec_title)
+from .compare_plot import ComparePlot
+from .compare_verdict import DiffTable, headline_html
 from .message_bar import MessageBar
-from .plots import curve_at, output_plot_widget
 
 TOLERANCES_KEY = "tolerances"  # settings key: {"rtol": float, "atol": float}
 DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
 INLINE_DIFF_ELEMENTS = 200_000  # outputs up to this many elements (all targets) are compared on the GUI thread
-
-
-# --- the view ---------------------------------------------------------------------------------------------------
-
-DIFF_COLUMNS = ("output", "target", "status", "shape", "dtype", "max |Δ|", "max rel", "allclose", "beyond tol",
-                "argmax", "top-k", "NaN/Inf")
-PLOT_MODES = ("Overlay", "Difference", "Heatmap |Δ|")
 
 
 class CompareView(QtWidgets.QWidget):
@@ -67,7 +59,6 @@ class CompareView(QtWidgets.QWidget):
         self._examples: tuple = ()
         self._generation = 0
         self._prepare_task: Task | None = None
-        self._chosen_output = ""  # the output the user picked to plot; kept across runs
         self._diff_task: Task | None = None
         self._announce = False  # emit `compared` once the diffs of a finished comparison are shown
         self.rtol, self.atol = self._stored_tolerances()
@@ -145,82 +136,13 @@ class CompareView(QtWidgets.QWidget):
         self.inputs_label.setStyleSheet("color: palette(placeholder-text);")
         self.inputs_label.setWordWrap(True)
 
-        # -- diff table
-        self.table = QtWidgets.QTableWidget(0, len(DIFF_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(DIFF_COLUMNS))
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setWordWrap(False)
-        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for i, width in enumerate((90, 150, 150, 110, 80, 80, 80, 66, 84, 60, 60)):
-            header.resizeSection(i, width)
+        self.table = DiffTable()
+        self.table.chosen.connect(lambda target, key: self.plot.select(target, key))
 
-        # -- plots and values
-        self.output_box = QtWidgets.QComboBox()
-        self.output_box.setToolTip("Which output the plot and values show")
-        self.output_box.setMinimumWidth(90)
-        self.output_box.currentIndexChanged.connect(self._on_output_box_changed)
-        self.mode_box = QtWidgets.QComboBox()
-        self.mode_box.addItems(PLOT_MODES)
-        self.mode_box.setToolTip("Overlay: every target's values; Difference: each target minus the reference, "
-                                 "with the tolerance band; Heatmap: |difference| per element")
-        self.mode_box.currentIndexChanged.connect(self._on_mode_box_changed)
-        self.heat_target_box = QtWidgets.QComboBox()
-        self.heat_target_box.setToolTip("Which target's difference from the reference the heatmap shows")
-        self.heat_target_box.currentIndexChanged.connect(self._on_mode_box_changed)
-        self.plot_caption = QtWidgets.QLabel()
-        self.plot_caption.setStyleSheet("color: palette(placeholder-text);")
-        self.plot_caption.setWordWrap(True)
-        plot_bar = QtWidgets.QHBoxLayout()
-        plot_bar.addWidget(QtWidgets.QLabel("Output"))
-        plot_bar.addWidget(self.output_box)
-        plot_bar.addWidget(self.mode_box)
-        plot_bar.addWidget(self.heat_target_box)
-        plot_bar.addStretch(1)
-        self.plot_widget = output_plot_widget()
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
-        self._curves: list[pg.PlotDataItem] = []
-        self._band = [pg.PlotDataItem(pen=pg.mkPen("#888", width=1, style=QtCore.Qt.PenStyle.DashLine))
-                      for _ in range(2)]
-        self._band_fill = pg.FillBetweenItem(self._band[0], self._band[1], brush=pg.mkBrush(120, 120, 120, 40))
-        for item in (*self._band, self._band_fill):
-            self.plot_item.addItem(item)
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.plot_item.addItem(self.image_item)
-        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("inferno"), interactive=False, width=12, pen="#666")
-        self.color_bar.setImageItem(self.image_item, insert_in=self.plot_item)
-        plot_panel = QtWidgets.QWidget()
-        plot_layout = QtWidgets.QVBoxLayout(plot_panel)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        plot_layout.addLayout(plot_bar)
-        plot_layout.addWidget(self.plot_caption)  # its own line: beside the boxes it set the tab's minimum width
-        plot_layout.addWidget(self.plot_widget, 1)
-
-        self.values = ValuesModel(self)
-        self.values_view = QtWidgets.QTableView()
-        self.values_view.setModel(self.values)
-        self.values_view.setAlternatingRowColors(True)
-        self.values_view.horizontalHeader().setDefaultSectionSize(84)
-        self.values_view.verticalHeader().setDefaultSectionSize(22)
-        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
-        self.values_view.setFont(mono)
-        self.values_view.setMinimumWidth(140)  # an index and two columns of values: it was squeezed to ~60 px
-
-        lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        lower.addWidget(plot_panel)
-        lower.addWidget(self.values_view)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 2)
+        self.plot = ComparePlot()  # the chosen output across the targets: plot and values
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
-        self.splitter.addWidget(lower)
+        self.splitter.addWidget(self.plot)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([190, 420])
@@ -228,7 +150,6 @@ class CompareView(QtWidgets.QWidget):
         # otherwise set the window's minimum height).
         self.table.setMinimumHeight(0)
         self.table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Ignored)
-        lower.setSizes([760, 480])
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -239,7 +160,6 @@ class CompareView(QtWidgets.QWidget):
         layout.addWidget(self.headline)
         layout.addWidget(self.inputs_label)
         layout.addWidget(self.splitter, 1)
-        self._hide_plot_items()
         self._refresh_cards()
         self._update_actions()
 
@@ -473,10 +393,12 @@ class CompareView(QtWidgets.QWidget):
         self.agreements = agreements
         diffs = [a.yours if a is not None else None for a in agreements]
         self.diffs = diffs
-        self._fill_table()
-        self._fill_outputs_box()
-        self._headline()
-        self._redraw()
+        # The plot learns the results before the table fills: selecting a row there draws them.
+        self.plot.set_results(self.columns, diffs, self.reference, self.rtol, self.atol)
+        self.table.fill(self.columns, diffs, self.reference)
+        self.plot.refresh()
+        self.headline.setText(headline_html(self.columns, diffs, self.agreements, self.reference, self.rtol,
+                                            self.atol, self.is_running()))
         if not self.is_running() and self._announce:
             self._announce = False
             self.compared.emit(list(self.diffs))
@@ -520,252 +442,12 @@ class CompareView(QtWidgets.QWidget):
         return f"<span style='color:{colour}'>{self.signature_key} differs from {LETTERS[self.reference]}: " \
                f"{_html(changes)}</span>"
 
-    def _fill_table(self) -> None:
-        rows = []
-        for i, diff in enumerate(self.diffs):
-            if diff is None:
-                continue
-            for key, d in diff.outputs.items():
-                rows.append((i, key, d))
-        self.table.setRowCount(len(rows))
-        ref = LETTERS[self.reference] if self.columns else ""
-        for r, (i, key, d) in enumerate(rows):
-            if d.shape_a == d.shape_b or d.shape_b is None or d.shape_a is None:
-                shape = _shape(d.shape_a if d.shape_a is not None else d.shape_b)
-            else:
-                shape = f"{_shape(d.shape_a)} → {_shape(d.shape_b)}"
-            dtype = d.dtype_a if d.dtype_a == d.dtype_b or not d.dtype_b else f"{d.dtype_a} → {d.dtype_b}"
-            nonfinite = f"{d.nonfinite_a} / {d.nonfinite_b}" + (f" ({d.nonfinite_differ} differ)"
-                                                               if d.nonfinite_differ else "")
-            texts = [key, f"{LETTERS[i]} vs {ref} · {self.columns[i].title}", _STATUS_TEXT.get(d.status, d.status),
-                     shape, dtype, _num(d.max_abs), _num(d.max_rel),
-                     "yes" if d.allclose else "no", f"{d.mismatched} / {d.size}",
-                     "–" if d.argmax_agree is None else f"{d.argmax_agree:.0%}",
-                     "–" if d.topk_agree is None else f"{d.topk_agree:.0%}", nonfinite]
-            background, ink = _STATUS_STYLE.get(d.status, ("#FFFFFF", "#000000"))
-            for c, text in enumerate(texts):
-                item = QtWidgets.QTableWidgetItem(text)
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, (i, key))
-                if c >= 5:
-                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-                if c == 2 or (not d.agrees and c in (5, 6, 7, 8)) or (c == 11 and d.nonfinite_differ) or (
-                        c == 9 and d.argmax_agree is not None and d.argmax_agree < 1) or (
-                        c in (3, 4) and (d.shape_a != d.shape_b or d.dtype_a != d.dtype_b)):
-                    item.setBackground(QtGui.QBrush(QtGui.QColor(background)))
-                    item.setForeground(QtGui.QBrush(QtGui.QColor(ink)))
-                if c == 2:
-                    font = item.font()
-                    font.setBold(not d.agrees)
-                    item.setFont(font)
-                if c == 1:
-                    item.setForeground(QtGui.QBrush(QtGui.QColor(column_color(i))))
-                    item.setToolTip(self.columns[i].spec.target if self.columns[i].spec else self.columns[i].title)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        header = self.table.horizontalHeader()
-        for c in range(self.table.columnCount()):
-            header.resizeSection(c, min(max(header.sectionSize(c), 56), 200))
-
-    def _fill_outputs_box(self) -> None:
-        keys = sorted({k for c in self.columns if c.prediction is not None for k in c.prediction.outputs})
-        self.output_box.blockSignals(True)
-        self.output_box.clear()
-        self.output_box.addItems(keys)
-        differing = [k for d in self.diffs if d is not None for k in d.differing]
-        if self._chosen_output in keys:
-            self.output_box.setCurrentText(self._chosen_output)
-        elif differing:  # unless the user picked one, show first what disagrees: that is what they came for
-            self.output_box.setCurrentText(differing[0])
-        self.output_box.blockSignals(False)
-        others = [i for i, d in enumerate(self.diffs) if d is not None]
-        current_target = self.heat_target_box.currentData()
-        self.heat_target_box.blockSignals(True)
-        self.heat_target_box.clear()
-        for i in others:
-            self.heat_target_box.addItem(f"{LETTERS[i]} − {LETTERS[self.reference]}", i)
-        index = self.heat_target_box.findData(current_target)
-        self.heat_target_box.setCurrentIndex(max(index, 0))
-        self.heat_target_box.blockSignals(False)
-
-    def _headline(self) -> None:
-        if len(self.columns) < 2:
-            self.headline.setText("")
-            return
-        ref = LETTERS[self.reference]
-        parts = []
-        tol = f"rtol {self.rtol:g}, atol {self.atol:g}"
-        warning = None
-        for i, diff in enumerate(self.diffs):
-            if diff is None:
-                continue
-            who = f"<b style='color:{column_color(i)}'>{LETTERS[i]}</b>"
-            agreement = self.agreements[i] if i < len(self.agreements) else None
-            warning = warning or (agreement.warning if agreement is not None else None)
-            if agreement is not None and diff.equal and not agreement.equal:
-                outs = ", ".join(agreement.probe_differing_outputs)
-                parts.append(f"{who} vs {ref}: <span style='color:#B3261E'>{agreement.verdict()}</span>"
-                             + (f" (<b>{outs}</b>)" if outs else "") + " — they differ")
-            elif diff.equal:
-                exact = all(d.status == "equal" for d in diff.outputs.values())
-                probed = agreement.verdict() if agreement is not None and agreement.probe_count else ""
-                parts.append(f"{who} {'equals' if exact else 'agrees with'} {ref} on every output"
-                             + ("" if exact else f" within {tol}") + (f" ({probed})" if probed else ""))
-            else:
-                worst = []
-                for key in diff.differing:
-                    d = diff.outputs[key]
-                    if d.status == "different":
-                        worst.append(f"<b>{key}</b> ({d.mismatched}/{d.size} beyond tolerance, max |Δ| "
-                                     f"{_num(d.max_abs)})")
-                    else:
-                        worst.append(f"<b>{key}</b> ({_STATUS_TEXT.get(d.status, d.status)})")
-                parts.append(f"{who} <span style='color:#B3261E'>differs</span> from {ref} in " + ", ".join(worst))
-        failed = [LETTERS[i] for i, c in enumerate(self.columns) if c.state == "failed"]
-        if failed:
-            parts.append(f"<span style='color:#B3261E'>{', '.join(failed)} failed</span>")
-        if self.is_running():
-            parts.append("<span style='color:#0D47A1'>waiting for "
-                         + ", ".join(LETTERS[i] for i, c in enumerate(self.columns) if c.state == "running")
-                         + "…</span>")
-        if warning:
-            parts.append(f"<span style='color:#8A5300'>⚠ {_html(warning)}</span>")
-        text = ". ".join(p.rstrip(".") if not p.endswith("</span>") else p for p in parts)
-        self.headline.setText(text + ("" if not parts or text.endswith((".", ".</span>")) else "."))
 
     def _show_inputs(self) -> None:
         parts = [f"{k} {'string' if v.dtype.kind in 'OSU' else v.dtype.name} {_shape(v.shape)}"
                  for k, v in self.inputs.items()]
         self.inputs_label.setText(f"Same request to every target: <b>{self.signature_key}</b> · " + ", ".join(parts)
                                   if parts else "")
-
-    def _hide_plot_items(self) -> None:
-        for curve in self._curves:
-            curve.hide()
-        for item in (*self._band, self._band_fill):
-            item.hide()
-        self.image_item.hide()
-        self.color_bar.hide()
-        self.legend.clear()
-        vb = self.plot_item.getViewBox()
-        vb.invertY(False)
-        vb.setAspectLocked(False)
-        self.plot_item.setLabel("left", "")
-        self.plot_item.setLabel("bottom", "")
-
-    def _curve(self, i: int) -> pg.PlotDataItem:
-        return curve_at(self.plot_item, self._curves, i)
-
-    def curves(self) -> list[pg.PlotDataItem]:
-        """Curves shown now (tests read their data with getData())."""
-        return [c for c in self._curves if c.isVisible()]
-
-    def _redraw(self) -> None:
-        self._hide_plot_items()
-        key = self.output_box.currentText()
-        mode = self.mode_box.currentText()
-        self.heat_target_box.setVisible(mode == PLOT_MODES[2] and self.heat_target_box.count() > 1)
-        if not key:
-            self.plot_caption.setText("Run a comparison to see the outputs here.")
-            self.values.set_columns((), [])
-            return
-        numeric = [(i, np.asarray(c.prediction.outputs[key])) for i, c in enumerate(self.columns)
-                   if c.prediction is not None and key in c.prediction.outputs]
-        self._fill_values(key, numeric)
-        numeric = [(i, a) for i, a in numeric if a.dtype.kind in "biuf"]
-        if not numeric:
-            self.plot_caption.setText(f"{key} is not numeric: see the values table.")
-            return
-        diffs = {i: d.outputs.get(key) for i, d in enumerate(self.diffs) if d is not None}
-        if mode == PLOT_MODES[0]:
-            self._draw_overlay(key, numeric)
-        elif mode == PLOT_MODES[1]:
-            self._draw_difference(key, numeric, diffs)
-        else:
-            self._draw_heatmap(key, numeric, diffs)
-        self.plot_item.enableAutoRange()
-
-    def _draw_overlay(self, key: str, numeric) -> None:
-        size = max(a.size for _, a in numeric)
-        small = size <= 64
-        for n, (i, array) in enumerate(numeric):
-            color = column_color(i)
-            # Later columns are drawn dashed and with hollow symbols so identical curves stay visible.
-            style = QtCore.Qt.PenStyle.SolidLine if n == 0 else QtCore.Qt.PenStyle.DashLine
-            curve = self._curve(n)
-            curve.setData(np.arange(array.size), array.reshape(-1).astype(np.float64),
-                          pen=pg.mkPen(color, width=2 if n == 0 else 1.5, style=style),
-                          symbol=("o" if n % 2 == 0 else "x") if small else None, symbolSize=8 if n == 0 else 7,
-                          symbolBrush=color if n == 0 else None, symbolPen=pg.mkPen(color))
-            curve.show()
-            self.legend.addItem(curve, f"{LETTERS[i]} · {self.columns[i].title}")
-        self.plot_item.setLabel("bottom", "element (flattened)")
-        self.plot_item.setLabel("left", key)
-        self.plot_caption.setText(f"{key}: every target's values, flattened ({size} elements)")
-
-    def _draw_difference(self, key: str, numeric, diffs) -> None:
-        ref_array = next((a for i, a in numeric if i == self.reference), None)
-        n = 0
-        for i, _array in numeric:
-            d = diffs.get(i)
-            if d is None or d.diff is None:
-                continue
-            curve = self._curve(n)
-            values = d.diff.reshape(-1)
-            curve.setData(np.arange(values.size), values, pen=pg.mkPen(column_color(i), width=1.5),
-                          symbol="o" if values.size <= 64 else None, symbolSize=6, symbolBrush=column_color(i),
-                          symbolPen=None)
-            curve.show()
-            self.legend.addItem(curve, f"{LETTERS[i]} − {LETTERS[self.reference]}")
-            n += 1
-        if ref_array is not None and n:
-            # The band |b − a| ≤ atol + rtol·|a| makes "differs only beyond a tolerance" visible at a glance.
-            tol = self.atol + self.rtol * np.abs(ref_array.reshape(-1).astype(np.float64))
-            x = np.arange(tol.size)
-            self._band[0].setData(x, tol)
-            self._band[1].setData(x, -tol)
-            for item in (*self._band, self._band_fill):
-                item.show()
-            self.legend.addItem(self._band[0], "tolerance band")
-        self.plot_item.setLabel("bottom", "element (flattened)")
-        self.plot_item.setLabel("left", f"{key} − reference")
-        self.plot_caption.setText(f"{key}: each target minus {LETTERS[self.reference]}; dashed: ±(atol + rtol·|a|)"
-                                  if n else f"{key}: no difference to draw (shapes differ or one side failed)")
-
-    def _draw_heatmap(self, key: str, numeric, diffs) -> None:
-        target = self.heat_target_box.currentData()
-        d = diffs.get(target) if target is not None else None
-        if d is None or d.diff is None:
-            self.plot_caption.setText(f"{key}: no element-wise difference (shapes differ or one side failed)")
-            return
-        diff = np.abs(d.diff)
-        image = diff.reshape(1, -1) if diff.ndim < 2 else diff.reshape(diff.shape[0], -1)
-        high = float(image.max()) if image.size else 0.0
-        self.image_item.setImage(image, autoLevels=False, levels=(0.0, high or 1.0))
-        self.color_bar.setLevels((0.0, high or 1.0))
-        self.image_item.show()
-        self.color_bar.show()
-        vb = self.plot_item.getViewBox()
-        vb.invertY(True)
-        self.plot_item.setLabel("bottom", "element in row")
-        self.plot_item.setLabel("left", "batch row")
-        self.plot_caption.setText(f"{key}: |{LETTERS[target]} − {LETTERS[self.reference]}| per element, "
-                                  f"max {_num(high)}")
-
-    def _fill_values(self, key: str, arrays) -> None:
-        columns = []
-        shape = ()
-        for i, array in arrays:
-            shape = array.shape if not shape else shape
-            columns.append((f"{LETTERS[i]}", array.reshape(-1), None))
-        for i, d in enumerate(self.diffs):
-            od = d.outputs.get(key) if d is not None else None
-            if od is None or od.diff is None:
-                continue
-            ref = np.asarray(self.columns[self.reference].prediction.outputs[key]).astype(np.float64).reshape(-1)
-            delta = od.diff.reshape(-1)
-            beyond = np.abs(delta) > self.atol + self.rtol * np.abs(ref)
-            columns.append((f"{LETTERS[i]} − {LETTERS[self.reference]}", delta, beyond))
-        self.values.set_columns(shape, columns)
 
     def _update_actions(self) -> None:
         running = self.is_running()
@@ -854,23 +536,6 @@ class CompareView(QtWidgets.QWidget):
 
     def _on_card_reference_requested(self, card: TargetCard) -> None:
         self.set_reference(self._cards.index(card))
-
-    def _on_table_selection_changed(self) -> None:
-        items = self.table.selectedItems()
-        if not items:
-            return
-        i, key = items[0].data(QtCore.Qt.ItemDataRole.UserRole)
-        self.output_box.setCurrentText(key)
-        index = self.heat_target_box.findData(i)
-        if index >= 0:
-            self.heat_target_box.setCurrentIndex(index)
-
-    def _on_output_box_changed(self, *_):
-        self._chosen_output = self.output_box.currentText()  # programmatic changes block signals
-        self._redraw()
-
-    def _on_mode_box_changed(self, *_):
-        self._redraw()
 
 
 def main(argv: list[str]) -> int:
