@@ -37,6 +37,7 @@ class ProductActions(QtCore.QObject):
         window.product = self  # the shortcut table names actions by path, e.g. "product.run_action"
         self.preferences_dialog: PreferencesDialog | None = None
         self.about_dialog: AboutDialog | None = None
+        self._connecting = None  # the endpoint connect_to() asked, until its first answer
         sp = QtWidgets.QStyle.StandardPixmap
         style = window.style()
 
@@ -190,6 +191,7 @@ class ProductActions(QtCore.QObject):
             self.status("Nothing to run: open a model and select a signature first.")
 
     def _on_theme_changed(self, colors: theme.ThemeColors) -> None:
+        theme.refresh_style_sheets(QtWidgets.QApplication.instance())
         self.style_plots()
 
     # --- status messages ---------------------------------------------------------------------------------------
@@ -205,7 +207,13 @@ class ProductActions(QtCore.QObject):
             sessions.opened.connect(lambda ws: self.status("Opened the workspace."))
         server = getattr(w, "server", None)
         if server is not None:
-            server.connected.connect(lambda endpoint: self.status(f"Connected to {endpoint.url()}."))
+            # "Connected" only once the server has answered: connect_to() says "Connecting to …", and a wrong
+            # model name or port must not read as a connection in the status bar.
+            server.connected.connect(self._on_server_connecting)
+            server.panel.refreshed.connect(self._on_server_answered)
+            server.panel.refresh_failed.connect(
+                lambda error: self.status(f"{server.endpoint.url() if server.endpoint else 'Server'}: "
+                                          f"{_first_line(str(error))}"))
             server.disconnected.connect(lambda: self.status("Disconnected from TF Serving."))
             server.both_done.connect(lambda _outcome: self.status("Ran on local and server: see Local ⇄ Server."))
         diagnostics = getattr(w, "diagnostics", None)
@@ -214,6 +222,14 @@ class ProductActions(QtCore.QObject):
                 f"Identical-output check finished: {getattr(d, 'verdict', 'done')}."))
         w.model_closed.connect(lambda: self.status("Closed the model."))
         QtGui.QGuiApplication.clipboard().dataChanged.connect(self._on_clipboard_changed)
+
+    def _on_server_connecting(self, endpoint) -> None:
+        self._connecting = endpoint
+
+    def _on_server_answered(self, state) -> None:
+        endpoint, self._connecting = self._connecting, None
+        if endpoint is not None:
+            self.status(f"Connected to {endpoint.url()}.")
 
     def _on_run_panel_prediction_done(self, prediction) -> None:
         total = sum(v for k, v in prediction.timing_ms.items() if k not in ("load", "import_tensorflow"))

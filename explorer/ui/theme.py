@@ -170,6 +170,20 @@ def style_plots(root: QWidget, c: ThemeColors | None = None) -> int:
     return count
 
 
+def refresh_style_sheets(app: QApplication) -> int:
+    """Re-resolve every widget style sheet that names a palette role; returns how many."""
+    # Qt resolves `palette(...)` in a style sheet once, when it is set: a label made under the light palette kept
+    # its half-black placeholder ink on the dark window (the model summary's "Version", "Signatures" ...).
+    count = 0
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if "palette(" in sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)
+            count += 1
+    return count
+
+
 class ThemeWatcher(QObject):
     """Emits `changed(ThemeColors)` when the application palette or the system colour scheme changes."""
 

@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 import modelgen
@@ -163,3 +164,101 @@ def test_five_signatures_of_a_tf1_builder_export(qtbot, window, tmp_path):
     window.show_panel("Predict")
     qtbot.waitUntil(lambda: not window.run_panel.worker.busy(), timeout=TIMEOUT)
     _shot(window, tmp_path, "tour_signatures")
+
+
+def test_a_signature_broken_in_the_export_is_explained(qtbot, window, tmp_path):
+    # docs/manual/tour.md: regress_x_to_y2 of saved_model_half_plus_two_mkl, tf.Example feature x = 1, 2, 3 (Batch
+    # 3); TensorFlow's "Incompatible shapes" becomes the explanation and the fix, its own text behind Details.
+    _open(qtbot, window, MODELS / "saved_model_half_plus_two_mkl")
+    window.tree.select_signature("regress_x_to_y2")
+    qtbot.waitUntil(lambda: window.run_panel.signature().key == "regress_x_to_y2", timeout=TIMEOUT)
+    window.show_panel("Predict")
+    panel = window.run_panel
+    panel.form.set_batch_size(3)
+    row = panel.form.row("inputs")
+    assert row.mode == "examples"
+    row.editor().set_feature(0, "x", "float", ["1", "2", "3"])
+    with qtbot.waitSignal(panel.run_failed, timeout=TIMEOUT) as blocker:
+        panel.run()
+    error = blocker.args[0]
+    bar = panel.message
+    assert bar.level() == "error" and bar.isVisible()
+    assert bar.text().startswith("Signature 'regress_x_to_y2' is broken in this export")
+    assert "(3, 1) (from your batch of 3)" in bar.text() and "(1, 10, 10, 1)" in bar.text()
+    assert "no input can fix this" in bar.text()
+    assert bar.fix().startswith("Use another signature of this model") and "TF Serving fails the same way" in bar.fix()
+    assert bar.has_details() and not bar.details_shown()  # TensorFlow's own text waits behind Details
+    assert "Incompatible shapes" in bar.details() and "Incompatible shapes" not in bar.text()
+    assert str(error) == bar.text()
+    assert not panel.history.entries()[0].ok  # the failed run is in the history
+    qtbot.waitUntil(lambda: not window.stop_button.isVisible(), timeout=TIMEOUT)  # the engine is idle again
+    _shot(window, tmp_path, "tour_broken_signature")
+
+
+def test_a_wrong_model_name_on_the_server_tab(qtbot, window, two_versions_server, tmp_path):
+    # docs/manual/tour.md: connect to model 'half_plus_tw'; the Server tab says no such model, with the fix.
+    _open(qtbot, window, MODELS / TWO_VERSIONS)
+    endpoint = Endpoint("127.0.0.1", two_versions_server.rest_port, two_versions_server.grpc_port, "half_plus_tw")
+    with qtbot.waitSignal(window.server.panel.refresh_failed, timeout=60_000) as blocker:
+        window.server.connect_to(endpoint)
+    assert getattr(blocker.args[0], "status", None) == 404
+    bar = window.server.panel.message
+    assert bar.isVisible() and bar.level() == "error"
+    assert "has no version of model 'half_plus_tw'" in bar.text() and "--model_name" in bar.text()
+    assert bar.fix().startswith("Check the model name") and "numbered version folders" in bar.fix()
+    assert bar.has_details() and not bar.details_shown()
+    assert window.server.panel.statuses() == []  # no version listed: there is none
+    status = window.statusBar().currentMessage()  # not "Connected": the server answered that it has no such model
+    assert "Connected" not in status and "has no version of model 'half_plus_tw'" in status
+    _shot(window, tmp_path, "tour_wrong_model_name")
+
+
+def test_a_legacy_session_bundle_is_explained_inline(qtbot, window, tmp_path):
+    # docs/manual/gui.md: "the message says so in a bar above the tree, naming the path and what was expected; the
+    # technical details are behind Details".
+    path = MODELS / "bad_half_plus_two"
+    with qtbot.waitSignal(window.worker.failed, timeout=TIMEOUT):
+        window.open_model(str(path))
+    bar = window.messages
+    assert bar.isVisible() and bar.level() == "error"
+    assert str(path) in bar.text() and "legacy SessionBundle" in bar.text()
+    assert "saved_model.pb" in bar.fix()  # what was expected, and how to get it
+    assert bar.has_details() and not bar.details_shown() and "Traceback" not in bar.text()
+    assert window.model() is None and window.tree.visible_signature_keys() == []
+    _shot(window, tmp_path, "main_window_error")
+
+
+def test_the_dark_theme_on_a_model_with_a_run_and_a_plot(qtbot, window, tmp_path):
+    # docs/manual/product.md: Preferences force dark; our colours (badges, tints, plots) are derived from the palette.
+    import pyqtgraph as pg
+
+    from explorer.ui import theme
+
+    app = QApplication.instance()
+    window.product.apply_preferences({**window.settings.preferences(), "theme": "dark"}, announce=False)
+    try:
+        assert theme.is_dark(app.palette())
+        _open(qtbot, window, demo_model_path())
+        window.tree.select_signature("score")
+        qtbot.waitUntil(lambda: window.run_panel.signature().key == "score", timeout=TIMEOUT)
+        _form_check(qtbot, window, {"features": Source("literal", text="[[0.1,0.2,0.3,0.4],[1,2,3,4],[4,3,2,1]]"),
+                                    "category": Source("literal", text="[1,2,0]")}, batch=3)
+        with qtbot.waitSignal(window.run_panel.prediction_done, timeout=TIMEOUT):
+            window.run_panel.run()
+        assert window.run_panel.history.entries()[0].ok
+        plots = [p for p in window.findChildren(pg.GraphicsView) if p.isVisible()]
+        assert plots and all(p.backgroundBrush().color().lightness() < 80 for p in plots)
+        assert window.palette().color(window.backgroundRole()).lightness() < 80
+        # The summary's field names (style sheet `palette(placeholder-text)`, set under the light palette) take the
+        # dark palette's ink: their brightest pixel stands out from the dark window.
+        shot = window.grab().toImage()
+        for label in window.summary._labels.values():
+            if label.isVisible():
+                rect = label.rect().translated(label.mapTo(window, label.rect().topLeft()))
+                ink = max(QColor(shot.pixel(x, y)).lightness() for x in range(rect.left(), rect.right())
+                          for y in range(rect.top(), rect.bottom()))
+                assert ink > 120, f"{label.text()!r} is unreadable on the dark window (lightness {ink})"
+        _shot(window, tmp_path, "dark_theme")
+    finally:
+        theme.apply_theme(app, "system")
+    assert not theme.is_dark(app.palette())

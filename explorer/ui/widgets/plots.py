@@ -15,6 +15,8 @@ from PySide6 import QtCore, QtWidgets
 
 from explorer.core.signature import TensorSpec
 
+from ..theme import style_plots
+
 MAX_CURVES = 32  # more rows than this become unreadable spaghetti; the caption says what was left out
 MAX_BAR_ROWS = 8  # grouped bars beyond this are too thin to read
 MAX_BATCH_BARS = 64  # one scalar per row: bars up to here, a line beyond
@@ -193,6 +195,9 @@ class PlotView(QtWidgets.QWidget):
         # Room for the caption on two lines: a splitter sizes by minimum hints, not by a wrapped label's height,
         # and a narrow pane (Local ⇄ Server) otherwise took the second line out of the plot's 180 px.
         self.setMinimumHeight(MIN_PLOT_HEIGHT + 2 * self._caption.fontMetrics().lineSpacing() + 4)
+        # A plot made after the theme was set (an output's first run) takes the palette's colours now: the theme
+        # watcher only re-colours the plots that exist when the palette changes.
+        style_plots(self)
 
     # -- public -----------------------------------------------------------------------------------------------
     def show_array(self, array, spec: TensorSpec | None = None, key: str = "") -> PlotChoice:
