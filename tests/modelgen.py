@@ -798,3 +798,97 @@ def long_names(out_dir) -> Path:
     path = Path(out_dir) / "long_names"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+OUTPUT_KINDS = ("string", "complex64", "bool", "uint8", "int8", "float16", "scalar", "scores_1000", "image",
+                "rank5", "nonfinite", "empty", "million", "twelve")
+
+
+def output_kinds(out_dir) -> Path:
+    """One signature per kind of output the Outputs view must show (keys in OUTPUT_KINDS), each from x [None, 4]
+    float32: string words [None, 3], complex64 z [None, 4], bool, uint8, int8, float16 (each [None, 4]), a scalar
+    total (), class scores [None, 1000] (softmax), an image [None, 64, 64, 3] in 0..1, a 5-D [None, 2, 3, 4, 5],
+    all-NaN/inf values [None, 10], an empty [None, 0], a million values [None, 1000000], and `twelve` with twelve
+    [None, 4 * i] outputs named out_01..out_12."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(7)
+    w1000 = tf.constant(rng.standard_normal((4, 1000)).astype(np.float32))
+    spec = [tf.TensorSpec([None, 4], tf.float32, name="x")]
+
+    class Model(tf.Module):
+        @tf.function(input_signature=spec)
+        def string(self, x):
+            words = tf.constant(["cat", "a rather longer sentence of several words", "été ✓"])
+            return {"words": tf.tile(words[tf.newaxis], [tf.shape(x)[0], 1]),
+                    "as_text": tf.strings.as_string(x, precision=3)}
+
+        @tf.function(input_signature=spec)
+        def complex64(self, x):
+            t = tf.range(4, dtype=tf.float32) + x
+            return {"z": tf.complex(tf.cos(t), tf.sin(t) * 2.0)}
+
+        @tf.function(input_signature=spec)
+        def bool(self, x):
+            return {"positive": x + tf.constant([0.5, -0.5, 1.0, -1.0]) > 0}
+
+        @tf.function(input_signature=spec)
+        def uint8(self, x):
+            return {"pixels": tf.cast(tf.clip_by_value(x * 50.0 + tf.constant([0.0, 80.0, 160.0, 255.0]), 0, 255),
+                                      tf.uint8)}
+
+        @tf.function(input_signature=spec)
+        def int8(self, x):
+            return {"q": tf.cast(tf.clip_by_value(x * 20.0 + tf.constant([-128.0, -5.0, 5.0, 127.0]), -128, 127),
+                                 tf.int8)}
+
+        @tf.function(input_signature=spec)
+        def float16(self, x):
+            return {"half": tf.cast(x * 1.5 + tf.constant([0.1, 1.0, 10.0, 65000.0]), tf.float16)}
+
+        @tf.function(input_signature=spec)
+        def scalar(self, x):
+            return {"total": tf.reduce_sum(x) + 1.5}
+
+        @tf.function(input_signature=spec)
+        def scores_1000(self, x):
+            return {"probabilities": tf.nn.softmax(tf.matmul(x, w1000) * 3.0 + tf.sin(tf.range(1000.0)) * 2.0)}
+
+        @tf.function(input_signature=spec)
+        def image(self, x):
+            g = tf.linspace(0.0, 1.0, 64)
+            yy, xx = tf.meshgrid(g, g, indexing="ij")
+            img = tf.stack([xx, yy, 0.5 + 0.5 * tf.sin(6.0 * (xx + yy))], axis=-1)
+            return {"image": tf.tile(img[tf.newaxis], [tf.shape(x)[0], 1, 1, 1]) + 0.0 * x[:, :1, tf.newaxis,
+                                                                                              tf.newaxis]}
+
+        @tf.function(input_signature=spec)
+        def rank5(self, x):
+            v = tf.reshape(tf.sin(tf.range(120.0)), [1, 2, 3, 4, 5])
+            return {"volume": tf.tile(v, [tf.shape(x)[0], 1, 1, 1, 1])}
+
+        @tf.function(input_signature=spec)
+        def nonfinite(self, x):
+            inf = tf.constant(np.inf, tf.float32)
+            row = tf.stack([np.nan, inf, -inf] * 3 + [np.nan])
+            return {"all_nan": tf.fill([tf.shape(x)[0], 10], tf.constant(np.nan, tf.float32)),
+                    "nan_inf": tf.tile(row[tf.newaxis], [tf.shape(x)[0], 1]) + 0.0 * x[:, :1]}
+
+        @tf.function(input_signature=spec)
+        def empty(self, x):
+            return {"nothing": tf.zeros([tf.shape(x)[0], 0], tf.float32)}
+
+        @tf.function(input_signature=spec)
+        def million(self, x):
+            t = tf.range(1_000_000, dtype=tf.float32)
+            return {"signal": tf.sin(t / 5000.0)[tf.newaxis] + tf.reduce_sum(x, axis=1, keepdims=True)}
+
+        @tf.function(input_signature=spec)
+        def twelve(self, x):
+            return {f"out_{i:02d}": tf.sin(tf.tile(x, [1, i]) + float(i)) for i in range(1, 13)}
+
+    model = Model()
+    path = Path(out_dir) / "output_kinds"
+    tf.saved_model.save(model, str(path), signatures={k: getattr(model, k) for k in OUTPUT_KINDS})
+    return path
