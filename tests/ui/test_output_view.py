@@ -119,7 +119,8 @@ def test_one_value_per_row_as_bars_and_text_outputs(qtbot):
     np.testing.assert_allclose(bars[0].opts["height"], [2.5, 3.0, 4.5])
     text_pane = view.pane("classes")
     assert text_pane.plot.choice.kind == "none"
-    assert [text_pane.model.index(i, 0).data() for i in range(3)] == ["cat", "dog", "0xfffe"]
+    assert [text_pane.model.index(i, 1).data() for i in range(3)] == ["cat", "dog", "0xfffe"]
+    assert [text_pane.model.index(i, 2).data() for i in range(3)] == ["3", "3", "2 bytes"]  # not UTF-8: bytes
     assert view.notes.isVisibleTo(view) and "TF1" in view.notes.text()
     assert "load 12.0 ms" in view.header.text()
     view.show_prediction(_prediction({"y": y}))
@@ -157,7 +158,7 @@ def test_empty_outputs_do_not_crash(qtbot, shape):
 
 def test_scalar_and_complex_outputs_read_as_values_not_batch_rows(qtbot):
     """A scalar output (a sum over the whole input) was drawn as 'one value per batch row (1)' over a 'batch row'
-    axis; a complex output must reach the table without a plot."""
+    axis; a complex output is drawn as its real and imaginary parts."""
     view = OutputView()
     qtbot.addWidget(view)
     view.show_prediction(_prediction({"total": np.float32(3.5), "c": np.array([[1 + 2j, -1j]], np.complex64)}))
@@ -166,5 +167,5 @@ def test_scalar_and_complex_outputs_read_as_values_not_batch_rows(qtbot):
     assert "scalar" in total.plot.choice.reason
     assert total.model.rowCount() == 1 and total.model.index(0, 0).data() == "3.5"
     c = view.pane("c")
-    assert c.plot.choice.kind == "none" and c.model.columnCount() == 2
+    assert c.plot.choice.kind == "complex" and c.model.columnCount() == 2
     assert "|value| min 1 · max 2.23607" in c.stats_label.text()  # magnitudes, said so

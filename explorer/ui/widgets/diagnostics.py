@@ -24,7 +24,7 @@ from explorer.core.errors import ExplorerError, RunStopped
 
 from ..workers import Task, Worker
 from .message_bar import MessageBar
-from .plots import MIN_PLOT_HEIGHT, curve_at, style_axes
+from .plots import MIN_PLOT_HEIGHT, LegendStrip, curve_at, style_axes
 
 MAX_PROBE_CURVES = 128  # more curves than this draw slowly and read as a smear; the caption says what is left out
 MAX_CURVE_POINTS = 2000  # longer outputs are shown by their first elements (with the count in the caption)
@@ -181,8 +181,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo.currentTextChanged.connect(self._on_output_combo_changed)
         self.probes_plot = _plot("Outputs across probes", "output element", "value",
                                  "One curve per probe: curves on top of each other mean the same answer")
-        self.probes_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333",
-                                   brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen("#BBB"))
+        # Above the plot, not in it: a legend inside the view box covered the last probes' points.
+        self.probes_legend = LegendStrip()
         self.probes_caption = QtWidgets.QLabel("")
         self.probes_caption.setWordWrap(True)  # unwrapped, it widened the plots past their scroll area's edge
         self.heatmap_plot = _plot("Spread per element", "element", "",
@@ -212,6 +212,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         row.addWidget(QtWidgets.QLabel("Output"))
         row.addWidget(self.output_combo, 1)
         plots_layout.addLayout(row)
+        plots_layout.addWidget(self.probes_legend)
         plots_layout.addWidget(self.probes_plot, 3)
         plots_layout.addWidget(self.probes_caption)
         plots_layout.addWidget(lower, 2)
@@ -387,6 +388,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         if d is None or key is None or key not in d.values:
             for c in self._probe_curves:
                 c.hide()
+            self.probes_legend.clear()
+            self.probes_legend.hide()
             self.heatmap_image.clear()
             self.sensitivity_bars.setOpts(x=[], height=[])
             return
@@ -399,7 +402,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         # vertical line; spread them along a probe axis instead.
         per_probe = points == 1
         self.probes_plot.getPlotItem().setLabel("bottom", "probe" if per_probe else "output element")
-        self.probes_plot.getPlotItem().legend.clear()
+        self.probes_legend.clear()
         legend_done = set()
         for n, i in enumerate(shown):
             curve = self._curve(n)
@@ -412,13 +415,13 @@ class DiagnosticsPanel(QtWidgets.QWidget):
                           symbolSize=4, symbolBrush=color, symbolPen=None, connect="finite")
             curve.show()
             if name not in legend_done:
-                self.probes_plot.getPlotItem().legend.addItem(curve, name)
+                self.probes_legend.add(color, name, "●" if per_probe or points <= 32 else "━")
                 legend_done.add(name)
         for curve in self._probe_curves[len(shown):]:
             curve.hide()
-        # Room on the right for the legend, so it never hides the curves' ends.
+        self.probes_legend.setVisible(bool(legend_done))
         right = len(shown) - 1 if per_probe else points - 1
-        self.probes_plot.getPlotItem().setXRange(0, max(right, 1) * 1.45, padding=0.02)
+        self.probes_plot.getPlotItem().setXRange(0, max(right, 1), padding=0.02)
         finite = values[shown, :points][np.isfinite(values[shown, :points])]
         if finite.size:
             lo, hi = float(finite.min()), float(finite.max())

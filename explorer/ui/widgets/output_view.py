@@ -30,16 +30,20 @@ class OutputStats:
     nan: int = 0
     inf: int = 0
     distinct_rows: int | None = None  # how many different batch rows: 1 of many is the "identical outputs" smell
+    true: int | None = None  # a bool output: how many are True (its min/max/mean say less)
 
     def text(self) -> str:
         """One line for the panel: "(3, 1) float32 · min 2.5 · max 4.5 · mean 3.33 · NaN 0 · Inf 0"."""
         shape = "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
-        parts = [f"{shape} {self.dtype}", f"{self.count:,} values"]
-        if self.minimum is not None:
+        parts = [f"{shape} {self.dtype}", f"{self.count:,} value{'s' if self.count != 1 else ''}"]
+        if self.true is not None:
+            parts.append(f"{self.true:,} True · {self.count - self.true:,} False")
+        elif self.minimum is not None:
             of = "|value| " if self.dtype.startswith("complex") else ""  # statistics of the magnitudes: said so
             parts += [f"{of}min {_num(self.minimum)}", f"max {_num(self.maximum)}", f"mean {_num(self.mean)}",
                       f"std {_num(self.std)}"]
-        parts += [f"NaN {self.nan}", f"Inf {self.inf}"]
+        if self.dtype.startswith(("float", "complex", "bfloat")):  # NaN and Inf exist only there
+            parts += [f"NaN {self.nan}", f"Inf {self.inf}"]
         if self.distinct_rows is not None and self.shape and self.shape[0] > 1:
             parts.append(f"{self.distinct_rows} distinct of {self.shape[0]} rows")
         return " · ".join(parts)
@@ -63,6 +67,8 @@ def output_stats(array: np.ndarray) -> OutputStats:
             pass
     if array.dtype.kind not in "biufc" or array.size == 0:
         return OutputStats(**stats)
+    if array.dtype.kind == "b":
+        return OutputStats(**stats, true=int(np.count_nonzero(array)))
     values = np.abs(array) if array.dtype.kind == "c" else array
     if values.dtype.kind == "f":
         nan = np.isnan(values)
@@ -84,23 +90,46 @@ def _cell_text(value) -> str:
             return "0x" + value[:32].hex() + ("…" if len(value) > 32 else "")
     if isinstance(value, (float, np.floating)):
         return f"{value:.6g}"
+    if isinstance(value, (complex, np.complexfloating)):  # "0.540302+1.68294j", not numpy's 17-digit repr
+        return f"{value.real:.6g}{value.imag:+.6g}j"
     return str(value)
 
 
+def _text_length(value) -> str:
+    """A string's length in characters, or in bytes when it is not UTF-8 text."""
+    if isinstance(value, bytes):
+        try:
+            return str(len(value.decode("utf-8")))
+        except UnicodeDecodeError:
+            return f"{len(value)} bytes"
+    return str(len(str(value)))
+
+
 class ArrayTableModel(QtCore.QAbstractTableModel):
-    """A read-only table over an array: one row per batch row, one column per element of a row (lazy)."""
+    """A read-only table over an array: one row per batch row, one column per element of a row (lazy); a text
+    output is one row per string with its index, value and length."""
+
+    TEXT_COLUMNS = ("index", "value", "length")
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self._table = np.zeros((0, 0))
         self._inner: tuple[int, ...] = ()
         self.transposed = False
+        self.text = False  # strings: (index, value, length) rows
+        self._shape: tuple[int, ...] = ()
         self._argmax: np.ndarray | None = None
 
     def set_array(self, array: np.ndarray, scores: bool = False) -> None:
         """Show an array; scores=True marks each row's argmax in bold."""
         array = np.asarray(array)
         self.beginResetModel()
+        self.text = array.dtype.kind in "OSU"
+        self._shape = tuple(array.shape)
+        if self.text:  # one string per row: values read down a column, however the batch is shaped
+            self._table, self._inner, self._argmax, self.transposed = array.reshape(-1, 1), (), None, False
+            self.endResetModel()
+            return
         if array.ndim == 0:
             table, self._inner = array.reshape(1, 1), ()
         elif array.ndim == 1:
@@ -117,7 +146,9 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
         self.endResetModel()
 
     def value(self, row: int, column: int):
-        """The array value at a view position (undoing the transpose)."""
+        """The array value at a view position (undoing the transpose); a text table's string for any column."""
+        if self.text:
+            return self._table[row, 0]
         r, c = (column, row) if self.transposed else (row, column)
         return self._table[r, c]
 
@@ -125,11 +156,28 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
         return 0 if parent.isValid() else self._table.shape[1 if self.transposed else 0]
 
     def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else self._table.shape[0 if self.transposed else 1]
+        if parent.isValid():
+            return 0
+        return len(self.TEXT_COLUMNS) if self.text else self._table.shape[0 if self.transposed else 1]
+
+    def _text_data(self, index, role):
+        value = self._table[index.row(), 0]
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                if len(self._shape) <= 1:
+                    return str(index.row())
+                return "[" + ", ".join(str(int(i)) for i in np.unravel_index(index.row(), self._shape)) + "]"
+            return _cell_text(value) if index.column() == 1 else _text_length(value)
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
+            align = QtCore.Qt.AlignmentFlag.AlignLeft if index.column() == 1 else QtCore.Qt.AlignmentFlag.AlignRight
+            return int(align | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        return None
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
+        if self.text:
+            return self._text_data(index, role)
         value = self.value(index.row(), index.column())
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
             return _cell_text(value)
@@ -155,6 +203,8 @@ class ArrayTableModel(QtCore.QAbstractTableModel):
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role != QtCore.Qt.ItemDataRole.DisplayRole:
             return None
+        if self.text:
+            return self.TEXT_COLUMNS[section] if orientation == QtCore.Qt.Orientation.Horizontal else None
         batch_side = QtCore.Qt.Orientation.Vertical if not self.transposed else QtCore.Qt.Orientation.Horizontal
         if orientation == batch_side:
             return f"row {section}"
@@ -190,7 +240,7 @@ class OutputPane(QtWidgets.QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setDefaultSectionSize(84)
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.splitter = splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         splitter.addWidget(self.plot)
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 3)
@@ -230,12 +280,27 @@ class OutputPane(QtWidgets.QWidget):
             text += (f" · raw {spec.storage_dt.short}, real = {q.scale[0]:.4g} × (q − {q.zero_point[0]})"
                      if array is self._raw else f" · dequantised from {q.text()}")
         self.stats_label.setText(text)
+        was_compact = self.plot.compact
         choice = self.plot.show_array(array, spec, self.key)
-        scores = choice.kind == "scores" or (array.dtype.kind in "fiu" and array.size > 0 and array.ndim >= 1
-                                             and looks_like_scores(example_view(array, spec), self.key))
+        scores = choice.kind == "scores" or (array.dtype.kind in "fiu" and 0 < array.size and array.ndim >= 1
+                                             and array.size <= 1_000_000 and looks_like_scores(
+                                                 example_view(array, spec), self.key))
         self.model.set_array(array, scores=scores and array.ndim == 2)
+        header = self.table.horizontalHeader()
+        self.table.verticalHeader().setVisible(not self.model.text)  # the index column says where a string is
+        header.setStretchLastSection(False)
+        for column in range(min(self.model.columnCount(), 3)):
+            header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.Interactive)
         if self.model.columnCount() <= 64 and self.model.rowCount() <= 256:
             self.table.resizeColumnsToContents()  # small tables: no elided numbers
+        if self.model.text:  # the strings get the width left over, the index and length what they need
+            header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # Nothing to plot (text, a scalar, empty, all NaN): the caption stays, the table takes the plot's room;
+        # back to a plot, the plot gets its share again.
+        if self.plot.compact != was_compact or self.plot.compact:
+            total = max(sum(self.splitter.sizes()), 500)
+            top = self.plot.maximumHeight() if self.plot.compact else total * 320 // 500
+            self.splitter.setSizes([top, total - top])
 
 
 def _fits(shape: tuple[int, ...], declared: tuple[int, ...]) -> bool:

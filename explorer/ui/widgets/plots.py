@@ -33,7 +33,7 @@ _ARGMAX = "#D55E00"
 class PlotChoice:
     """Which plot suits an output and why (the reason is the plot's caption)."""
 
-    kind: str  # "none", "bars" (one value per batch row), "scores", "lines", "heatmap", "image"
+    kind: str  # "none", "bars" (one value per batch row), "scores", "lines", "heatmap", "image", "complex"
     reason: str
     rows: int = 1  # batch rows the data has
     shown_rows: int = 1  # rows actually drawn (curves/bar groups are capped)
@@ -78,13 +78,52 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
     array = np.asarray(array)
     if array.size == 0:
         return PlotChoice("none", "empty output: nothing to plot", 0, 0)
-    if array.dtype.kind in "OSUVc":
-        what = "complex" if array.dtype.kind == "c" else "text"
-        return PlotChoice("none", f"{what} output: see the table", 1, 0)
+    if array.dtype.kind in "OSUV":  # text: the table (index, value, length) takes the plot's room
+        return PlotChoice("none", f"text output: {array.size:,} string{'s' if array.size != 1 else ''}, "
+                                  "one per table row", 1, 0)
     if array.ndim == 0:  # a scalar (a sum over the whole input) has no batch rows to plot
-        return PlotChoice("none", "a single value (a scalar output): see the table", 1, 0)
+        return PlotChoice("none", f"a single value (a scalar output): {_scalar_text(array)}", 1, 0)
+    bad = nonfinite_counts(array)
+    if bad is not None and sum(bad) == array.size:
+        return PlotChoice("none", f"no finite value to plot ({_bad_text(bad)}): see the table", 1, 0)
+    left_out = f"; {_bad_text(bad)} not drawn" if bad is not None and sum(bad) else ""
     view = example_view(array, spec)
     rows, inner = view.shape[0], view.shape[1:]
+    if array.dtype.kind == "c":  # two numbers per element: real and imaginary parts as two curves, a row at a time
+        size = int(np.prod(inner)) if inner else rows
+        what = f"{size:,} values per batch row" if inner else f"one value per batch row ({rows})"
+        return PlotChoice("complex", f"complex: real and imaginary parts, {what}{left_out}", rows,
+                          1 if inner else rows)
+    choice = _choose_real(view, key, rows, inner)
+    return PlotChoice(choice.kind, choice.reason + left_out, choice.rows, choice.shown_rows) if left_out else choice
+
+
+def _scalar_text(array: np.ndarray) -> str:
+    value = array.item()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, complex):
+        return f"{value.real:.6g}{value.imag:+.6g}j"
+    return str(value)
+
+
+def nonfinite_counts(array: np.ndarray) -> tuple[int, int] | None:
+    """(NaN, Inf) counts of a float or complex array (of either part), None for other dtypes."""
+    if array.dtype.kind not in "fc":
+        return None
+    finite = np.isfinite(array)
+    if finite.all():  # the common case: one pass over the data
+        return 0, 0
+    nan = int(np.count_nonzero(np.isnan(array)))
+    return nan, int(finite.size - np.count_nonzero(finite)) - nan
+
+
+def _bad_text(bad: tuple[int, int]) -> str:
+    return " and ".join(f"{n:,} {what}" for n, what in zip(bad, ("NaN", "Inf")) if n) or "none"
+
+
+def _choose_real(view: np.ndarray, key: str, rows: int, inner: tuple[int, ...]) -> PlotChoice:
+    """The plot kind for a real (or bool/integer) output viewed as (rows, *inner)."""
     if not inner:
         if rows <= MAX_BATCH_BARS:
             return PlotChoice("bars", f"one value per batch row ({rows})", rows, rows)
@@ -94,7 +133,7 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
             return PlotChoice("scores", f"class scores: {inner[0]} classes, argmax marked", rows, rows)
         shown = min(rows, MAX_CURVES)
         more = f", first {shown} shown" if shown < rows else ""
-        return PlotChoice("lines", f"{inner[0]} values, one curve per batch row ({rows}{more})", rows, shown)
+        return PlotChoice("lines", f"{inner[0]:,} values, one curve per batch row ({rows}{more})", rows, shown)
     if len(inner) == 2:
         return PlotChoice("heatmap", f"{inner[0]}×{inner[1]} heatmap per batch row", rows, 1)
     if len(inner) == 3 and inner[-1] in (3, 4):
@@ -102,7 +141,8 @@ def choose_plot(array: np.ndarray, spec: TensorSpec | None = None, key: str = ""
     if len(inner) == 3:
         return PlotChoice("heatmap", f"{inner[0]}×{inner[1]} heatmap of channel 0 of {inner[-1]}", rows, 1)
     size = int(np.prod(inner))
-    return PlotChoice("lines", f"rank {len(inner)} per row, flattened to {size} values", rows, min(rows, MAX_CURVES))
+    return PlotChoice("lines", f"rank {len(inner)} per row, flattened to {size:,} values", rows,
+                      min(rows, MAX_CURVES))
 
 
 def output_plot_widget() -> pg.PlotWidget:
@@ -140,11 +180,48 @@ def curve_at(plot, curves: list[pg.PlotDataItem], i: int) -> pg.PlotDataItem:
     return curves[i]
 
 
+def _finite_or(values: np.ndarray, fill: float) -> np.ndarray:
+    """float64 values with NaN and ±Inf replaced by `fill` (NaN: a gap in a curve; 0: no bar)."""
+    values = np.asarray(values, np.float64)
+    return values if np.isfinite(values).all() else np.where(np.isfinite(values), values, fill)
+
+
 def _color(i: int) -> str:
     return _PALETTE[i] if i < len(_PALETTE) else pg.intColor(i, hues=16).name()
 
 
 MIN_PLOT_HEIGHT = 180  # below this, axis labels overlap ("1.0" over "0.5") and bars are slivers (issue 13)
+
+
+class LegendStrip(QtWidgets.QLabel):
+    """A plot's legend as a wrapped line of coloured marks above the plot: outside the data area, so it can never
+    hide a point (pyqtgraph's LegendItem floats over the view box and covered the last probes and class bars)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("plotLegend")
+        self.setWordWrap(True)
+        self.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.entries: list[tuple[str, str, str]] = []  # (colour, name, mark), in order
+        self.hide()
+
+    def clear(self) -> None:  # noqa: D102 - QLabel.clear, and the entries with it
+        self.entries = []
+        super().clear()
+
+    def add(self, color: str, name: str, mark: str = "━") -> None:
+        """One entry: a mark in the curve's colour, then its name."""
+        self.entries.append((color, name, mark))
+        self.setText("&nbsp;&nbsp; ".join(f"<span style='color:{c}; font-weight:bold'>{m}</span>&nbsp;{_escape(n)}"
+                                          for c, n, m in self.entries))
+
+    def names(self) -> list[str]:
+        """The entries' names, in order (what the user reads)."""
+        return [n for _, n, _ in self.entries]
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class PlotView(QtWidgets.QWidget):
@@ -155,6 +232,7 @@ class PlotView(QtWidgets.QWidget):
         self.choice = PlotChoice("none", "no output yet", 0, 0)
         self.argmax: list[int] = []  # per shown batch row, for "scores" plots
         self._view: np.ndarray | None = None
+        self._bool = False  # the output is bool: drawn as False/True points
 
         self._caption = QtWidgets.QLabel("no output yet")
         self._caption.setObjectName("plotCaption")
@@ -162,7 +240,7 @@ class PlotView(QtWidgets.QWidget):
         self._caption.setWordWrap(True)  # unwrapped, two panes side by side (Local ⇄ Server) widened the tabs
         self._row_label = QtWidgets.QLabel("row")
         self.row_box = QtWidgets.QSpinBox()
-        self.row_box.setToolTip("Which batch row the heatmap or image shows")
+        self.row_box.setToolTip("Which batch row the heatmap, image or complex curves show")
         self.row_box.setMinimumWidth(60)
         self.row_box.valueChanged.connect(self._on_row_box_changed)
 
@@ -174,7 +252,7 @@ class PlotView(QtWidgets.QWidget):
 
         self.plot_widget = output_plot_widget()
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#333", brush=(255, 255, 255, 200))
+        self.legend = LegendStrip()
 
         self._curves: list[pg.PlotDataItem] = []
         self._bars: list[pg.BarGraphItem] = []
@@ -191,13 +269,31 @@ class PlotView(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot_widget, 1)
-        # Room for the caption on two lines: a splitter sizes by minimum hints, not by a wrapped label's height,
-        # and a narrow pane (Local ⇄ Server) otherwise took the second line out of the plot's 180 px.
-        self.setMinimumHeight(MIN_PLOT_HEIGHT + 2 * self._caption.fontMetrics().lineSpacing() + 4)
+        self._set_compact(False)
         # A plot made after the theme was set (an output's first run) takes the palette's colours now: the theme
         # watcher only re-colours the plots that exist when the palette changes.
         style_plots(self)
+
+    def _set_compact(self, compact: bool) -> None:
+        """Compact: no plot, only the caption (a text, scalar or empty output), so the values table below gets the
+        room; a string or complex output left a blank box of the plot's size (issue 13)."""
+        line = self._caption.fontMetrics().lineSpacing()
+        self.plot_widget.setVisible(not compact)
+        if compact:
+            self.setMinimumHeight(0)
+            self.setMaximumHeight(2 * line + 6)
+        else:
+            # Room for the caption on two lines and the legend on one: a splitter sizes by minimum hints, not by a
+            # wrapped label's height, and a narrow pane (Local ⇄ Server) otherwise took them out of the 180 px.
+            self.setMaximumHeight(16777215)  # QWIDGETSIZE_MAX
+            self.setMinimumHeight(MIN_PLOT_HEIGHT + 2 * line + 4 + (line + 2 if self.legend.entries else 0))
+
+    @property
+    def compact(self) -> bool:
+        """True when the output has nothing to plot and only the caption is shown."""
+        return not self.plot_widget.isVisibleTo(self)
 
     # -- public -----------------------------------------------------------------------------------------------
     def show_array(self, array, spec: TensorSpec | None = None, key: str = "") -> PlotChoice:
@@ -208,29 +304,31 @@ class PlotView(QtWidgets.QWidget):
         self.argmax = []
         self._hide_all()
         self._caption.setText(choice.reason)
-        # Text (and empty) outputs have nothing to draw: the plot gives its room to the values table.
-        self.plot_widget.setVisible(choice.kind != "none")
-        if choice.kind == "none":
+        if choice.kind == "none":  # text, scalar, empty, all NaN: nothing to draw, the table gets the room
             self._view = None
             self._set_row_control(0)
+            self._set_compact(True)
             return choice
         view = example_view(array, spec)
-        if view.dtype.kind == "b":
+        self._bool = view.dtype.kind == "b"
+        if self._bool:
             view = view.astype(np.int8)
         self._view = view
-        if choice.kind in ("heatmap", "image"):
-            self._set_row_control(view.shape[0])
-            self._draw_image(min(self.row_box.value(), view.shape[0] - 1))
-            return choice  # _draw_image sets the range to the image itself
-        self._set_row_control(0)
-        getattr(self, "_draw_" + choice.kind)(view, choice)
-        self.plot_item.enableAutoRange()
+        if choice.kind in ("heatmap", "image", "complex"):
+            rows = view.shape[0] if choice.kind != "complex" or view.ndim > 1 else 0
+            self._set_row_control(rows)
+            self._draw_row(min(self.row_box.value(), max(view.shape[0] - 1, 0)))
+        else:
+            self._set_row_control(0)
+            getattr(self, "_draw_" + choice.kind)(view, choice)
+            self.plot_item.enableAutoRange()
+        self._set_compact(False)
         return choice
 
     def clear(self) -> None:
         """Back to the empty state."""
-        self.plot_widget.show()
         self._hide_all()
+        self._set_compact(False)
         self._view = None
         self.choice = PlotChoice("none", "no output yet", 0, 0)
         self._caption.setText(self.choice.reason)
@@ -260,6 +358,13 @@ class PlotView(QtWidgets.QWidget):
         self.plot_item.setLabel("bottom", "")
         self.plot_item.setLabel("left", "")
         self.plot_item.getAxis("bottom").setTicks(None)
+        self.plot_item.getAxis("left").setTicks(None)
+
+    def _bool_ticks(self) -> None:
+        # A bool output is False or True: "0.2 0.4 0.6" on its axis would suggest values it cannot take.
+        self.plot_item.getAxis("left").setTicks([[(0, "False"), (1, "True")]])
+        self.plot_item.getViewBox().setYRange(-0.15, 1.15, padding=0)
+        self.plot_item.getViewBox().enableAutoRange(y=False)
 
     def _integer_ticks(self, count: int) -> None:
         # Bars stand for rows or classes: 0.5-steps on the axis would suggest positions that do not exist.
@@ -280,11 +385,14 @@ class PlotView(QtWidgets.QWidget):
     def _draw_bars(self, view: np.ndarray, choice: PlotChoice) -> None:
         heights = view.reshape(-1).astype(np.float64)
         bar = self._bar(0)
-        bar.setOpts(x=np.arange(heights.size), height=np.nan_to_num(heights), width=0.7,
+        # NaN/Inf are left out (height 0; the caption counts them): nan_to_num made Inf a 1.8e308 bar.
+        bar.setOpts(x=np.arange(heights.size), height=_finite_or(heights, 0.0), width=0.7,
                     brushes=None, brush=pg.mkBrush(_BAR), pen=pg.mkPen("#3B6E9E"))
         bar.show()
         self._integer_ticks(heights.size)
         self.plot_item.setLabel("bottom", "batch row")
+        if self._bool:
+            self._bool_ticks()
 
     def _draw_scores(self, view: np.ndarray, choice: PlotChoice) -> None:
         rows, classes = view.shape
@@ -302,18 +410,19 @@ class PlotView(QtWidgets.QWidget):
             pens = [pg.mkPen("#222", width=2) if (c == best and rows > 1) else pg.mkPen(None) for c in range(classes)]
             x = np.arange(classes) - 0.4 + width * (r + 0.5)
             bar = self._bar(r)
-            bar.setOpts(x=x, height=np.nan_to_num(values), width=width * 0.9, brushes=brushes, brush=None,
+            bar.setOpts(x=x, height=_finite_or(values, 0.0), width=width * 0.9, brushes=brushes, brush=None,
                         pens=pens, pen=None)
             bar.show()
             marks_x.append(x[best])
-            marks_y.append(float(np.nan_to_num(values[best])))
+            marks_y.append(float(_finite_or(values[best:best + 1], 0.0)[0]))
             if rows > 1:
-                self.legend.addItem(bar, f"row {r}: argmax {best}")
+                self.legend.add(color, f"row {r}: argmax {best}", "■")
         if rows == 1:
-            self.legend.addItem(self._marker, f"argmax {self.argmax[0]} = {marks_y[0]:.4g}")
+            self.legend.add(_ARGMAX, f"argmax {self.argmax[0]} = {marks_y[0]:.4g}", "▼")
         self.legend.show()
         # Markers sit just above the bar so the winner is findable among hundreds of classes.
-        span = max(marks_y) - min(0.0, float(np.nanmin(view))) if marks_y else 1.0
+        finite = view[np.isfinite(view)] if view.dtype.kind == "f" else view
+        span = max(marks_y) - min(0.0, float(finite.min()) if finite.size else 0.0) if marks_y else 1.0
         brushes = [pg.mkBrush(_ARGMAX if rows == 1 else "#222")] * len(marks_x)
         self._marker.setData(marks_x, [y + 0.04 * (span or 1.0) for y in marks_y], brush=brushes)
         self._marker.show()
@@ -327,16 +436,52 @@ class PlotView(QtWidgets.QWidget):
         else:
             self.plot_item.setLabel("bottom", "index")
         shown = min(rows.shape[0], MAX_CURVES)
-        x = np.arange(rows.shape[1])
+        n = rows.shape[1]
+        x = np.arange(n)
+        # A bool output is points at False/True: a line between them would draw values it cannot take.
+        dots = self._bool and n <= 256
         for r in range(shown):
             curve = self._curve(r)
-            curve.setData(x, rows[r].astype(np.float64), pen=pg.mkPen(_color(r), width=1.5),
-                          symbol="o" if rows.shape[1] <= 32 else None, symbolSize=5,
-                          symbolBrush=_color(r), symbolPen=None)
+            curve.setData(x, _finite_or(rows[r], np.nan), pen=None if dots else pg.mkPen(_color(r), width=1.5),
+                          symbol=("s" if self._bool else "o") if n <= 32 or dots else None,
+                          symbolSize=7 if self._bool else 5, symbolBrush=_color(r), symbolPen=None,
+                          connect="finite")
             curve.show()
             if 1 < shown <= len(_PALETTE):
-                self.legend.addItem(curve, f"row {r}")
+                self.legend.add(_color(r), f"row {r}")
         self.legend.setVisible(1 < shown <= len(_PALETTE))
+        self._integer_ticks(n)
+        if self._bool:
+            self._bool_ticks()
+
+    def _draw_row(self, row: int) -> None:
+        """Draw one batch row of a heatmap, image or complex output (the row box picks it)."""
+        if self.choice.kind == "complex":
+            self._draw_complex(row)
+        else:
+            self._draw_image(row)
+
+    def _draw_complex(self, row: int) -> None:
+        view = self._view
+        if view is None:
+            return
+        self._hide_all()
+        values = view.reshape(-1) if view.ndim == 1 else view[row].reshape(-1)
+        n = values.size
+        x = np.arange(n)
+        for i, (part, name, style) in enumerate(((values.real, "real", QtCore.Qt.PenStyle.SolidLine),
+                                                 (values.imag, "imaginary", QtCore.Qt.PenStyle.DashLine))):
+            curve = self._curve(i)
+            curve.setData(x, _finite_or(part, np.nan), pen=pg.mkPen(_PALETTE[i], width=1.5, style=style),
+                          symbol="o" if n <= 32 else None, symbolSize=5, symbolBrush=_PALETTE[i], symbolPen=None,
+                          connect="finite")
+            curve.show()
+            self.legend.add(_PALETTE[i], name, "━" if i == 0 else "╍")
+        self.legend.show()
+        self._integer_ticks(n)
+        self.plot_item.setLabel("bottom", "batch row" if view.ndim == 1 else "index")
+        self.plot_item.setLabel("left", "value")
+        self.plot_item.enableAutoRange()
 
     def _draw_image(self, row: int) -> None:
         view = self._view
@@ -377,8 +522,8 @@ class PlotView(QtWidgets.QWidget):
         self._row_label.setVisible(visible)
 
     def _on_row_box_changed(self, row: int) -> None:
-        if self._view is not None and self.choice.kind in ("heatmap", "image"):
-            self._draw_image(row)
+        if self._view is not None and self.choice.kind in ("heatmap", "image", "complex"):
+            self._draw_row(row)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,124 @@
+"""What the Outputs view shows for every kind of output, run for real in the window at 1280x800 (issue 13, items 6
+and 12): text and complex outputs never leave an empty plot box, bool reads False/True, NaN-only outputs are said
+so, and no legend sits over the data."""
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtCore
+
+import modelgen
+
+TIMEOUT = 180_000
+
+
+@pytest.fixture(scope="module")
+def kinds_model(tmp_path_factory):
+    return modelgen.output_kinds(tmp_path_factory.mktemp("kinds"))
+
+
+@pytest.fixture
+def run_kind(qtbot, window, kinds_model):
+    """Open the output-kinds model in a 1280x800 window; returns run(signature key) -> the OutputView after Run."""
+    window.resize(1280, 800)
+    with qtbot.waitSignal(window.model_opened, timeout=TIMEOUT) as opened:
+        window.open_model(str(kinds_model))
+    info = opened.args[0]
+    window.show_panel("Predict")
+
+    def run(key):
+        window.run_panel.set_signature(info.user_signatures[key])
+        with qtbot.waitSignal(window.run_panel.prediction_done, timeout=TIMEOUT):
+            window.run_panel.run()
+        window.grab()  # lays out what is pending, as painting does
+        qtbot.wait(20)
+        return window.run_panel.outputs
+
+    return run
+
+
+def _visible_plots(widget):
+    return [p for p in widget.findChildren(pg.PlotWidget) if p.isVisibleTo(widget)]
+
+
+def _in_plot_legends(plot):
+    return [i for i in plot.scene().items() if isinstance(i, pg.LegendItem) and i.isVisible()]
+
+
+@pytest.mark.parametrize("key,output", [("string", "words"), ("string", "as_text"), ("scalar", "total"),
+                                        ("empty", "nothing"), ("nonfinite", "all_nan"), ("nonfinite", "nan_inf")])
+def test_nothing_to_plot_gives_the_room_to_the_table(run_kind, key, output):
+    """Text, a scalar, an empty and an all-NaN/Inf output: no plot widget and no blank box; the table fills."""
+    view = run_kind(key)
+    view.tabs.setCurrentWidget(view.pane(output))
+    pane = view.pane(output)
+    pane.window().grab()
+    assert _visible_plots(pane) == []
+    assert pane.plot.height() <= 3 * pane.plot.fontMetrics().lineSpacing()  # the caption only, no blank box
+    assert pane.table.isVisibleTo(pane)
+    below_stats = pane.height() - pane.stats_label.height()
+    assert pane.table.height() >= 0.7 * below_stats, (pane.table.height(), below_stats)
+    if key == "nonfinite":
+        assert "no finite value" in pane.plot.choice.reason
+        assert ("10 NaN" if output == "all_nan" else "4 NaN and 6 Inf") in pane.plot._caption.text()
+
+
+def test_a_string_output_is_a_table_of_index_value_and_length(run_kind):
+    view = run_kind("string")
+    pane = view.pane("words")
+    model = pane.model
+    assert [model.headerData(c, QtCore.Qt.Orientation.Horizontal) for c in range(model.columnCount())] == \
+           ["index", "value", "length"]
+    rows = [[model.index(r, c).data() for c in range(3)] for r in range(model.rowCount())]
+    assert rows == [["[0, 0]", "cat", "3"], ["[0, 1]", "a rather longer sentence of several words", "41"],
+                    ["[0, 2]", "été ✓", "5"]]
+    # the strings get the width: the longest is not elided
+    width = pane.table.fontMetrics().horizontalAdvance("a rather longer sentence of several words")
+    assert pane.table.columnWidth(1) > width
+
+
+def test_complex_output_plots_real_and_imaginary_parts(run_kind):
+    view = run_kind("complex64")
+    pane = view.pane("z")
+    z = view.prediction.outputs["z"]
+    assert pane.plot.choice.kind == "complex"
+    assert _visible_plots(pane) == [pane.plot.plot_widget]
+    assert pane.plot.plot_widget.height() >= 180
+    curves = pane.plot.curves()
+    assert len(curves) == 2 and pane.plot.legend.names() == ["real", "imaginary"]
+    np.testing.assert_allclose(curves[0].getData()[1], z[0].real, rtol=1e-6)
+    np.testing.assert_allclose(curves[1].getData()[1], z[0].imag, rtol=1e-6)
+    assert pane.plot.legend.isVisibleTo(pane) and _in_plot_legends(pane.plot.plot_widget) == []
+    assert pane.model.index(0, 1).data() == f"{z[0, 1].real:.6g}{z[0, 1].imag:+.6g}j"  # not a 17-digit repr
+
+
+def test_bool_output_reads_false_and_true(run_kind):
+    view = run_kind("bool")
+    pane = view.pane("positive")
+    plot = pane.plot
+    ticks = plot.plot_item.getAxis("left")._tickLevels
+    assert ticks == [[(0, "False"), (1, "True")]]
+    (curve,) = plot.curves()
+    assert curve.opts["pen"] is None and curve.opts["symbol"] == "s"  # points, no line between False and True
+    np.testing.assert_array_equal(curve.getData()[1], [1, 0, 1, 0])
+    bottom = plot.plot_item.getAxis("bottom")._tickLevels
+    assert bottom == [[(i, str(i)) for i in range(4)]]  # elements 0..3, no "0.5"
+
+
+def test_class_score_legend_is_outside_the_bars(run_kind):
+    """The argmax legend floated over the top-right of 1000 class bars."""
+    view = run_kind("scores_1000")
+    plot = view.pane("probabilities").plot
+    assert plot.choice.kind == "scores"
+    assert _in_plot_legends(plot.plot_widget) == []
+    assert plot.legend.isVisibleTo(plot) and plot.legend.names()[0].startswith(f"argmax {plot.argmax[0]} = ")
+    legend = QtCore.QRect(plot.legend.mapTo(plot, QtCore.QPoint(0, 0)), plot.legend.size())
+    area = QtCore.QRect(plot.plot_widget.mapTo(plot, QtCore.QPoint(0, 0)), plot.plot_widget.size())
+    assert not legend.intersects(area)
+
+
+def test_a_million_values_are_plotted_whole_and_downsampled(run_kind):
+    view = run_kind("million")
+    plot = view.pane("signal").plot
+    (curve,) = plot.curves()
+    assert len(curve.yData) == 1_000_000 and curve.opts["autoDownsample"]  # drawn: a peak-downsampled few thousand
+    assert "1,000,000 values" in plot.choice.reason
