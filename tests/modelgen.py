@@ -891,4 +891,39 @@ def output_kinds(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "output_kinds"
     tf.saved_model.save(model, str(path), signatures={k: getattr(model, k) for k in OUTPUT_KINDS})
+
+
+def slash_colon_keys(out_dir) -> Path:
+    """A TF1 builder model whose serving_default keys hold '/', ':' (not a tensor index) and a space: "input/a",
+    "input:b", "input c" ([None, 3] float32 each) -> "out/y:0" = 2a + b - c."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    path = Path(out_dir) / "slash_colon_keys"
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as sess:
+        a, b, c = (v1.placeholder(tf.float32, [None, 3], name=n) for n in ("a", "b", "c"))
+        sigs = v1.saved_model.signature_def_utils
+        builder = v1.saved_model.Builder(str(path))
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "serving_default": sigs.predict_signature_def({"input/a": a, "input:b": b, "input c": c},
+                                                          {"out/y:0": 2.0 * a + b - c})})
+        builder.save()
+    return path
+
+
+def gated_sum(out_dir) -> Path:
+    """serving_default: x [None, 3] and gate [None, 1] -> y = sum(x) * gate: at gate = 0 (the form's all-zero
+    default) x moves nothing, though the model uses it."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"),
+                                      tf.TensorSpec([None, 1], tf.float32, name="gate")])
+        def serve(self, x, gate):
+            return {"y": tf.reduce_sum(x, axis=1, keepdims=True) * gate}
+
+    model = Model()
+    path = Path(out_dir) / "gated_sum"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path

@@ -117,18 +117,25 @@ def _unknown(key: str, specs: dict[str, TensorSpec], signature: Signature,
     return Problem("unknown_key", key, message, fix=fix, expected=names, got=key), suggestion
 
 
+def _without_index(name: str) -> str:
+    """'input_image:0' -> 'input_image'; a colon not followed by a tensor index ('input:b') stays."""
+    return re.sub(r":\d+$", "", name)
+
+
 def _nearest(key: str, specs: dict[str, TensorSpec], missing: list[str]) -> tuple[str | None, str]:
-    bare = key.split(":")[0]
+    bare = _without_index(key)
     for spec in specs.values():
         if key == spec.name and spec.name != spec.key:
             return spec.key, f" ({key!r} is the graph tensor name; requests use the signature's input key)"
-        if bare == spec.key.split(":")[0]:
-            spelled = "with" if ":" in spec.key else "without"
+        if bare == _without_index(spec.key):
+            spelled = "with" if _without_index(spec.key) != spec.key else "without"
             return spec.key, f" (the key is spelled {spelled} the ':0' suffix)"
     lower = {k.lower(): k for k in specs}
     if key.lower() in lower:
         return lower[key.lower()], " (keys are case-sensitive)"
-    close = difflib.get_close_matches(key, list(specs), n=1, cutoff=0.6)
+    # A missing key first: of 'input/a', 'input:b', 'input c', the one not given is the one meant.
+    close = (difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
+             or difflib.get_close_matches(key, list(specs), n=1, cutoff=0.6))
     if close:
         return close[0], ""
     if len(missing) == 1:

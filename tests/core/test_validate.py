@@ -164,6 +164,24 @@ def test_odd_keys_like_input_image_0(tf1_model):
     assert "Did you mean 'tokens'?" in p.message
 
 
+def test_a_colon_in_a_key_is_not_a_tensor_index(tmp_path_factory):
+    # "input:b" is a key with a colon in it, not "input" with a ':0' suffix: the hint said it was.
+    import modelgen
+
+    sig = read_model(modelgen.slash_colon_keys(tmp_path_factory.mktemp("keys"))).signatures["serving_default"]
+    rows = {k: np.ones((1, 3), np.float32) for k in ("input/a", "input:b", "input c")}
+    assert check(rows, sig) == []
+    p = only(check({**{k: v for k, v in rows.items() if k != "input:b"}, "input": rows["input:b"]}, sig),
+             "unknown_key")
+    assert "':0' suffix" not in p.message and "Did you mean 'input:b'?" in p.message
+    p = only(check({**{k: v for k, v in rows.items() if k != "input/a"}, "input/a:0": rows["input/a"]}, sig),
+             "unknown_key")
+    assert "spelled without the ':0' suffix" in p.message and "Did you mean 'input/a'?" in p.message
+    p = only(check({**{k: v for k, v in rows.items() if k != "input c"}, "input": rows["input c"]}, sig),
+             "unknown_key")
+    assert "Did you mean 'input c'?" in p.message  # the key not given, of three equally close
+
+
 def test_a_tensor_name_given_as_key(problems_model):
     sig = problems_model[0].signatures["fixed_batch"]
     p = only(check({"fixed_batch_x:0": np.zeros((32, 5), np.float32)}, sig), "unknown_key")
