@@ -62,7 +62,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     commands = "\n".join(f"  {name:<{width}}  {help_text}" + (f"\n  {'':<{width}}  e.g. {EXAMPLES[name]}"
                                                                 if name in EXAMPLES else "")
                           for name, help_text in COMMANDS.items())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="signature-explorer",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="signature-explorer [PATH] | COMMAND ... | --version",
@@ -88,6 +88,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if any("--input" in action.option_strings for action in command._actions):
             command.epilog = INPUT_FORMS
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage mistakes are one line, like every other error (its own printed the usage block first)."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"error: {message}. Fix: {self.prog} --help lists the options.\n")
 
 
 class _VersionAction(argparse.Action):

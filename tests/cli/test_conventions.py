@@ -115,3 +115,13 @@ def test_version_without_tensorflow_metadata_says_installed_not_missing(monkeypa
     assert versions.version_lines()[1] == "TensorFlow installed (version unknown: no package metadata)"
     monkeypatch.setattr(versions, "_importable", lambda name: False)
     assert versions.version_lines()[1].startswith("TensorFlow not installed")
+
+
+def test_a_mistyped_option_value_is_one_line():
+    # argparse printed its 11-line usage block above the error; every other error is one line.
+    done = run("predict", HELLO, "--version", "abc")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == ["error: argument --version: invalid int value: 'abc'. Fix: signature-explorer "
+                                        "predict --help lists the options."]
+    done = run("compare", HELLO)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "TARGET_B" in done.stderr
