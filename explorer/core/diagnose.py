@@ -15,8 +15,8 @@ import numpy as np
 
 from .errors import ExplorerError, RunError
 from .probes import (DEFAULT_EXAMPLE, MAX_BYTES_PER_CALL, MAX_ROWS_PER_CALL, SCALES, Cancelled, DiagnosisCancelled, Plan,  # noqa: F401
-                     Probe, ProbeRun, ProbeSet, Progress, _never, _quiet, build_probes, is_example_input, plan_for,
-                     run_probes)
+                     RANDOM_BASE, RANDOM_SWEEP, Probe, ProbeRun, ProbeSet, Progress, _never, _quiet, build_probes,
+                     is_example_input, plan_for, run_probes)
 from .signature import Signature, default_key, missing_signature, user_signatures
 
 # Relative tolerances. float32 round-off across batch sizes is ~1e-7 of the magnitude; a collapsed softmax
@@ -162,8 +162,8 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
         same = bool(all(np.array_equal(flat[0], row) for row in flat[1:]))
         # Which inputs' sweeps change it (against the base probe): a key that moves only a string or bool output
         # is not ignored, though no numeric output follows it.
-        moved = tuple(k for k in input_keys if any(not np.array_equal(flat[0], flat[i])
-                                                   for i, g in enumerate(groups) if g == f"sweep:{k}"))
+        moved = tuple(k for k in input_keys if any(not np.array_equal(flat[at], flat[i]) for at, group in
+                                                   _sweeps(groups, k) for i, g in enumerate(groups) if g == group))
         return OutputStats(key, numeric=False, identical=same, exact=same, moved_by=moved)
     n = len(values)
     row_shape = values.shape[1:]
@@ -198,13 +198,17 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
             identical_by_group[g] = bool((sub.max(axis=0) - sub.min(axis=0)).max() / scale <= IDENTICAL_RTOL)
     sensitivity = {}
     for k in input_keys:
-        idx = index.get(f"sweep:{k}")
-        if idx:
-            sub = clean[[0] + idx]  # the base plus the sweep: only key k differs between these
-            # Relative to these probes' own magnitude: 0..255 probes of a linear model would otherwise set a
-            # scale 100x above what the sweep (at 0..1 and normal) produces.
-            local = float(np.abs(sub).mean()) or scale
-            sensitivity[k] = float(sub.std(axis=0).mean() / local)
+        around = []
+        for at, group in _sweeps(groups, k):  # the user's input, then a random base: it moves at either
+            idx = index.get(group)
+            if idx:
+                sub = clean[[at] + idx]  # the base plus the sweep: only key k differs between these
+                # Relative to these probes' own magnitude: 0..255 probes of a linear model would otherwise set a
+                # scale 100x above what the sweep (at 0..1 and normal) produces.
+                local = float(np.abs(sub).mean()) or scale
+                around.append(float(sub.std(axis=0).mean() / local))
+        if around:
+            sensitivity[k] = max(around)
     overall = max([spread] + list(sensitivity.values()))
     insensitive = tuple(k for k, s in sensitivity.items()
                         if s <= INSENSITIVE_RATIO * overall or s * scale <= 1e-12)
@@ -231,6 +235,14 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
     return OutputStats(key, True, spread, max_distance, identical, exact, insensitive, sensitivity, by_group,
                        saturation, saturated, saturated_by_group, argmax_constant, argmax, argmax_by_group,
                        identical_by_group, nan, inf, repeat_difference, element_spread, magnitude)
+
+
+def _sweeps(groups: list[str], key: str) -> list[tuple[int, str]]:
+    """(index of the base probe, group of the sweep of `key` around it): the first base, and the random one."""
+    out = [(0, f"sweep:{key}")]
+    if RANDOM_BASE in groups:
+        out.append((groups.index(RANDOM_BASE), f"sweep:{key}{RANDOM_SWEEP}"))
+    return out
 
 
 def _saturation(data: np.ndarray, row_shape: tuple, finite: np.ndarray, index: dict[str, list[int]]):

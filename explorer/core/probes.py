@@ -222,6 +222,7 @@ def _example_perturbed(example: dict, relative: float, rng: np.random.Generator)
     return out
 
 
+RANDOM_BASE, RANDOM_SWEEP = "base:random", "@random"  # the second sweep base's group, and its sweeps' suffix
 DEFAULT_EXAMPLE = {"x": [0.5]}  # TF Serving's own classify/regress test models read one float feature "x"
 
 
@@ -307,20 +308,33 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
                 {k: _perturbed(specs[k], v, relative, rng) for k, v in base.items()}, exs)
     # Sweeps: one key varies, the others stay at the base. Example inputs sweep as one key.
     sweep_keys = plain_keys + example_keys[:1]
+    bases = [("", base, base_ex)]
+    if current and len(sweep_keys) > 1:
+        # Around the user's input another input may gate a key (a scale or mask of 0, as in the form's all-zero
+        # default), and its sweep is flat there although the model uses it: the same sweeps around a unit-scale
+        # draw ("sweep:KEY@random", against the probe of group RANDOM_BASE) tell the two apart.
+        other = {k: _draw(specs[k], plan.unit_shapes[k], "unit", rng) for k in plain_keys}
+        other_ex = (_example_draw(template, "unit", rng),) if template is not None else ()
+        add_one("random base (0..1)", "base", RANDOM_BASE, other, other_ex)
+        bases.append((RANDOM_SWEEP, other, other_ex))
     remaining = count - len(metas) - 1  # one repeat at the end
     per_key = max(3, remaining // (2 * max(len(sweep_keys), 1))) if len(sweep_keys) > 1 else max(3, remaining // 4)
-    for key in sweep_keys:
-        for scale, m in (("unit", (per_key + 1) // 2), ("normal", per_key // 2)):
-            if not m:
-                continue
-            labels = [f"sweep {key} #{i + 1} ({scale})" for i in range(m)]
-            rows = dict(base)
-            if key in example_keys:
-                exs_list = [(_example_draw(template, scale, rng),) for _ in range(m)]
-            else:
-                rows[key] = block(key, scale, m)
-                exs_list = [base_ex] * m
-            add_rows(labels, "sweep", f"sweep:{key}", rows, exs_list)
+    if len(bases) > 1:
+        per_key = max(2, per_key // 2)
+    for suffix, at, at_ex in bases:
+        for key in sweep_keys:
+            for scale, m in (("unit", (per_key + 1) // 2), ("normal", per_key // 2)):
+                if not m:
+                    continue
+                where = ", random base" if suffix else ""
+                labels = [f"sweep {key} #{i + 1} ({scale}{where})" for i in range(m)]
+                rows = dict(at)
+                if key in example_keys:
+                    exs_list = [(_example_draw(template, scale, rng),) for _ in range(m)]
+                else:
+                    rows[key] = block(key, scale, m)
+                    exs_list = [at_ex] * m
+                add_rows(labels, "sweep", f"sweep:{key}{suffix}", rows, exs_list)
     # Random draws at three scales fill the rest, in equal shares.
     remaining = max(count - len(metas) - 1, 2 * len(SCALES))
     unit_blocks: dict[str, np.ndarray] = {}

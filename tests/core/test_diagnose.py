@@ -177,6 +177,20 @@ def test_ignored_input_is_named(models):
     assert d.to_dict()["outputs"]["probabilities"]["insensitive_to"] == ["extra"]
 
 
+def test_an_input_gated_off_at_the_users_input_is_not_called_ignored(tmp_path):
+    # y = sum(x) * gate, probed around the form's all-zero default: at gate = 0 the sweep of x is flat, and the
+    # check said "input x is ignored" with a fix to wire x into the model. x is used wherever gate is not 0.
+    runner = open_runner(modelgen.gated_sum(tmp_path))
+    zeros = {"x": np.zeros((1, 3), np.float32), "gate": np.zeros((1, 1), np.float32)}
+    d = dg.diagnose(runner, probes=48, current=zeros)
+    assert "ignored_input" not in causes(d) and d.verdict == "ok", d.causes
+    assert d.outputs["y"].insensitive_to == () and d.outputs["y"].sensitivity["x"] > 0.05
+    # A key the model really ignores is still named around the user's input (the sweeps at both bases are flat).
+    d = dg.diagnose(open_runner(modelgen.ignores_input(tmp_path)), probes=48,
+                    current={"x": np.full((1, 8), 0.5, np.float32), "extra": np.zeros((1, 4), np.float32)})
+    assert d.outputs["probabilities"].insensitive_to == ("extra",) and "ignored_input" in causes(d)
+
+
 def test_saturating_model_names_preprocessing(models):
     raw = np.random.default_rng(7).integers(0, 256, (4, 16)).astype(np.float32)  # what the user sends: pixels
     d = dg.diagnose(open_runner(models["saturating"]), probes=48, current={"x": raw})
