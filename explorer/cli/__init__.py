@@ -34,7 +34,7 @@ EXAMPLES = {
     "convert-compare": "signature-explorer convert-compare resources/demo_model --quantize int8",
 }
 
-# Every form --input and --example take (core/tensors.py parses them), for the help of each command that takes them.
+# Every form --input and --example take (core/sources.py parses them), for the help of each command that takes them.
 INPUT_FORMS = """\
 input values (--input/-i KEY=VALUE, repeatable):
   x='[[1],[2],[5]]'            a JSON literal in the signature's dtype; a scalar fills the shape

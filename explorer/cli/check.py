@@ -64,6 +64,7 @@ def _check(args: argparse.Namespace):
     from explorer.core.diagnose import diagnose
     from explorer.core.errors import InputProblem
     from explorer.core.examples import parse_examples
+    from explorer.core.sources import parse_cli_example, parse_cli_input
     from explorer.core.targets import open_runner, parse_target
     from explorer.core.signature import default_key
 
@@ -85,9 +86,9 @@ def _check(args: argparse.Namespace):
             key = args.signature or default_key(signatures)
             signature = signatures.get(key)
             keys = signature.inputs if signature is not None else ()  # a key may hold '='
-            sources = dict(tensors.parse_cli_input(text, keys) for text in args.input)
+            sources = dict(parse_cli_input(text, keys) for text in args.input)
             for text in args.example:
-                name, source = tensors.parse_cli_example(text)
+                name, source = parse_cli_example(text)
                 examples = parse_examples(source.text, name)
             if signature is not None and sources:
                 unknown = [k for k in sources if k and k not in signature.inputs]

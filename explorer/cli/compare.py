@@ -69,6 +69,7 @@ def _compare(args: argparse.Namespace) -> int:
     from explorer.core.errors import ExplorerError, InputProblem
     from explorer.core.request import Request
     from explorer.core.signature import default_key, missing_signature
+    from explorer.core.sources import cli_examples, parse_cli_sources
     from explorer.cli.predict import refuse_unsafe
     from explorer.core.targets import open_runner, parse_target
 
@@ -78,7 +79,7 @@ def _compare(args: argparse.Namespace) -> int:
     apply_input_limit(args)
     if args.rtol < 0 or args.atol < 0:
         raise ExplorerError("Tolerances cannot be negative.", fix="Give --rtol and --atol of 0 or more.")
-    sources = tensors.parse_cli_sources(args.input, args.example)
+    sources = parse_cli_sources(args.input, args.example)
     arrays_from_file = _read_npz(args.inputs_file) if args.inputs_file else {}
 
     runners = []
@@ -96,7 +97,7 @@ def _compare(args: argparse.Namespace) -> int:
         if key not in sigs_a:
             raise missing_signature(args.target_a, key, sigs_a)
         signature = sigs_a[key]
-        sources = tensors.parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
+        sources = parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
         report = {"a": _side(runner_a, args.target_a), "b": _side(runner_b, args.target_b), "signature": key,
                   "signatures": [d.to_dict() for d in sig_diffs], "notes": [], "generated_inputs": False,
                   "rtol": args.rtol, "atol": args.atol}
@@ -129,7 +130,7 @@ def _compare(args: argparse.Namespace) -> int:
         if first is not None:
             raise InputProblem(first.input, f"The inputs do not fit A's signature '{key}': {first.message}"
                                + (f" (and {more} more)" if more else ""), fix=first.fix)
-        examples = tuple(tensors.cli_examples(sources, signature))
+        examples = tuple(cli_examples(sources, signature))
         method = signature.request_method
         request = Request(key, arrays, method=method, examples=examples)
         report["inputs"] = {k: {"dtype": _dtype(v), "shape": list(v.shape),

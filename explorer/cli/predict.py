@@ -75,12 +75,13 @@ def _predict(args: argparse.Namespace) -> int:
     from explorer.core.errors import RunError
     from explorer.core.request import Request
     from explorer.core.signature import missing_signature
+    from explorer.core.sources import cli_examples, parse_cli_sources
     from explorer.core.targets import open_runner, parse_target
 
     from explorer.cli.status import endpoint_options
 
     apply_input_limit(args)
-    sources = tensors.parse_cli_sources(args.input, args.example)
+    sources = parse_cli_sources(args.input, args.example)
 
     target = parse_target(args.path)
     options = {"tag_set": args.tag_set} if target.kind == "folder" and args.tag_set else {}
@@ -95,7 +96,7 @@ def _predict(args: argparse.Namespace) -> int:
         if key not in signatures:
             raise missing_signature(args.path, key, signatures)
         signature = signatures[key]
-        sources = tensors.parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
+        sources = parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
         notes = []
         if not sources and not signature.defaults and signature.inputs:
             from explorer.core.defaults import default_note, default_sources
@@ -119,7 +120,7 @@ def _predict(args: argparse.Namespace) -> int:
                                             if more else ""), file=sys.stderr)
             return 2
 
-        examples = tuple(tensors.cli_examples(sources, signature))
+        examples = tuple(cli_examples(sources, signature))
         method = signature.request_method
         prediction = runner.predict(Request(key, arrays, method=method, examples=examples))
     finally:

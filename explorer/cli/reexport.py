@@ -92,10 +92,11 @@ def _user_inputs(info, plan, args) -> dict | None:
         return None
     from explorer.core import reexport, tensors, validate
     from explorer.core.errors import InputProblem
+    from explorer.core.sources import parse_cli_sources
 
     source = reexport.source_of(info, plan.signature, plan.function)
-    arrays, _ = tensors.build_inputs(source.signature, tensors.parse_cli_sources(args.input, args.example,
-                                                                                  keys=source.signature.inputs))
+    arrays, _ = tensors.build_inputs(source.signature, parse_cli_sources(args.input, args.example,
+                                                                          keys=source.signature.inputs))
     errors = [p for p in validate.check(arrays, source.signature, target="local") if p.severity == "error"]
     if errors:
         raise InputProblem(errors[0].input, f"Your inputs do not fit '{source.key}': {errors[0].message}",

@@ -260,10 +260,10 @@ RANDOM_FILL = "uniform"
 
 
 def random_sources(signature: Signature, seed: int = 0) -> dict:
-    """A seeded random request for every input of `signature` (tensors.Source fills, uniform in [0, 1)), so two
+    """A seeded random request for every input of `signature` (sources.Source fills, uniform in [0, 1)), so two
     targets can be compared without any input given; string inputs cannot be made up and raise InputProblem."""
     from .errors import InputProblem
-    from .tensors import Source
+    from .sources import Source
 
     sources = {}
     for i, (key, spec) in enumerate(sorted(signature.inputs.items())):

@@ -10,7 +10,8 @@ import json
 import numpy as np
 
 from .signature import Signature, TensorSpec
-from .tensors import Source, build_inputs, concrete_shape
+from .sources import Source
+from .tensors import build_inputs, concrete_shape
 
 LITERAL_ROWS = 1024  # a default up to this many rows of up to LITERAL_COLUMNS values is shown value by value
 LITERAL_COLUMNS = 64

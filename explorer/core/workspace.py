@@ -75,7 +75,7 @@ class Workspace:
     targets: list[str] = field(default_factory=list)
     current_target: str = ""
     signature: str = ""
-    # signature key -> input key -> a JSON-able description of the form's source (tensors.Source as a dict)
+    # signature key -> input key -> a JSON-able description of the form's source (sources.Source as a dict)
     sources: dict[str, dict[str, dict]] = field(default_factory=dict)
     runs: list[RunRecord] = field(default_factory=list)
     rtol: float = 1e-5
@@ -269,8 +269,8 @@ def _workspace_of(path: Path, doc: dict) -> Workspace:
 
 
 def _check_source(path: Path, source, where: str) -> None:
-    """A form source as tensors.Source.from_dict reads it: an object with a known kind and fields of their types."""
-    from .tensors import KINDS
+    """A form source as sources.Source.from_dict reads it: an object with a known kind and fields of their types."""
+    from .sources import KINDS
 
     _expect(path, source, dict, where, "an object")
     if source.get("kind", "literal") not in KINDS:

@@ -123,7 +123,7 @@ def smoke_test(path: str, qt_args: list[str] | None = None, version: int | None 
     result = {"code": 1, "line": "smoke test FAILED: timed out"}
     try:
         app = create_app(qt_args)
-        from explorer.core.tensors import Source
+        from explorer.core.sources import Source
 
         from .main_window import MainWindow
         from .run_panel import RunSpec, run_request

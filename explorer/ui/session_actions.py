@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from explorer.core.autosaves import LEGACY_NAME, AutosaveSlot, same_target
 from explorer.core.errors import ExplorerError, SessionFileError
 from explorer.core.request import Prediction
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.core.workspace import SUFFIX, RunRecord, Workspace, export_outputs, load_workspace, save_workspace
 
 from .run_panel import RunSpec

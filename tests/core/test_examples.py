@@ -11,7 +11,8 @@ from explorer.core import schema
 from explorer.core.errors import InputProblem
 from explorer.core.examples import feature_values, parse_examples, serialize_examples
 from explorer.core.savedmodel import read_model
-from explorer.core.tensors import build_inputs, parse_cli_example
+from explorer.core.sources import parse_cli_example
+from explorer.core.tensors import build_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,6 +11,7 @@ import pytest
 from explorer.core import limits, tensors
 from explorer.core.errors import InputProblem
 from explorer.core.signature import TensorSpec
+from explorer.core.sources import parse_cli_input
 
 X = TensorSpec(key="x", dtype="DT_FLOAT", shape=(-1, 1), name="x:0")
 TABLE = TensorSpec(key="x", dtype="DT_FLOAT", shape=(-1, 4), name="x:0")
@@ -26,7 +27,7 @@ def _fresh():
 
 
 def build(text: str, spec=X):
-    key, source = tensors.parse_cli_input(text)
+    key, source = parse_cli_input(text)
     return tensors.build_input(spec, source)
 
 

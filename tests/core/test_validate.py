@@ -6,7 +6,8 @@ import pytest
 from explorer.core.errors import InputProblem
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
-from explorer.core.tensors import Source, build_inputs
+from explorer.core.sources import Source
+from explorer.core.tensors import build_inputs
 from explorer.core.validate import (Problem, apply_offer, auto_fix, cast_safety, check, convert_channels,
                                      has_errors, lead_error)
 from explorer.core import dtypes

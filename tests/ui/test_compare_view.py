@@ -10,7 +10,7 @@ from explorer.core.compare import random_sources
 from explorer.core.request import Prediction
 from explorer.core.savedmodel import read_model
 from explorer.core.settings import Settings
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.widgets.compare_view import TOLERANCES_KEY, CompareView
 from tests.servers.fixtures import *  # noqa: F401,F403  (contract D: the session's shared server pool)
 

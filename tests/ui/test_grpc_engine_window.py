@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from explorer.ui.workers import window_engine
 from tests.servers.fixtures import *  # noqa: F401,F403
@@ -25,7 +25,7 @@ WINDOW_GRPC = textwrap.dedent("""
     from PySide6.QtCore import QTimer
     from explorer.ui.app import create_app
     app = create_app()
-    from explorer.core.tensors import Source
+    from explorer.core.sources import Source
     from explorer.ui.main_window import MainWindow
     from explorer.ui.widgets.endpoint_dialog import Endpoint
     from explorer.ui.workers import window_engine

@@ -9,7 +9,7 @@ import time
 import pytest
 from PySide6 import QtCore
 
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.widgets.endpoint_dialog import Endpoint, EndpointDialog
 from tests.servers.fixtures import *  # noqa: F401,F403
 from tests.servers.fixtures import MODELS

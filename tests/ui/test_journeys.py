@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import modelgen
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.resources import demo_model_path
 from explorer.ui.main_window import MainWindow
 from tests.ui.layout_audit import audit

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 
 from explorer.core.savedmodel import read_model
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from explorer.ui.widgets.request_dialog import ShowRequestDialog
 from tests.servers.fixtures import *  # noqa: F401,F403

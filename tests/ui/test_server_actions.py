@@ -3,7 +3,7 @@ both, Show request, and an unreachable endpoint that leaves the app working."""
 import numpy as np
 from PySide6.QtGui import QKeySequence
 
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.server_actions import LOCAL_SERVER, SERVER
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from tests.servers.fixtures import *  # noqa: F401,F403

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.core.workspace import load_workspace
 from explorer.ui.main_window import MainWindow
 from explorer.ui.session_actions import COMPARE, spec_dict, spec_of

@@ -7,7 +7,7 @@ from PIL import Image
 
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.widgets.input_editors import editor_modes
 from explorer.ui.widgets.tensor_form import TensorForm, prepare_inputs
 

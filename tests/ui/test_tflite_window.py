@@ -84,7 +84,7 @@ def test_run_panel_runs_int8_with_real_values_and_raw_integers_one_click_away(qt
 
 
 def test_convert_and_compare_puts_the_saved_model_and_its_int8_tflite_side_by_side(qtbot, window, tflite_models):
-    from explorer.core.tensors import Source
+    from explorer.core.sources import Source
 
     with qtbot.waitSignal(window.model_opened, timeout=TIMEOUT):
         window.open_model(tflite_models["source"])

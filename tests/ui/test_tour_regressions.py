@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.signature import TensorSpec
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.main_window import MainWindow
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from explorer.ui.widgets.input_editors import GridEditor
@@ -173,7 +173,7 @@ def test_diagnostics_tab_does_not_set_the_windows_minimum_height(qtbot, window):
 def test_repeating_an_input_on_the_command_line_is_an_error_not_a_silent_last_wins():
     # `predict -i 'x=[[1],[2]]' -i 'x=[[3]]'` ran with [[3]] alone and said nothing.
     from explorer.core.errors import InputProblem
-    from explorer.core.tensors import parse_cli_sources
+    from explorer.core.sources import parse_cli_sources
 
     with pytest.raises(InputProblem, match=r"x is given twice \(--input x=\[\[1\],\[2\]\] and --input x=\[\[3\]\]\)"):
         parse_cli_sources(["x=[[1],[2]]", "x=[[3]]"], [])

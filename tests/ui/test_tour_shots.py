@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 import modelgen
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.resources import demo_model_path
 from explorer.ui.main_window import MainWindow
 from explorer.ui.server_actions import LOCAL_SERVER

@@ -8,7 +8,7 @@ import pytest
 
 import modelgen
 from explorer.core.savedmodel import read_model
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.run_panel import RunPanel, RunSpec
 from explorer.ui.widgets.compare_view import CompareView
 

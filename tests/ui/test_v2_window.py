@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer.core.settings import Settings
-from explorer.core.tensors import Source
+from explorer.core.sources import Source
 from explorer.ui.server_actions import LOCAL_SERVER
 from explorer.ui.widgets.compare_view import CompareView
 from explorer.ui.widgets.endpoint_dialog import Endpoint, EndpointDialog

@@ -1,4 +1,4 @@
-"""Per-input editors, each turning what the user types or picks into a tensors.Source (kept verbatim).
+"""Per-input editors, each turning what the user types or picks into a sources.Source (kept verbatim).
 
 FieldsEditor (a scalar or a short fixed vector), GridEditor (1-D/2-D values, a row per batch row), JsonEditor
 (any shape as nested lists), FillEditor (zeros, ranges, random, ...), FileEditor (.npy/.npz/CSV/images),
@@ -16,7 +16,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.defaults import is_example_input
 from explorer.core.signature import TensorSpec
-from explorer.core.tensors import FILLS, IMAGE_SUFFIXES, Source
+from explorer.core.sources import FILLS, Source
+from explorer.core.tensors import IMAGE_SUFFIXES
 
 MAX_FIELDS = 8  # up to this many values of a fixed vector get a field each
 MAX_GRID_COLUMNS = 64  # wider rows are edited as JSON or filled

@@ -311,7 +311,7 @@ def _html(text: str) -> str:
 
 def main(argv: list[str]) -> int:
     """`python -m explorer.ui.widgets.request_dialog MODEL [SIGNATURE]`: the code for a zero-filled request."""
-    from explorer.core.tensors import Source
+    from explorer.core.sources import Source
 
     looked = quick_look_model(argv, "python -m explorer.ui.widgets.request_dialog MODEL [SIGNATURE]")
     if looked is None:

@@ -22,7 +22,7 @@ class HistoryEntry:
 
     number: int
     record: RunRecord
-    sources: dict = field(default_factory=dict)  # input key -> tensors.Source, as the user left the form
+    sources: dict = field(default_factory=dict)  # input key -> sources.Source, as the user left the form
     batch: int | None = None
     prediction: Prediction | None = None
     details: str = ""  # the failure's technical details, for a failed run

@@ -15,7 +15,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from explorer.core.defaults import default_sources
 from explorer.core.errors import ExplorerError, InputProblem
 from explorer.core.signature import Signature, TensorSpec
-from explorer.core.tensors import Source, build_input
+from explorer.core.sources import Source
+from explorer.core.tensors import build_input
 from explorer.core.validate import Problem, apply_offer, check
 
 from .input_editors import MODE_LABELS, InputEditor, editor_modes, has_batch, make_editor, mode_for
