@@ -11,7 +11,8 @@ import numpy as np
 
 from .signature import Signature, TensorSpec
 from .sources import Source
-from .tensors import build_inputs, concrete_shape
+from .tensor_values import concrete_shape
+from .tensors import build_inputs
 
 LITERAL_ROWS = 1024  # a default up to this many rows of up to LITERAL_COLUMNS values is shown value by value
 LITERAL_COLUMNS = 64

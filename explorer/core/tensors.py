@@ -1,72 +1,37 @@
 """Build input arrays for a signature's tensor specs from what a user typed or chose: literals, fills, files, text,
 tf.Examples. Every conversion that changes the data (resize, channels, scaling, repeats) is said in Built.notes.
 
-A Source (sources.py) keeps what the user gave verbatim; build_input turns it into an array for one TensorSpec.
-Literals, CSV and text carry no dtype of their own, so they become the spec's dtype; .npy/.npz arrays keep theirs, so
-that validate.check can say "float64 but the signature wants float32" instead of casting behind the user's back.
+A Source (sources.py) keeps what the user gave verbatim; build_input turns it into an array for one TensorSpec:
+literals, fills, files and images here, values in tensor_values.py. Literals, CSV
+and text carry no dtype of their own, so they become the spec's dtype; .npy/.npz arrays keep theirs, so that
+validate.check can say "float64 but the signature wants float32" instead of casting behind the user's back.
 File loads are cached by (path, mtime, size): a form that rebuilds on every keystroke never re-reads a file.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
 import threading
 import traceback
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import dtypes, examples as example_codec, limits
+from . import dtypes, limits
 from .errors import InputProblem
 from .signature import Signature, TensorSpec, shape_text
 from .sources import KINDS, Source, fill_name, param_flag, parse_params
+from .tensor_values import (Built, concrete_shape, dtype_of, fit_rank, from_examples, from_text, from_value, numbers_to,
+                            numeric_table)
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
-TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
-_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
-_MODE_WORDS = {"L": "grayscale", "RGB": "RGB", "RGBA": "RGBA", "P": "palette", "LA": "grayscale+alpha",
-               "1": "black-and-white", "CMYK": "CMYK", "I;16": "16-bit grayscale", "I": "32-bit grayscale",
-               "F": "float grayscale"}
 DEFAULT_SEED = 0
 # How large an input may be is core/limits.py's to say (a share of available memory, or the user's setting); every
 # builder below estimates the size first and asks it before allocating anything.
 
 
-@dataclass(frozen=True, eq=False)
-class Built:
-    """An input array ready for a request, and what was done to get it."""
-
-    array: np.ndarray
-    notes: tuple[str, ...] = ()
-
-
 # ---------------------------------------------------------------- shapes
-
-def concrete_shape(spec: TensorSpec, batch: int | None = None, dims: dict[int, int] | None = None) -> tuple[int, ...]:
-    """The spec's shape with every -1 made concrete: dim 0 gets `batch` (default 1), others dims[i] (default 1).
-    Unknown rank gives a batch vector (batch,); a dim the spec fixes is kept even when batch says otherwise."""
-    dims = dims or {}
-    if spec.shape is None or not spec.has_shape:  # no shape recorded: TF1 feeds any shape, so give a batch vector
-        return (int(batch) if batch else 1,)
-    out = []
-    for i, d in enumerate(spec.shape):
-        if d is not None and d >= 0:
-            out.append(int(d))
-        elif i in dims:
-            out.append(int(dims[i]))
-        elif i == 0:
-            out.append(int(batch) if batch else 1)
-        else:
-            out.append(1)
-    if any(d < 0 for d in out):
-        raise InputProblem(spec.key, f"{spec.key}: a dimension length cannot be negative ({tuple(out)}).",
-                           fix="Give lengths of 0 or more.")
-    return tuple(out)
-
 
 def _shape_for(spec: TensorSpec, source: Source, batch: int | None, dims: dict[int, int] | None) -> tuple[int, ...]:
     if "shape" in source.params:
@@ -158,23 +123,12 @@ def _build(spec: TensorSpec, source: Source, batch, dims, *, loose: bool) -> Bui
     if kind == "fill":
         return _from_fill(spec, source, batch, dims)
     if kind == "file":
-        return _from_file(spec, source, batch, dims, loose)
+        return from_file(spec, source, batch, dims, loose)
     if kind == "text":
-        return _from_text(spec, source.text, source.params, batch, dims, origin="text")
+        return from_text(spec, source.text, source.params, batch, dims, origin="text")
     if kind == "examples":
-        return _from_examples(spec, source)
+        return from_examples(spec, source)
     raise InputProblem(spec.key, f"{spec.key}: unknown kind of value {kind!r}.", fix="Use one of: " + ", ".join(KINDS) + ".")
-
-
-def _dtype_of(spec: TensorSpec) -> dtypes.DType:
-    try:
-        dt = spec.dt
-        if not dt.is_string:
-            dt.np  # noqa: B018 - raises for dtypes numpy cannot hold
-    except (KeyError, TypeError) as exc:
-        raise InputProblem(spec.key, f"{spec.key}: inputs of dtype {spec.dtype} cannot be built here.",
-                           fix="This input needs a value TensorFlow makes itself (e.g. a resource); it cannot be fed.") from exc
-    return dt
 
 
 # ---- literals
@@ -185,7 +139,7 @@ def _from_literal(spec: TensorSpec, source: Source, batch, dims, loose: bool) ->
     if not text:
         raise InputProblem(key, f"{key}: no value given.",
                            fix="Type a number or a nested list such as [[1.0], [2.0]], or choose a fill or a file.")
-    dt = _dtype_of(spec)
+    dt = dtype_of(spec)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -197,123 +151,7 @@ def _from_literal(spec: TensorSpec, source: Source, batch, dims, loose: bool) ->
                 key, f"{key}: {shown!r} is not a valid value ({exc.msg} at column {exc.colno}).",
                 fix="Write a number, or a JSON nested list such as [[1.0, 2.0], [3.0, 4.0]]; text goes in quotes.",
             ) from exc
-    return _from_value(spec, value, batch, dims, loose, origin="literal")
-
-
-def _from_value(spec: TensorSpec, value, batch, dims, loose: bool, origin: str) -> Built:
-    """Nested lists (JSON) -> array of the spec's dtype; a scalar for a shaped spec is repeated to its shape."""
-    key = spec.key
-    if isinstance(value, dict) and "b64" not in value:
-        if "instances" in value or "inputs" in value:
-            raise InputProblem(key, f"{key}: this looks like a whole TF Serving request, not one input's value.",
-                               fix="Give only this input's values, e.g. [[1.0], [2.0]].")
-        raise InputProblem(key, f"{key}: a JSON object is not a tensor value.",
-                           fix='Write a number, a list, or {"b64": "..."} for raw bytes.')
-    shape, leaves = _nested(value, key)
-    dt = _dtype_of(spec)
-    if loose:
-        dt = dtypes.BY_NAME["DT_STRING"] if any(isinstance(v, (str, dict)) for v in leaves) else (
-            dtypes.BY_NAME["DT_FLOAT"] if any(isinstance(v, float) for v in leaves) else dtypes.BY_NAME["DT_INT64"])
-    flat = _leaves_to(dt, leaves, key)
-    array = flat.reshape(shape)
-    notes: list[str] = []
-    if array.ndim == 0 and spec.shape and spec.has_shape and not loose:
-        target = concrete_shape(spec, batch, dims)
-        array = np.broadcast_to(array, target).copy()
-        notes.append(f"{key}: the value {_short(leaves[0])} repeated to shape {shape_text(target)}.")
-    return Built(array, tuple(notes))
-
-
-def _nested(value, key: str) -> tuple[tuple[int, ...], list]:
-    """Shape and flat leaves of nested lists; InputProblem for ragged rows."""
-    shape: list[int] = []
-    level = [value]
-    while level and all(isinstance(v, list) for v in level):
-        lengths = {len(v) for v in level}
-        if len(lengths) > 1:
-            raise InputProblem(key, f"{key}: rows have different lengths {sorted(lengths)} at depth {len(shape) + 1}; "
-                                    "a tensor needs every row the same length.",
-                               fix="Make every row the same length (pad short rows), or split the batch.")
-        n = lengths.pop()
-        shape.append(n)
-        level = [x for v in level for x in v]
-        if n == 0:
-            break
-    if any(isinstance(v, list) for v in level):
-        raise InputProblem(key, f"{key}: values are nested to different depths (a number where a list was expected).",
-                           fix="Give every row the same nesting, e.g. [[1], [2]] rather than [[1], 2].")
-    return tuple(shape), level
-
-
-def _leaves_to(dt: dtypes.DType, leaves: list, key: str) -> np.ndarray:
-    if dt.is_string:
-        out = np.empty(len(leaves), dtype=object)
-        for i, v in enumerate(leaves):
-            if isinstance(v, str):
-                out[i] = v.encode("utf-8")
-            elif isinstance(v, bytes):
-                out[i] = v
-            elif isinstance(v, dict) and "b64" in v:
-                out[i] = example_codec._bytes(v, f"{key}: value {i}", key)
-            else:
-                raise InputProblem(key, f"{key} takes strings (DT_STRING) but value {i} is {_short(v)}.",
-                                   fix='Put text in quotes, e.g. ["cat", "dog"]; serialized tf.Examples go in the '
-                                       'Examples builder (CLI: --example).')
-        return out
-    texts = [v for v in leaves if isinstance(v, (str, dict)) or v is None]
-    if texts:
-        first = texts[0]
-        try:
-            quoted_number = isinstance(first, str) and bool(first.strip()) and float(first) is not None
-        except ValueError:
-            quoted_number = False
-        # Only a number in quotes ("3") is fixed by removing quotes; a word typed into a grid cell never had any.
-        fix = ("Remove the quotes around numbers." if quoted_number else f"Type a number in place of {_short(first)}.")
-        raise InputProblem(key, f"{key} takes {dt.short} numbers but got {_short(first)}, which is not a number.",
-                           fix=fix + " If this input should take text, the signature says otherwise.")
-    return _numbers_to(dt, leaves, key)
-
-
-def _numbers_to(dt: dtypes.DType, values, key: str) -> np.ndarray:
-    """Numbers (list or array) -> array of dt, refusing lossy conversions the user did not ask for."""
-    target = dt.np
-    if dt.name == "DT_BOOL":
-        arr = np.asarray(values)
-        if arr.size and not np.isin(arr.astype(np.float64), (0, 1)).all():
-            raise InputProblem(key, f"{key} takes booleans; give true/false or 0/1.", fix="Use true, false, 0 or 1.")
-        return arr.astype(bool)
-    if dt.is_integer:
-        info = np.iinfo(target)
-        if isinstance(values, list) and all(isinstance(v, (int, np.integer)) for v in values):
-            # exact Python ints: JSON may hold values beyond int64, which float64 would silently round
-            low, high = (min(values), max(values)) if values else (0, 0)
-            arr = None
-        else:
-            arr = np.asarray(values, dtype=np.float64) if isinstance(values, list) else np.asarray(values)
-            if arr.dtype.kind == "f" and arr.size:
-                if not np.all(np.isfinite(arr)):
-                    raise InputProblem(key, f"{key} takes {dt.short} integers; NaN and infinity have no integer value.",
-                                       fix="Replace NaN/inf with numbers.")
-                fractional = np.mod(arr, 1) != 0
-                if fractional.any():
-                    bad = float(arr[fractional][0])
-                    raise InputProblem(key, f"{key} takes {dt.short} integers but got {bad:g}, not a whole number.",
-                                       fix=f"Round the values first ({bad:g} would be cut to {math.trunc(bad)}).")
-            low, high = (arr.min(), arr.max()) if arr.size else (0, 0)
-        if low < info.min or high > info.max:
-            raise InputProblem(key, f"{key} takes {dt.short}, whose range is {info.min}..{info.max}, but got "
-                                    f"{low if low < info.min else high:g}.",
-                               fix=f"Give values within {info.min}..{info.max}.")
-        return np.array(values, dtype=target) if arr is None else arr.astype(target)
-    arr = np.asarray(values, dtype=np.float64 if dt.name != "DT_COMPLEX128" and dt.name != "DT_COMPLEX64" else complex)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = arr.astype(target)
-    if arr.size and dt.is_float:
-        overflow = np.isinf(out) & np.isfinite(arr)  # isinf reads float16/32 as they are: no float64 copy
-        if overflow.any():
-            raise InputProblem(key, f"{key} takes {dt.short}; {arr[overflow][0]:g} is too large for it (becomes inf).",
-                               fix="Scale the values down, or use a model input of a wider type.")
-    return out
+    return from_value(spec, value, batch, dims, loose, origin="literal")
 
 
 # ---- fills
@@ -321,7 +159,7 @@ def _numbers_to(dt: dtypes.DType, values, key: str) -> np.ndarray:
 def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
     key = spec.key
     name = fill_name(source.fill or "zeros", key)
-    dt = _dtype_of(spec)
+    dt = dtype_of(spec)
     shape = _shape_for(spec, source, batch, dims)
     p = source.params
     n = math.prod(shape)  # Python ints: np.prod wraps around past 2^63 (a "negative dimensions" error followed)
@@ -418,7 +256,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
 
 
-def _cached(tag: str, path: Path, extra: tuple, load):
+def cached(tag: str, path: Path, extra: tuple, load):
     """load() once per (path, mtime, size, extra): edits to the file are seen, keystrokes are not re-reads."""
     stat = path.stat()
     ident = (tag, str(path.resolve()), stat.st_mtime_ns, stat.st_size) + extra
@@ -440,7 +278,11 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Built:
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+
+
+def from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Built:
+    """The file (or folder of images) `source.path` names, read by its suffix; InputProblem saying what to give."""
     key = spec.key
     if not source.path:
         raise InputProblem(key, f"{key}: no file chosen.", fix="Choose a .npy, .npz, .csv, text or image file.")
@@ -450,40 +292,40 @@ def _from_file(spec: TensorSpec, source: Source, batch, dims, loose: bool) -> Bu
         if not images:
             raise InputProblem(key, f"{key}: the folder {source.path} holds no images.",
                                fix="Choose a file, or a folder of .png/.jpg images (one batch row per image).")
-        return _from_image(spec, source, images, batch, loose, folder=path)
+        return from_images(spec, source, images, batch, loose, folder=path)
     if not path.is_file():
         where = "" if path.is_absolute() else f" (relative to {os.getcwd()})"
         raise InputProblem(key, f"{key}: file not found: {source.path}{where}.",
                            fix="Check the path; it must name a file, not a folder.")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        array = _cached("npy", path, (), lambda: _load_npy(key, path))  # memory-mapped: the copy below is the only one
+        array = cached("npy", path, (), lambda: _load_npy(key, path))  # memory-mapped: the copy below is the only one
         limits.check_input_size(key, array.nbytes, f"{path.name} ({array.dtype} {shape_text(array.shape)})")
         return Built(np.array(array), (f"{key}: {path.name} holds {array.dtype} {shape_text(array.shape)}.",))
     if suffix == ".npz":
         return _from_npz(spec, source, path)
     if suffix in IMAGE_SUFFIXES:
-        return _from_image(spec, source, [path], batch, loose)
+        return from_images(spec, source, [path], batch, loose)
     if suffix == ".json":
         # Parsed JSON numbers are Python objects: ~4 bytes of memory per byte of text, measured with json.loads.
         limits.check_input_size(key, path.stat().st_size * 4, f"reading {path.name} ({_size_of(path)} of JSON)")
-        text = _cached("text", path, (), lambda: _read_text(key, path))
+        text = cached("text", path, (), lambda: _read_text(key, path))
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputProblem(key, f"{key}: {path.name} is not valid JSON ({exc.msg} at line {exc.lineno}).",
                                fix="Fix the JSON, or save the values as .npy/.csv.") from exc
-        if _dtype_of(spec).is_string and isinstance(value, (list, dict)) and _looks_like_examples(value):
-            return _from_examples(spec, Source("examples", text=text))
-        built = _from_value(spec, value, batch, dims, loose, origin=path.name)
+        if dtype_of(spec).is_string and isinstance(value, (list, dict)) and _looks_like_examples(value):
+            return from_examples(spec, Source("examples", text=text))
+        built = from_value(spec, value, batch, dims, loose, origin=path.name)
         return Built(built.array, (f"{key}: read {path.name} as JSON, {shape_text(built.array.shape)}.",) + built.notes)
     if suffix in TABLE_SUFFIXES:
         delimiter = "\t" if suffix == ".tsv" else ("," if suffix == ".csv" else None)
-        if not _dtype_of(spec).is_string:  # numbers: streamed by numpy's C reader from the file, no text copy
+        if not dtype_of(spec).is_string:  # numbers: streamed by numpy's C reader from the file, no text copy
             return _from_table_file(spec, path, delimiter, batch, dims)
         limits.check_input_size(key, path.stat().st_size * 4, f"reading {path.name} ({_size_of(path)}) as strings")
-        text = _cached("text", path, (), lambda: _read_text(key, path))
-        return _from_text(spec, text, source.params, batch, dims, origin=path.name, delimiter=delimiter, table=suffix != ".txt")
+        text = cached("text", path, (), lambda: _read_text(key, path))
+        return from_text(spec, text, source.params, batch, dims, origin=path.name, delimiter=delimiter, table=suffix != ".txt")
     raise InputProblem(key, f"{key}: {path.name} has a file type this tool does not read ({suffix or 'no suffix'}).",
                        fix="Use .npy, .npz, .csv, .tsv, .txt, .json or an image (.png, .jpg, ...).")
 
@@ -553,12 +395,12 @@ def _numpy_file_problem(key: str, path: Path, exc: Exception, suffix: str, write
 def npz_keys(path: str) -> list[str]:
     """Names of the arrays in an .npz (for a picker); InputProblem when the file is not one."""
     p = Path(os.path.expanduser(path))
-    return list(_cached("npz", p, (), lambda: _npz_arrays(None, p)))
+    return list(cached("npz", p, (), lambda: _npz_arrays(None, p)))
 
 
 def _from_npz(spec: TensorSpec, source: Source, path: Path) -> Built:
     key = spec.key
-    arrays = _cached("npz", path, (), lambda: _npz_arrays(key, path))
+    arrays = cached("npz", path, (), lambda: _npz_arrays(key, path))
     names = list(arrays)
     chosen = source.key
     note = ""
@@ -593,61 +435,6 @@ def _looks_like_examples(value) -> bool:
     return bool(items) and all(isinstance(v, dict) and "b64" not in v for v in items)
 
 
-# ---- text (string lines, or a numeric table)
-
-def _from_text(spec: TensorSpec, text: str, params: dict, batch, dims, *, origin: str,
-               delimiter: str | None = None, table: bool = False) -> Built:
-    key = spec.key
-    dt = _dtype_of(spec)
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if dt.is_string:
-        if table and delimiter:
-            import csv
-
-            rows = list(csv.reader(lines, delimiter=delimiter))
-            width = {len(r) for r in rows}
-            if len(width) > 1:
-                raise InputProblem(key, f"{key}: rows of {origin} have different numbers of cells {sorted(width)}.",
-                                   fix="Give every row the same number of cells.")
-            cells = [c for r in rows for c in r]
-            shape = (len(rows), width.pop() if width else 0)
-        else:
-            cells, shape = lines, (len(lines),)
-        if param_flag(params, "b64"):
-            import base64
-            import binascii
-
-            try:
-                values = [base64.b64decode(c.strip(), validate=True) for c in cells]
-            except (binascii.Error, ValueError) as exc:
-                raise InputProblem(key, f"{key}: a line of {origin} is not valid base64.",
-                                   fix="Give one standard base64 value per line.") from exc
-        else:
-            values = [c.encode("utf-8") for c in cells]
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-        array = array.reshape(shape)
-        return _fit_rank(spec, array, f"{len(values)} string(s) from {origin}")
-    if not lines:
-        raise InputProblem(key, f"{key}: {origin} has no values.", fix="Give at least one number.")
-    notes: list[str] = []
-    data = lines
-    try:
-        table_values = _numeric_table(data, delimiter)
-    except ValueError:
-        try:
-            table_values = _numeric_table(data[1:], delimiter)
-            notes.append(f"{key}: skipped the header row of {origin}: {data[0][:60]!r}.")
-        except ValueError as exc:
-            raise InputProblem(key, f"{key}: {origin} is not a table of numbers ({exc}).",
-                               fix="Give one row per line, values separated by commas (or spaces in .txt).") from exc
-    array = _numbers_to(dt, table_values, key)
-    built = _fit_rank(spec, array, f"{origin}", batch=batch, dims=dims)
-    return Built(built.array, tuple(notes) + built.notes)
-
-
 def _from_table_file(spec: TensorSpec, path: Path, delimiter: str | None, batch, dims) -> Built:
     """A numeric CSV/TSV/text table read by numpy's C reader straight from the file (one float64 array, no text
     copy), after its size was estimated from the file's length and its first rows."""
@@ -671,7 +458,7 @@ def _from_table_file(spec: TensorSpec, path: Path, delimiter: str | None, batch,
     notes: list[str] = []
     skip = 0
     try:
-        _numeric_table(lines[:1], delimiter)
+        numeric_table(lines[:1], delimiter)
     except ValueError:
         skip = 1
         notes.append(f"{key}: skipped the header row of {path.name}: {lines[0][:60]!r}.")
@@ -682,61 +469,20 @@ def _from_table_file(spec: TensorSpec, path: Path, delimiter: str | None, batch,
                            fix="Give one row per line, values separated by commas (or spaces in .txt).") from None
     if table.size == 0:
         raise InputProblem(key, f"{key}: {path.name} has no values.", fix="Give at least one number.")
-    array = _numbers_to(_dtype_of(spec), table, key)
-    built = _fit_rank(spec, array, path.name, batch=batch, dims=dims)
+    array = numbers_to(dtype_of(spec), table, key)
+    built = fit_rank(spec, array, path.name, batch=batch, dims=dims)
     return Built(built.array, tuple(notes) + built.notes)
 
 
-def _numeric_table(lines: list[str], delimiter: str | None) -> np.ndarray:
-    if not lines:
-        raise ValueError("no rows")
-    return np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delimiter, ndmin=2, dtype=np.float64)
-
-
-def _fit_rank(spec: TensorSpec, array: np.ndarray, what: str, batch=None, dims=None) -> Built:
-    """Tables and line lists to the spec's rank where that is unambiguous; said in the note."""
-    key = spec.key
-    note = f"{key}: {what}, {shape_text(array.shape)}"
-    if spec.shape is None or not spec.has_shape or spec.rank == array.ndim:
-        return Built(array, (note + ".",))
-    if spec.rank == 0 and array.size == 1:
-        return Built(array.reshape(()), (note + ", as a scalar.",))
-    if spec.rank == 1 and (array.ndim == 2 and 1 in array.shape):
-        return Built(array.reshape(-1), (note + f", flattened to {shape_text((array.size,))}.",))
-    if spec.rank == 2 and array.ndim == 1:
-        want = spec.shape[1]
-        if want in (-1, 1):
-            return Built(array.reshape(-1, 1), (note + f", one value per row: {shape_text((array.size, 1))}.",))
-    if spec.rank and spec.rank > array.ndim and array.ndim >= 1:
-        inner = concrete_shape(spec, 1, dims)[1:]
-        per = int(np.prod(inner)) if inner else 1
-        if per and array.size % per == 0:
-            shape = (array.size // per,) + inner
-            return Built(array.reshape(shape), (note + f", reshaped to {shape_text(shape)}.",))
-    return Built(array, (note + ".",))
-
-
-# ---- tf.Examples
-
-def _from_examples(spec: TensorSpec, source: Source) -> Built:
-    key = spec.key
-    dt = _dtype_of(spec)
-    if not dt.is_string:
-        raise InputProblem(key, f"{key} takes {dt.short} numbers, not tf.Examples; serialized tf.Examples go to string "
-                                "inputs (such as a classify or regress signature's 'inputs').",
-                           fix=f"Give {key} numbers, or pick the signature whose input is a string.")
-    features = example_codec.parse_examples(source.text, key)
-    array = example_codec.serialize_examples(features, key)
-    kinds: dict[str, str] = {}
-    for ex in features:
-        for name, value in ex.items():
-            kinds.setdefault(name, example_codec.feature_values(value, name=name, key=key)[0].replace("_list", ""))
-    described = ", ".join(f"{k} {v}" for k, v in kinds.items()) or "no features"
-    built = _fit_rank(spec, array, f"{len(features)} serialized tf.Example(s) [{described}]")
-    return built
-
-
 # ---- images
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+_MODE_WORDS = {"L": "grayscale", "RGB": "RGB", "RGBA": "RGBA", "P": "palette", "LA": "grayscale+alpha",
+               "1": "black-and-white", "CMYK": "CMYK", "I;16": "16-bit grayscale", "I": "32-bit grayscale",
+               "F": "float grayscale"}
+
+
 
 def _image_layout(spec: TensorSpec):
     """(batch axis?, H, W, C or None for no channel axis, channels_first) from the spec, -1 where free."""
@@ -759,16 +505,16 @@ def _image_layout(spec: TensorSpec):
                        fix="Load the pixels from .npy instead, or pick the image input of the signature.")
 
 
-def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loose: bool,
+def from_images(spec: TensorSpec, source: Source, paths: list[Path], batch, loose: bool,
                 folder: Path | None = None) -> Built:
     """One image, or a folder of images as one batch row each (sorted by name)."""
     key = spec.key
-    dt = _dtype_of(spec)
+    dt = dtype_of(spec)
     many = folder is not None
     head = ([f"{key}: {len(paths)} image(s) from {folder.name}/, one row each, sorted by name: "
              + ", ".join(p.name for p in paths[:4]) + (", ..." if len(paths) > 4 else ".")] if many else [])
     if dt.is_string:
-        blobs = [_cached("bytes", p, (), p.read_bytes) for p in paths]
+        blobs = [cached("bytes", p, (), p.read_bytes) for p in paths]
         array = np.empty(len(blobs), dtype=object)
         array[:] = blobs
         if not many and spec.shape is not None and spec.has_shape and spec.rank == 0:
@@ -785,7 +531,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
         raise InputProblem(key, f"{key} wants {c} channels; images have 1 (grayscale), 3 (RGB) or 4 (RGBA).",
                            fix="Load the pixels from .npy instead.")
     _check_image_sizes(key, paths, h, w, c, dt)
-    loaded = [_cached("image", p, (h, w, mode), lambda p=p: _load_image(key, p, h, w, mode)) for p in paths]
+    loaded = [cached("image", p, (h, w, mode), lambda p=p: _load_image(key, p, h, w, mode)) for p in paths]
     sizes = {px.shape for px, _ in loaded}
     if len(sizes) > 1:
         raise InputProblem(key, f"{key}: the images have different sizes or channels {sorted(sizes)}, and the "
@@ -813,7 +559,7 @@ def _from_image(spec: TensorSpec, source: Source, paths: list[Path], batch, loos
         else:
             notes.append(f"{key}: pixel values 0..255 as {dt.short}, not scaled (add normalize=true to scale to 0..1).")
     elif dt.name != "DT_UINT8":
-        array = _numbers_to(dt, array, key) if dt.is_integer else array.astype(dt.np)
+        array = numbers_to(dt, array, key) if dt.is_integer else array.astype(dt.np)
         notes.append(f"{key}: pixel values 0..255 as {dt.short}.")
     if channels_first:
         array = np.moveaxis(array, -1, 1)
@@ -881,10 +627,3 @@ def _load_image(key: str, path: Path, h: int, w: int, mode: str):
                            fix="Re-save the image as PNG or JPEG.", details=traceback.format_exc()) from exc
     pixels.setflags(write=False)
     return pixels, tuple(notes)
-
-
-# ---------------------------------------------------------------- text for users
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 30 else text[:27] + "..."

@@ -11,7 +11,8 @@ from explorer.core.errors import InputProblem
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.sources import Source, parse_cli_example, parse_cli_input
-from explorer.core.tensors import Built, build_input, build_inputs, concrete_shape
+from explorer.core.tensor_values import Built, concrete_shape
+from explorer.core.tensors import build_input, build_inputs
 
 X = TensorSpec("x", "DT_FLOAT", (-1, 1), "x:0")
 GRAY = TensorSpec("image", "DT_FLOAT", (-1, 28, 28, 1), "image:0")
