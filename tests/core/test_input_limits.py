@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from explorer.core import limits, tensors
+from explorer.core import file_cache, limits, tensors
 from explorer.core.errors import InputProblem
 from explorer.core.signature import TensorSpec
 from explorer.core.sources import parse_cli_input
@@ -20,10 +20,10 @@ IMAGE = TensorSpec(key="x", dtype="DT_FLOAT", shape=(-1, -1, -1, 3), name="x:0")
 
 @pytest.fixture(autouse=True)
 def _fresh():
-    tensors.clear_cache()
+    file_cache.clear_cache()
     yield
     limits.set_max_input_mb(None)
-    tensors.clear_cache()
+    file_cache.clear_cache()
 
 
 def build(text: str, spec=X):

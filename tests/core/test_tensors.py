@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.core import tensors
+from explorer.core import file_cache, input_files
 from explorer.core.errors import InputProblem
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import Signature, TensorSpec
@@ -27,9 +27,9 @@ def half_plus_two(shared_models):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    tensors.clear_cache()
+    file_cache.clear_cache()
     yield
-    tensors.clear_cache()
+    file_cache.clear_cache()
 
 
 def problem(fn, *args, **kw) -> InputProblem:
@@ -210,7 +210,7 @@ def test_npz_keys(tmp_path):
     assert "no array named 'othr'" in str(err) and "Did you mean 'other'" in str(err)
     err = problem(build_input, TensorSpec("y", "DT_FLOAT", (-1,)), Source("file", path=many))
     assert "2 arrays" in str(err) and "x, other" in str(err)
-    assert tensors.npz_keys(many) == ["x", "other"]
+    assert input_files.npz_keys(many) == ["x", "other"]
 
 
 def test_bad_numpy_files(tmp_path):
@@ -345,8 +345,8 @@ def test_file_loads_are_cached_by_mtime(tmp_path, monkeypatch):
     path = tmp_path / "a.npy"
     np.save(path, np.ones((2, 1), np.float32))
     calls = []
-    real = tensors._load_npy
-    monkeypatch.setattr(tensors, "_load_npy", lambda key, p: calls.append(p) or real(key, p))
+    real = input_files._load_npy
+    monkeypatch.setattr(input_files, "_load_npy", lambda key, p: calls.append(p) or real(key, p))
     first = build_input(X, Source("file", path=str(path)))
     first.array[:] = 99  # callers may change their array; the cache must not see it
     second = build_input(X, Source("file", path=str(path)))

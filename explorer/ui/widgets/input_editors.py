@@ -15,9 +15,9 @@ import zipfile
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.defaults import is_example_input
+from explorer.core.input_images import IMAGE_SUFFIXES
 from explorer.core.signature import TensorSpec
 from explorer.core.sources import FILLS, Source
-from explorer.core.tensors import IMAGE_SUFFIXES
 
 MAX_FIELDS = 8  # up to this many values of a fixed vector get a field each
 MAX_GRID_COLUMNS = 64  # wider rows are edited as JSON or filled
