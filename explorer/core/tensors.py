@@ -177,17 +177,11 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
         raise InputProblem(key, f"{key}: the {name} fill's parameters are wrong: {exc}.",
                            fix="Give numbers, e.g. fill:uniform?low=0&high=1&seed=3.") from exc
     notes = []
-    if dt.is_integer and values.dtype.kind == "f":
+    if dt.is_integer:
         info = np.iinfo(dt.np)
-        rounded = np.rint(values)
-        clipped = np.clip(rounded, info.min, info.max)
-        if (clipped != rounded).any():
-            notes.append(f"{key}: values clipped to the {dt.short} range {info.min}..{info.max}.")
-        values = clipped.astype(dt.np)
-    elif dt.is_integer:
-        info = np.iinfo(dt.np)
-        clipped = np.clip(values, info.min, info.max)
-        if (clipped != values).any():
+        whole = np.rint(values) if values.dtype.kind == "f" else values
+        clipped = np.clip(whole, info.min, info.max)
+        if (clipped != whole).any():
             notes.append(f"{key}: values clipped to the {dt.short} range {info.min}..{info.max}.")
         values = clipped.astype(dt.np)
     else:

@@ -176,6 +176,11 @@ def test_fills_for_other_dtypes():
     assert flags.dtype == bool and flags.any() and not flags.all()
     clipped = build_input(TensorSpec("p", "DT_UINT8", (300,)), Source("fill", fill="range"))
     assert clipped.array.max() == 255 and "clipped" in clipped.notes[-1]
+    # Integer draws are clipped as they are; float ones (linspace) are rounded to the nearest first.
+    wide = build_input(TensorSpec("i", "DT_INT8", (50,)), Source("fill", fill="uniform", params={"low": -500, "high": 500}))
+    assert (wide.array.min(), wide.array.max()) == (-128, 127) and "clipped to the int8 range" in wide.notes[-1]
+    steps = build_input(TensorSpec("i", "DT_INT32", (5,)), Source("fill", fill="linspace", params={"stop": 2}))
+    assert steps.array.tolist() == [0, 0, 1, 2, 2] and not any("clipped" in n for n in steps.notes)
     text = build_input(STR, Source("fill", fill="constant", params={"value": "hi"}), batch=2).array
     assert text.tolist() == [b"hi", b"hi"]
     assert "makes numbers" in str(problem(build_input, STR, Source("fill", fill="normal")))
