@@ -6,6 +6,7 @@ what a workspace holds is read from and put back into the run panel, its history
 """
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -281,7 +282,7 @@ class SessionActions(QtCore.QObject):
             previous = info.path
         box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Restore the last session?",
                                     "<b>Restore the last session?</b>", parent=self.window)
-        box.setInformativeText(f"{_html(info.describe())}<br><br>Its model, inputs and runs were saved after every "
+        box.setInformativeText(f"{html.escape(info.describe(), quote=False)}<br><br>Its model, inputs and runs were saved after every "
                                "run and on quit. Start Fresh leaves them in the file (Show Details…) until the next "
                                "start.")
         box.setDetailedText(str(previous))
@@ -569,7 +570,3 @@ def _menu(window, name: str) -> QtWidgets.QMenu | None:
 
 def _empty(ws: Workspace) -> bool:
     return not ws.runs and not ws.current_target and not ws.extra.get("compare", {}).get("targets")
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -2,6 +2,7 @@
 compare_view.py lays them out; compare_verdict.py and compare_plot.py show where they differ."""
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass, field
 
@@ -214,7 +215,7 @@ class TargetCard(QtWidgets.QFrame):
         if column.state == "running":
             self.state.setText("<span style='color:#0D47A1'>⟳ running…</span>")
         elif column.state == "failed" and column.error is not None:
-            self.state.setText(f"<span style='color:#B3261E'>✖ {_html(str(column.error))}</span>")
+            self.state.setText(f"<span style='color:#B3261E'>✖ {html.escape(str(column.error), quote=False)}</span>")
             self.state.setToolTip(column.error.fix or "")
         elif p is not None:
             ms = p.timing_ms.get("predict")
@@ -240,7 +241,3 @@ class TargetCard(QtWidgets.QFrame):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._elide()
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

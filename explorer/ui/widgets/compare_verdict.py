@@ -1,9 +1,11 @@
 """A comparison's verdict: the headline sentence and the diff table, per output and target, against the reference."""
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .compare_columns import _STATUS_STYLE, _STATUS_TEXT, LETTERS, _html, _num, _shape, column_color
+from .compare_columns import _STATUS_STYLE, _STATUS_TEXT, LETTERS, _num, _shape, column_color
 
 DIFF_COLUMNS = ("output", "target", "status", "shape", "dtype", "max |Δ|", "max rel", "allclose", "beyond tol",
                 "argmax", "top-k", "NaN/Inf")
@@ -127,6 +129,6 @@ def headline_html(columns: list, diffs: list, agreements: list, reference: int, 
                      + ", ".join(LETTERS[i] for i, c in enumerate(columns) if c.state == "running")
                      + "…</span>")
     if warning:
-        parts.append(f"<span style='color:#8A5300'>⚠ {_html(warning)}</span>")
+        parts.append(f"<span style='color:#8A5300'>⚠ {html.escape(warning, quote=False)}</span>")
     text = ". ".join(p.rstrip(".") if not p.endswith("</span>") else p for p in parts)
     return text + ("" if not parts or text.endswith((".", ".</span>")) else ".")

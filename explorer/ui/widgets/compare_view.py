@@ -9,6 +9,7 @@ A column can also be "recorded" (a saved run's outputs), which is how a saved ru
 """
 from __future__ import annotations
 
+import html
 import os
 import sys
 
@@ -22,7 +23,7 @@ from explorer.core.request import Prediction
 
 from ..run_panel import RunSpec
 from ..workers import Task, Worker
-from .compare_columns import (LETTERS, Column, ColumnOutcome, TargetCard, _html, _shape, prepare_request, run_column,
+from .compare_columns import (LETTERS, Column, ColumnOutcome, TargetCard, _shape, prepare_request, run_column,
                               spec_from_text, spec_title)
 from .compare_plot import ComparePlot
 from .compare_verdict import DiffTable, headline_html
@@ -440,7 +441,7 @@ class CompareView(QtWidgets.QWidget):
         changes = "; ".join(c.text() for c in diff.changes[:2]) + ("; …" if len(diff.changes) > 2 else "")
         colour = "#B3261E" if diff.breaking else "#777"
         return f"<span style='color:{colour}'>{self.signature_key} differs from {LETTERS[self.reference]}: " \
-               f"{_html(changes)}</span>"
+               f"{html.escape(changes, quote=False)}</span>"
 
 
     def _show_inputs(self) -> None:
