@@ -94,6 +94,16 @@ def test_users_inputs_are_probed_around(qtbot, panel, models):
     assert d.probes[0].label == "your input" and d.probes[0].inputs["x"].tolist() == [0.25] * 8
 
 
+def test_the_second_sweep_base_has_a_name_in_the_legend(qtbot, panel, models):
+    # With the user's input and two keys, the sweeps also run around a random base: its legend entry said
+    # "base:random", the group's internal name.
+    panel.set_inputs_provider(lambda: {"x": np.zeros((1, 8), np.float32), "extra": np.zeros((1, 4), np.float32)})
+    d = run(qtbot, panel, models["ignores"])
+    assert "base:random" in {p.group for p in d.probes}
+    assert "base:random" not in panel.probes_legend.names()
+    assert "random base (its keys swept too)" in panel.probes_legend.names()
+
+
 def test_show_diagnosis_without_a_worker(qtbot, panel, models):
     d = diagnose(open_runner(models["healthy"]), probes=300)
     panel.show_diagnosis(d)

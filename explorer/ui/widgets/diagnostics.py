@@ -580,7 +580,7 @@ def _pick_probes(groups: list[str], limit: int) -> list[int]:
 def _legend_name(group: str) -> str:
     names = {"base": "base / your input", "current": "base / your input", "fill": "zeros, ones",
              "perturb": "perturbed base", "unit": "random 0..1", "normal": "random normal",
-             "byte": "random 0..255", "repeat": "repeat"}
+             "byte": "random 0..255", "repeat": "repeat", "base:random": "random base (its keys swept too)"}
     return "sweeps of one key" if group.startswith("sweep:") else names.get(group, group)
 
 
