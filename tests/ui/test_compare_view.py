@@ -205,3 +205,19 @@ def test_large_outputs_are_compared_on_the_worker(qtbot, view):
     d = view.diffs[1].outputs["logits"]
     assert d.status == "different" and d.mismatched == 1 and d.max_abs == pytest.approx(1.0)
     assert table_rows(view)[0][2] == "DIFFERENT"
+
+
+def test_a_narrow_card_keeps_the_end_of_its_title(qtbot, view, shared_models):
+    # Three versions side by side in the window's right pane (~545 px): a card's title got 48 px, was elided to
+    # 60 px and clipped, so "…ons v" lost the version number the left-elision is there to keep.
+    from PySide6.QtWidgets import QApplication
+
+    view.resize(545, 700)
+    for version in (123, 124, 123):
+        view.add_target(str(shared_models / TWO), version=version)
+    for _ in range(5):
+        QApplication.processEvents()
+    for card, version in zip(view._cards, ("v123", "v124", "v123")):
+        title = card.title
+        assert title.text().endswith(version), title.text()
+        assert title.fontMetrics().horizontalAdvance(title.text()) <= title.width(), (title.text(), title.width())

@@ -234,7 +234,7 @@ class TargetCard(QtWidgets.QFrame):
 
     def _elide(self) -> None:
         # The end of a title tells versions and endpoints apart ("… v123"): keep it, elide the start.
-        width = max(self.title.width(), 60)
+        width = self.title.width()  # not more: a longer text is clipped at the right, losing the version
         self.title.setText(self.title.fontMetrics().elidedText(self._full_title, QtCore.Qt.TextElideMode.ElideLeft,
                                                                width))
 
