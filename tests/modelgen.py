@@ -927,3 +927,21 @@ def gated_sum(out_dir) -> Path:
     path = Path(out_dir) / "gated_sum"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+def uint8_image_and_bias(out_dir) -> Path:
+    """serving_default: image uint8 [None, 8, 8, 3] and bias float32 [None, 1] -> y = image[:, 0, 0, :1] / 255 +
+    10 * bias (a model that scales its own pixels, beside a second input)."""
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 8, 8, 3], tf.uint8, name="image"),
+                                      tf.TensorSpec([None, 1], tf.float32, name="bias")])
+        def serve(self, image, bias):
+            pixels = tf.cast(image[:, 0, 0, :1], tf.float32) / 255.0
+            return {"y": pixels + 10.0 * bias}
+
+    model = Model()
+    path = Path(out_dir) / "uint8_image_and_bias"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path

@@ -191,6 +191,16 @@ def test_an_input_gated_off_at_the_users_input_is_not_called_ignored(tmp_path):
     assert d.outputs["probabilities"].insensitive_to == ("extra",) and "ignored_input" in causes(d)
 
 
+def test_a_uint8_image_input_is_probed_over_its_range(tmp_path):
+    # uint8 inputs were swept at 0..2 and 0..10, like integer ids: a model that divides its pixels by 255 moved
+    # by 0.0002 and its image input was called ignored.
+    d = dg.diagnose(open_runner(modelgen.uint8_image_and_bias(tmp_path)), probes=48)
+    assert "ignored_input" not in causes(d) and d.verdict == "ok", d.causes
+    assert d.outputs["y"].insensitive_to == ()
+    sweeps = [p.inputs["image"] for p in d.probes if p.group == "sweep:image"]
+    assert sweeps and max(int(s.max()) for s in sweeps) > 200
+
+
 def test_saturating_model_names_preprocessing(models):
     raw = np.random.default_rng(7).integers(0, 256, (4, 16)).astype(np.float32)  # what the user sends: pixels
     d = dg.diagnose(open_runner(models["saturating"]), probes=48, current={"x": raw})
