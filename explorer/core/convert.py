@@ -7,7 +7,10 @@ quantising cost me?" is measured on inputs like the ones calibration saw, and th
 from __future__ import annotations
 
 import os
+import re
+import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -97,18 +100,60 @@ def convert_to_tflite(saved_model, quantize: str = "none", out: str | os.PathLik
         ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
     converter.target_spec.supported_ops = ops
     progress(0.2, f"converting ({quantize})")
+    logged: list[str] = []
     try:
-        data = converter.convert()
+        with _stderr_into(logged):
+            data = converter.convert()
     except Exception as exc:  # noqa: BLE001 - the converter raises many types; the user needs its message
-        text = str(exc)
-        fix = ("Some ops have no TFLite builtin; convert with SELECT_TF_OPS (Flex) or replace them."
-               if "select" in text.lower() or "flex" in text.lower() or "not supported" in text.lower()
-               else "Read the converter's message under details.")
-        raise RunError(f"TFLiteConverter could not convert {saved_model} ({quantize}).", details=text,
-                       fix=fix) from None
+        text = "\n".join(part for part in (str(exc), *logged) if part.strip())
+        raise _conversion_error(saved_model, quantize, text) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     progress(1.0, "converted")
     return Conversion(saved_model=str(saved_model), tflite=str(out), quantize=quantize,
                       representative=representative if quantize == "int8" else 0, bytes=len(data),
                       saved_model_bytes=info.saved_model_bytes + info.variables_bytes)
+
+
+def _conversion_error(saved_model, quantize: str, text: str) -> RunError:
+    """The converter's failure in words: which ops stop it and what to do; its own text goes to details."""
+    def ops(label: str) -> list[str]:
+        found = re.search(label + r" ops: ([^\n]+)", text)
+        return [op.strip() for op in found.group(1).split(",") if op.strip()] if found else []
+
+    select, custom = ops("TF Select"), ops("Custom")
+    what = f"TFLiteConverter could not convert {saved_model} ({quantize})"
+    if select or custom:
+        parts = []
+        if select:
+            parts.append(f"{', '.join(select)} {'has' if len(select) == 1 else 'have'} no TFLite builtin (TF Select "
+                         "ops: the .tflite would need the Flex delegate)")
+        if custom:
+            parts.append(f"{', '.join(custom)} {'is' if len(custom) == 1 else 'are'} neither a TFLite builtin nor a "
+                         "TF Select op")
+        fix = ("Replace " + ", ".join(custom) + " in the model before exporting (TFLite has no kernel for "
+               + ("it" if len(custom) == 1 else "them") + ")" if custom else
+               "Convert with SELECT_TF_OPS (convert-compare --select-tf-ops), or replace them in the model")
+        return RunError(f"{what}: {'; '.join(parts)}.", details=text, fix=fix + ".")
+    fix = ("Some ops have no TFLite builtin; convert with SELECT_TF_OPS (Flex) or replace them."
+           if "select" in text.lower() or "flex" in text.lower() or "not supported" in text.lower()
+           else "Read the converter's message under details.")
+    return RunError(f"{what}.", details=text, fix=fix)
+
+
+@contextmanager
+def _stderr_into(logged: list[str]):
+    """File descriptor 2 into `logged` while the converter runs: its MLIR diagnostics, printed from C++, belong
+    behind details, not above the one line the CLI promises."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            logged.append(sink.read().decode("utf-8", "replace"))

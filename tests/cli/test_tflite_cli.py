@@ -56,3 +56,15 @@ def test_check_names_quantisation_when_int8_loses_the_signal(tflite_models):
     assert report["causes"][0]["cause"] == "quantization" and "one step is" in report["causes"][0]["evidence"]
     float_model = json.loads(cli("check", tflite_models["offset_source"], "--json").stdout)
     assert float_model["verdict"] == "ok"  # the SavedModel itself varies: the quantisation lost it
+
+
+def test_an_op_tflite_lacks_is_named_in_one_line(tmp_path):
+    # The converter's MLIR diagnostics (13 lines from C++) came before "error: ... Some ops have no TFLite
+    # builtin", which named no op.
+    import modelgen
+
+    done = cli("convert-compare", modelgen.flex_source(tmp_path))
+    assert done.returncode == 2 and done.stdout == ""
+    lines = [line for line in done.stderr.splitlines() if not line.startswith(("W0000", "I0000", "E0000"))]
+    assert len(lines) == 1, done.stderr
+    assert "StringLength has no TFLite builtin" in lines[0] and "--select-tf-ops" in lines[0]
