@@ -116,9 +116,21 @@ def test_class_score_legend_is_outside_the_bars(run_kind):
     assert not legend.intersects(area)
 
 
-def test_a_million_values_are_plotted_whole_and_downsampled(run_kind):
+def test_a_million_values_are_plotted_whole_and_their_statistics_come_from_a_worker(qtbot, run_kind):
+    """The statistics of a million values took 60-120 ms of the GUI thread (std, a float64 copy, distinct rows):
+    they are computed on a worker, and the line says so until they arrive."""
     view = run_kind("million")
-    plot = view.pane("signal").plot
+    pane = view.pane("signal")
+    plot = pane.plot
     (curve,) = plot.curves()
     assert len(curve.yData) == 1_000_000 and curve.opts["autoDownsample"]  # drawn: a peak-downsampled few thousand
     assert "1,000,000 values" in plot.choice.reason
+    qtbot.waitUntil(lambda: pane.stats is not None, timeout=30_000)
+    signal = view.prediction.outputs["signal"]
+    assert f"max {float(signal.max()):.6g}" in pane.stats_label.text()
+    assert view.tabs.tabToolTip(view.tabs.indexOf(pane)) == pane.stats_label.text()
+    # while they are computed, the line names what is known and says the rest is coming
+    pane.show_array(signal + 1)
+    assert pane.stats is None and pane.stats_label.text().endswith("statistics…")
+    qtbot.waitUntil(lambda: pane.stats is not None, timeout=30_000)
+    assert f"max {float(signal.max() + 1):.6g}" in pane.stats_label.text()

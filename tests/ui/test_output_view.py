@@ -29,6 +29,17 @@ def test_choose_plot_by_shape():
     assert choose_plot(np.ones(500)).kind == "lines"
 
 
+def test_distinct_rows_and_bool_counts():
+    from explorer.ui.widgets.output_view import _distinct_rows
+
+    assert _distinct_rows(np.array([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0]])) == 2
+    assert _distinct_rows(np.array([[np.nan], [np.nan], [1.0]], np.float32)) == 2  # NaN rows equal each other
+    assert _distinct_rows(np.arange(10_000, dtype=np.int64).reshape(-1, 1) % 7) == 7
+    assert _distinct_rows(np.array([[b"a"], [b"b"], [b"a"]], object)) == 2
+    flags = output_stats(np.array([[True, False, True]]))
+    assert flags.text() == "(1, 3) bool · 3 values · 2 True · 1 False"  # no min/max/mean, no NaN of a bool
+
+
 def test_output_stats_counts_nan_and_inf():
     stats = output_stats(np.array([[1.0], [np.nan], [np.inf], [3.0]], np.float32))
     assert (stats.nan, stats.inf, stats.minimum, stats.maximum, stats.mean) == (1, 1, 1.0, 3.0, 2.0)
