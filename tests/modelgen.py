@@ -891,6 +891,7 @@ def output_kinds(out_dir) -> Path:
     model = Model()
     path = Path(out_dir) / "output_kinds"
     tf.saved_model.save(model, str(path), signatures={k: getattr(model, k) for k in OUTPUT_KINDS})
+    return path
 
 
 def slash_colon_keys(out_dir) -> Path:
