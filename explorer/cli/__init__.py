@@ -90,6 +90,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def count(least: int):
+    """An argparse type: a whole number of at least `least` (a batch of 0 or -1 probes was taken silently)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is less than {least}")
+        return value
+
+    parse.__name__ = "count"
+    return parse
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage mistakes are one line, like every other error (its own printed the usage block first)."""
 

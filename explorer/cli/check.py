@@ -10,12 +10,14 @@ import argparse
 import json
 import sys
 
+from explorer.cli import count
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="TARGET",
                         help="SavedModel folder, TF Serving base path, or rest://HOST:PORT/MODEL, grpc://HOST:PORT/MODEL")
     parser.add_argument("--signature", default="", help="signature key (default: serving_default, or the only one)")
-    parser.add_argument("--probes", type=int, default=64, metavar="N",
+    parser.add_argument("--probes", type=count(1), default=64, metavar="N",
                         help="number of probe inputs (default 64; at least 12)")
     parser.add_argument("--compare-local", metavar="FOLDER",
                         help="for a server TARGET: send the same probes to this folder's versions, to name a stale, "

@@ -13,6 +13,8 @@ import argparse
 import json
 import sys
 
+from explorer.cli import count
+
 DEFAULT_RANDOM_BATCH = 4  # several rows, so argmax/top-k agreement means something
 DEFAULT_PROBES = 8  # core.agreement.DEFAULT_PROBES (a test keeps them equal): importing it here pulls numpy into --help
 
@@ -27,10 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
     parser.add_argument("--inputs-file", metavar="F.npz",
                         help="arrays named by input key (e.g. a run exported from the app); sent as they are")
-    parser.add_argument("--batch", type=int, help=f"batch size for -1 dimensions (random request: "
+    parser.add_argument("--batch", type=count(1), help=f"batch size for -1 dimensions (random request: "
                                                   f"{DEFAULT_RANDOM_BATCH})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random request and the probes (default 0)")
-    parser.add_argument("--probes", type=int, default=DEFAULT_PROBES, metavar="N",
+    parser.add_argument("--probes", type=count(0), default=DEFAULT_PROBES, metavar="N",
                         help=f"seeded inputs at your input's scale sent besides it (default {DEFAULT_PROBES}; "
                              "0 for only yours): one input cannot show that two models agree")
     parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from explorer.cli import count
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from explorer.core.convert import DEFAULT_BATCH, DEFAULT_REPRESENTATIVE, QUANTIZE
@@ -18,13 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", default="none", choices=QUANTIZE,
                         help="none: float; dynamic: int8 weights (dynamic range); int8: full integer, calibrated "
                              "on seeded probes")
-    parser.add_argument("--representative", type=int, default=DEFAULT_REPRESENTATIVE, metavar="N",
+    parser.add_argument("--representative", type=count(1), default=DEFAULT_REPRESENTATIVE, metavar="N",
                         help=f"int8: probes per signature for calibration (default {DEFAULT_REPRESENTATIVE})")
     parser.add_argument("--out", metavar="FILE.tflite", help="where to write the .tflite (default: a temp folder)")
     parser.add_argument("--select-tf-ops", action="store_true",
                         help="allow TensorFlow ops without a TFLite builtin (the model then needs the Flex delegate)")
     parser.add_argument("--version", type=int, help="version of a base path (default: the newest)")
-    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"rows per request (default {DEFAULT_BATCH})")
+    parser.add_argument("--batch", type=count(1), default=DEFAULT_BATCH, help=f"rows per request (default {DEFAULT_BATCH})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the request (default 0)")
     parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance (default 1e-6)")

@@ -9,6 +9,8 @@ import argparse
 import json
 import sys
 
+from explorer.cli import count
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="SavedModel folder or TF Serving base path (or rest:// / grpc:// endpoint)")
@@ -18,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a value for input KEY, in one of the forms listed below; repeatable")
     parser.add_argument("--example", "-e", action="append", default=[], metavar="KEY=JSON",
                         help='tf.Example features for a string input: KEY=\'[{"x": 2.0}]\'; repeatable')
-    parser.add_argument("--batch", type=int, help="batch size for -1 dimensions of fills and broadcasts")
+    parser.add_argument("--batch", type=count(1), help="batch size for -1 dimensions of fills and broadcasts")
     parser.add_argument("--engine", default="auto", choices=("auto", "local", "session", "litert"),
                         help="auto: TensorFlow 2, then the TF1 session loader (as TF Serving) if TF2 cannot load; "
                              "local: tf.saved_model.load only; session: the TF1 loader only; litert: a .tflite (auto "

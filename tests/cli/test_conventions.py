@@ -125,3 +125,15 @@ def test_a_mistyped_option_value_is_one_line():
                                         "predict --help lists the options."]
     done = run("compare", HELLO)
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and "TARGET_B" in done.stderr
+
+
+def test_counts_below_their_least_are_refused_in_one_line():
+    # --batch 0 ran a batch of 1 and --probes -1 ran no probes, silently.
+    for args, words in ((("predict", HELLO, "--batch", "0"), "argument --batch: 0 is less than 1"),
+                        (("compare", HELLO, HELLO, "--probes", "-1"), "argument --probes: -1 is less than 0"),
+                        (("check", HELLO, "--probes", "0"), "argument --probes: 0 is less than 1"),
+                        (("predict", HELLO, "--batch", "two"), "argument --batch: invalid whole number: 'two'")):
+        done = run(*args)
+        assert done.returncode == 2 and done.stdout == "", args
+        assert done.stderr.splitlines() == [f"error: {words}. Fix: signature-explorer {args[0]} --help lists the "
+                                            "options."], done.stderr
