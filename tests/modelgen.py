@@ -946,3 +946,19 @@ def uint8_image_and_bias(out_dir) -> Path:
     path = Path(out_dir) / "uint8_image_and_bias"
     tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
     return path
+
+
+def many_signatures(out_dir, count: int = 30) -> Path:
+    """`count` signatures: serving_default and head_01.. each x [None, 4] -> y = x + i."""
+    import tensorflow as tf
+
+    module = tf.Module()
+    signatures = {}
+    for i in range(count):
+        fn = tf.function(lambda x, i=i: {"y": x + float(i)}, input_signature=[tf.TensorSpec([None, 4], tf.float32,
+                                                                                             name="x")])
+        setattr(module, f"f{i}", fn)
+        signatures["serving_default" if i == 0 else f"head_{i:02d}"] = fn
+    path = Path(out_dir) / "many_signatures"
+    tf.saved_model.save(module, str(path), signatures=signatures)
+    return path

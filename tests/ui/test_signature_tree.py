@@ -124,3 +124,18 @@ def test_runs_alone_and_reports_a_bad_path(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert f"error: {tmp_path} is empty" in out.stderr
+
+
+def test_thirty_signatures_show_one_line_each_and_the_filter_unfolds_matches(tree, tmp_path):
+    # Thirty signatures fully unfolded were 210 rows: the user scrolled past 200 of them to find head_29.
+    import modelgen
+
+    tree.set_model(read_model(modelgen.many_signatures(tmp_path)))
+    assert len(tree.visible_signature_keys()) == 30
+    default, other = tree.item_for(("serving_default",)), tree.item_for(("head_29",))
+    assert default.isExpanded() and not other.isExpanded()
+    assert other.text(SHAPE) == "1 input → 1 output"  # its summary line says what is folded
+    tree.set_filter("head_29_x")  # a tensor name: its signature unfolds to show it
+    assert tree.visible_signature_keys() == ["head_29"] and tree.item_for(("head_29",)).isExpanded()
+    assert not tree.item_for(("head_29", "inputs", "x")).isHidden()
+    assert tree.select_path(("head_29", "inputs", "x"))

@@ -21,6 +21,8 @@ UNSAFE_ROLE = Qt.ItemDataRole.UserRole + 2  # the scan findings a signature row 
 UNSAFE_COLOUR = "#B3261E"
 PLACEHOLDER = "Open a SavedModel folder or TF Serving base path:\nFile ▸ Open…, a recent model, or drop a folder here."
 # Method badges: the colour says at a glance which TF Serving API a signature answers.
+# Past this many signatures each one shows as its summary line (the default unfolded): thirty unfolded were 200 rows.
+MANY_SIGNATURES = 12
 BADGE_COLOURS = {"predict": "#2f6fbf", "classify": "#2e8b57", "regress": "#b8860b"}
 BADGE_OTHER = "#6e7781"
 
@@ -179,6 +181,12 @@ class SignatureTree(QWidget):
             group = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1)
             for i in range(group.childCount()):
                 group.child(i).setExpanded(False)
+        if len(self._signatures) > MANY_SIGNATURES:
+            for i in range(self.tree.topLevelItemCount()):
+                item = self.tree.topLevelItem(i)
+                node = self._node(item)
+                if node.kind == "signature" and node.signature.key != self._default:
+                    item.setExpanded(False)
         self._apply_visibility()
         self.tree.blockSignals(False)
         self._fit_columns()
@@ -427,6 +435,8 @@ class SignatureTree(QWidget):
                 group.setHidden(not whole and not shown)
                 any_child |= bool(shown)
             item.setHidden(not (whole or any_child))
+            if needle and any_child and not whole:
+                item.setExpanded(True)  # a folded signature shows the tensors the filter found
         self._fit_columns()
         self.tree.viewport().update()
         current = self.tree.currentItem()
