@@ -221,3 +221,11 @@ def test_a_narrow_card_keeps_the_end_of_its_title(qtbot, view, shared_models):
         title = card.title
         assert title.text().endswith(version), title.text()
         assert title.fontMetrics().horizontalAdvance(title.text()) <= title.width(), (title.text(), title.width())
+
+
+def test_a_tflite_card_says_file_not_folder(qtbot, view, shared_models):
+    # SavedModel vs its .tflite: the .tflite's card read "folder · litert".
+    view.add_target(str(shared_models / TWO / "00000123"))
+    view.add_target(str(shared_models / "saved_model_half_plus_two_tflite" / "00000123" / "model.tflite"))
+    assert view._cards[0].detail.text().startswith("folder · ")
+    assert view._cards[1].detail.text().startswith("file · ")

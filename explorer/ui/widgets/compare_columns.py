@@ -132,6 +132,11 @@ def _num(value) -> str:
     return f"{value:.3g}"
 
 
+def _folder_or_file(target: str) -> str:
+    """What a local target is, in the card's words: a .tflite or saved_model.pb is a file, not a folder."""
+    return "file" if os.path.splitext(target)[1].lower() in (".tflite", ".pb", ".pbtxt") else "folder"
+
+
 def _shape(shape) -> str:
     if shape is None:
         return "–"
@@ -206,7 +211,7 @@ class TargetCard(QtWidgets.QFrame):
         if column.spec is not None:
             engine = p.engine if p is not None else column.spec.engine
             version = p.version if p is not None and p.version is not None else column.spec.version
-            where = (f"folder · {engine}" if column.spec.kind == "folder"
+            where = (f"{_folder_or_file(column.spec.target)} · {engine}" if column.spec.kind == "folder"
                      else PROTOCOL_NAMES.get(column.spec.kind, column.spec.kind))
             self.detail.setText(where + (f" · version {version}" if version is not None else ""))
         else:
