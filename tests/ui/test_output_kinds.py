@@ -134,3 +134,20 @@ def test_a_million_values_are_plotted_whole_and_their_statistics_come_from_a_wor
     assert pane.stats is None and pane.stats_label.text().endswith("statistics…")
     qtbot.waitUntil(lambda: pane.stats is not None, timeout=30_000)
     assert f"max {float(signal.max() + 1):.6g}" in pane.stats_label.text()
+
+
+@pytest.mark.parametrize("key,why", [("bool", "No numeric output to plot: positive (varies)"),
+                                     ("nonfinite", "Every value of output all_nan is NaN or Inf")])
+def test_diagnostics_draws_no_empty_axes(qtbot, window, kinds_model, key, why):
+    """A check of a model whose outputs are not numbers (bool), or only NaN/Inf, showed three empty plots (and the
+    previous check's caption): the plots give way to the sentence that says why."""
+    window.resize(1280, 800)
+    window.show_panel("Diagnostics")
+    panel = window.diagnostics
+    panel.set_target(str(kinds_model), key)
+    with qtbot.waitSignal(panel.worker.finished, timeout=TIMEOUT):
+        panel.start()
+    window.grab()
+    assert panel.diagnosis is not None and panel.diagnosis.signature == key
+    assert _visible_plots(panel) == []
+    assert panel.probes_caption.isVisibleTo(panel) and panel.probes_caption.text().startswith(why)

@@ -184,7 +184,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         # Above the plot, not in it: a legend inside the view box covered the last probes' points.
         self.probes_legend = LegendStrip()
         self.probes_caption = QtWidgets.QLabel("")
-        self.probes_caption.setWordWrap(True)  # unwrapped, it widened the plots past their scroll area's edge
+        self.probes_caption.setWordWrap(True)
+        self.probes_caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)  # unwrapped, it widened the plots past their scroll area's edge
         self.heatmap_plot = _plot("Spread per element", "element", "",
                                   "Standard deviation across probes, relative to the output's magnitude")
         self.heatmap_image = pg.ImageItem(axisOrder="row-major")
@@ -202,7 +203,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self._bar_labels: list[pg.TextItem] = []
         self._probe_curves: list[pg.PlotDataItem] = []
 
-        lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.lower_plots = lower = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         lower.addWidget(self.heatmap_plot)
         lower.addWidget(self.sensitivity_plot)
         plots = QtWidgets.QWidget()
@@ -355,6 +356,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo.blockSignals(True)
         self.output_combo.clear()
         self.output_combo.addItems(keys)
+        self.output_combo.setEnabled(bool(keys))
         self.output_combo.blockSignals(False)
         self._show_output(keys[0] if keys else None)
         QtCore.QTimer.singleShot(0, self, self._fit_cards)  # context: dropped if the panel is deleted first
@@ -383,17 +385,32 @@ class DiagnosticsPanel(QtWidgets.QWidget):
 
     # --- plots ------------------------------------------------------------------------------------------------
 
-    def _show_output(self, key: str | None) -> None:
-        d = self.diagnosis
-        if d is None or key is None or key not in d.values:
+    def _show_plots(self, shown: bool, why: str = "") -> None:
+        """The three plots, or in their place the sentence saying why there is nothing to draw (no empty axes)."""
+        for widget in (self.probes_plot, self.lower_plots):
+            widget.setVisible(shown)
+        if not shown:
             for c in self._probe_curves:
                 c.hide()
             self.probes_legend.clear()
             self.probes_legend.hide()
             self.heatmap_image.clear()
             self.sensitivity_bars.setOpts(x=[], height=[])
+            self.probes_caption.setText(why)
+
+    def _show_output(self, key: str | None) -> None:
+        d = self.diagnosis
+        if d is None or key is None or key not in d.values:
+            others = ", ".join(f"{k} ({'the same' if s.identical else 'varies'})" for k, s in
+                               (d.outputs.items() if d is not None else ()) if not s.numeric)
+            self._show_plots(False, "" if d is None else "No numeric output to plot" + (
+                f": {others} are compared as values, in the list above." if others else "."))
             return
         values = np.asarray(d.values[key], np.float64).reshape(len(d.values[key]), -1)
+        if not np.isfinite(values).any():  # every probe answered NaN/Inf: empty axes would read as "no answer"
+            self._show_plots(False, f"Every value of output {key} is NaN or Inf, for every probe: nothing to plot.")
+            return
+        self._show_plots(True)
         groups = [p.group for p in d.probes[:len(values)]]
         shown = _pick_probes(groups, MAX_PROBE_CURVES)
         points = min(values.shape[1], MAX_CURVE_POINTS)

@@ -232,8 +232,9 @@ class LegendStrip(QtWidgets.QLabel):
     def add(self, color: str, name: str, mark: str = "━") -> None:
         """One entry: a mark in the curve's colour, then its name."""
         self.entries.append((color, name, mark))
-        self.setText("&nbsp;&nbsp; ".join(f"<span style='color:{c}; font-weight:bold'>{m}</span>&nbsp;{_escape(n)}"
-                                          for c, n, m in self.entries))
+        # Non-breaking inside an entry, so a line wraps between entries ("random" / "0..1" read as two).
+        self.setText("&nbsp;&nbsp; ".join(f"<span style='color:{c}; font-weight:bold'>{m}</span>&nbsp;"
+                                          + _escape(n).replace(" ", "&nbsp;") for c, n, m in self.entries))
 
     def names(self) -> list[str]:
         """The entries' names, in order (what the user reads)."""
