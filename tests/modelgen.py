@@ -647,6 +647,28 @@ def many_outputs(out_dir) -> Path:
     return path
 
 
+def many_inputs(out_dir) -> Path:
+    """serving_default with the 8 inputs a feature model takes, for layout checks: float32 [None, 4] `dense`, int64
+    [None] `category`, string [None] `text`, float32 [None, 3] `a`..`e`; y [None] is their float sum (text counted
+    by length)."""
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec([None, 4], tf.float32, name="dense"), tf.TensorSpec([None], tf.int64, name="category"),
+             tf.TensorSpec([None], tf.string, name="text")]
+    specs += [tf.TensorSpec([None, 3], tf.float32, name=n) for n in "abcde"]
+
+    class Model(tf.Module):
+        @tf.function(input_signature=specs)
+        def serve(self, dense, category, text, a, b, c, d, e):
+            rest = tf.add_n([tf.reduce_sum(t, axis=1) for t in (dense, a, b, c, d, e)])
+            return {"y": rest + tf.cast(category, tf.float32) + tf.cast(tf.strings.length(text), tf.float32)}
+
+    model = Model()
+    path = Path(out_dir) / "many_inputs"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve})
+    return path
+
+
 def slow_loop(out_dir) -> Path:
     """x [None] float32 -> y = x, steps: a tf.while_loop of max(x) * 1,000,000 steps. x of zeros returns at once;
     x = [1000] runs for hours (a prediction that hangs, for Cancel and engine-kill tests)."""

@@ -32,6 +32,9 @@ from .workers import Task, Worker, tensorflow_watch, window_engine
 
 APP_TITLE = "Signature Explorer"
 DETAILS = "Details"
+TREE_SHARE_DEFAULT = 480  # px of 1280 before a model is open; then the tree pane is as wide as its columns need
+TREE_SHARE_MAX = 0.42  # of the window: the tabs (form over outputs) need width more than a tree's last column
+TREE_MIN = 360
 RUN = "Predict"  # the run panel's tab ("Run" is the example name the window's own tests add)
 DIAGNOSTICS = "Diagnostics"
 # Built after the first paint (see MainWindow.build_panels); reading one of these attributes builds them at once.
@@ -87,9 +90,12 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # A wider window widens the tabs (form, plots, tables), not the tree: its columns already fit (_fit_tree_pane).
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self._splitter_chosen = False  # the user dragged it (now or in an earlier session): never moved for them
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -107,7 +113,7 @@ class MainWindow(QMainWindow):
         self.summary.version_chosen.connect(self._on_summary_version_chosen)
         self.summary.tag_set_chosen.connect(self._on_summary_tag_set_chosen)
         self.resize(1280, 800)
-        self.splitter.setSizes([720, 560])
+        self.splitter.setSizes([TREE_SHARE_DEFAULT, 1280 - TREE_SHARE_DEFAULT])
         self._restore_geometry()
         if self.settings.problem:
             self.messages.show_message(self.settings.problem, "warning")
@@ -423,6 +429,7 @@ class MainWindow(QMainWindow):
             self.messages.show_message(
                 f"The safety scan could not read {name}: loading it will be refused.", "warning",
                 fix="Run `signature-explorer scan` on it to see why; re-export the model.")
+        self._fit_tree_pane()
         users = len(info.user_signatures)
         version = f" version {info.version}" if info.version is not None else ""
         self._idle(f"Opened {name}{version}: {users} signature{'s' if users != 1 else ''} in {elapsed:.0f} ms")
@@ -445,6 +452,22 @@ class MainWindow(QMainWindow):
             self.tree.set_model(info)  # selects the default signature, which emits signature_selected
         elif (signature := self.current_signature()) is not None:
             self.signature_selected.emit(info, signature)
+
+    def _on_splitter_moved(self, *_) -> None:
+        self._splitter_chosen = True
+
+    def _fit_tree_pane(self) -> None:
+        """Give the tree pane the width its columns need (TREE_MIN..TREE_SHARE_MAX of the window) and the tabs the
+        rest: at 720 of 1280 px the tree was mostly empty while the form and the plots were stacked in 560."""
+        if self._splitter_chosen:
+            return
+        tree = self.tree.tree
+        header = tree.header()
+        columns = sum(max(tree.sizeHintForColumn(c) + 12, header.sectionSizeHint(c)) for c in range(header.count()))
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        total = sum(self.splitter.sizes())
+        left = max(TREE_MIN, min(columns + bar + 2 * tree.frameWidth() + 4, int(total * TREE_SHARE_MAX)))
+        self.splitter.setSizes([left, total - left])
 
     def _on_model_failed(self, task: Task, error: ExplorerError) -> None:
         path = self._pending[0] if self._pending else ""
@@ -565,13 +588,16 @@ class MainWindow(QMainWindow):
         if state := qs.value("state"):
             self.restoreState(state)
         if splitter := qs.value("splitter"):
-            self.splitter.restoreState(splitter)
+            self._splitter_chosen = self.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         qs = self._qsettings()
         qs.setValue("geometry", self.saveGeometry())
         qs.setValue("state", self.saveState())
-        qs.setValue("splitter", self.splitter.saveState())
+        if self._splitter_chosen:  # else the next window fits the tree pane to its model again
+            qs.setValue("splitter", self.splitter.saveState())
+        else:
+            qs.remove("splitter")
         qs.sync()
         self.worker.cancel()  # running calls are asked to stop; TF calls finish on their own
         super().closeEvent(event)

@@ -148,6 +148,7 @@ class RunPanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(170)  # its text ("Building inputs… 0%") was cut to "Building" beside the status
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.status = QtWidgets.QLabel()
@@ -163,30 +164,40 @@ class RunPanel(QtWidgets.QWidget):
         self.run_handler = None  # () -> Task | None: when set, Run (and Ctrl+Enter) calls it instead
 
         form_box = QtWidgets.QGroupBox("Inputs")
-        out_box = QtWidgets.QGroupBox("Outputs")
-        history_box = QtWidgets.QGroupBox("Run history")
-        for box, content in ((form_box, self.form), (out_box, self.outputs), (history_box, self.history)):
-            inner = QtWidgets.QVBoxLayout(box)
-            inner.setContentsMargins(4, 4, 4, 4)  # at 1280x800 every pixel goes to the plot and the input rows
-            inner.addWidget(content)
+        inner = QtWidgets.QVBoxLayout(form_box)
+        inner.setContentsMargins(4, 4, 4, 4)  # at 1280x800 every pixel goes to the plot and the input rows
+        inner.addWidget(self.form)
         self._form_box = form_box
+        # The run history is a tab beside the outputs, not a third pane under them: stacked under the form and the
+        # outputs it got a header and a scroll bar but not one row, and its minimum height grew the window.
+        self.results = QtWidgets.QTabWidget()
+        self.results.setObjectName("RunResults")
+        self.results.setDocumentMode(True)
+        for content, title in ((self.outputs, "Outputs"), (self.history, "Run history")):
+            page = QtWidgets.QWidget()
+            inner = QtWidgets.QVBoxLayout(page)
+            inner.setContentsMargins(4, 4, 4, 0)
+            inner.addWidget(content)
+            self.results.addTab(page, title)
+        self._outputs_page, self._history_page = self.results.widget(0), self.results.widget(1)
+        self.results.setTabToolTip(1, "Every run of this session: see its outputs again or put its inputs back")
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("RunSplitter")
         self.splitter.addWidget(form_box)
-        self.splitter.addWidget(out_box)
+        self.splitter.addWidget(self.results)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.vsplitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        self.vsplitter.addWidget(self.splitter)
-        self.vsplitter.addWidget(history_box)
-        self.vsplitter.setStretchFactor(0, 4)
-        self.vsplitter.setStretchFactor(1, 1)
-        self.vsplitter.setSizes([640, 150])
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.splitter.installEventFilter(self)
+        self._share_width_pending = True  # at its first size, and each time the panel becomes wide enough for side by side
+        self._user_split = False  # the user dragged the form/outputs handle: their heights stand until the next signature
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.message)
-        layout.addWidget(self.vsplitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QtGui.QShortcut(QtGui.QKeySequence(keys), self)
@@ -195,6 +206,7 @@ class RunPanel(QtWidgets.QWidget):
         self.form.problems_changed.connect(self._on_form_problems_changed)
         self.history.entry_activated.connect(self._on_history_entry_activated)
         self.history.restore_requested.connect(self._on_history_restore_requested)
+        self.history.count_changed.connect(self._on_history_count_changed)
         self._set_engines("folder")
         self._update_actions()
 
@@ -257,6 +269,7 @@ class RunPanel(QtWidgets.QWidget):
             # Another signature's "Not run: ..." and outputs read as if they were this one's.
             self._clear_banner()
             self.outputs.clear()
+            self._user_split = False
         self._signature = signature
         self.form.set_signature(signature, self.spec.key() if self.spec else "")
         self._update_actions()
@@ -308,32 +321,74 @@ class RunPanel(QtWidgets.QWidget):
         self._update_actions()
         return self._run_task
 
+    def show_history(self) -> None:
+        """Bring the run history's tab to the front (beside the outputs)."""
+        self.results.setCurrentWidget(self._history_page)
+
+    def show_outputs(self) -> None:
+        """Bring the outputs' tab to the front."""
+        self.results.setCurrentWidget(self._outputs_page)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         # Beside the signature tree the panel may be narrow: then the outputs go below the form, not beside it.
         wide = event.size().width() >= WIDE
         orientation = QtCore.Qt.Orientation.Horizontal if wide else QtCore.Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+            self._user_split = False  # a height the user gave the form means nothing side by side
+            self._share_width_pending = wide  # the stacked heights would become widths: the form got 250 px of 1000
         super().resizeEvent(event)
-        if event.size().height() != event.oldSize().height() or orientation == QtCore.Qt.Orientation.Vertical:
-            self._share_height()  # on growth a splitter hands every extra pixel to the stretchiest pane
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        # The splitter's height changes with the window and with the message bar above it (an error with its fix
+        # takes lines): share it again each time, or the stretchiest pane gets every pixel.
+        if watched is self.splitter and event.type() == QtCore.QEvent.Type.Resize:
+            if self.splitter.orientation() == QtCore.Qt.Orientation.Horizontal:
+                if self._share_width_pending:
+                    self._share_width_pending = False
+                    self._share_width()
+            elif event.size().height() != event.oldSize().height() or event.oldSize().width() < 0:
+                self._share_height()
+        return super().eventFilter(watched, event)
+
+    def _share_width(self) -> None:
+        """Side by side, the form gets 2/5 of the width, or what its rows ask for up to a half; the outputs the rest."""
+        total = self.splitter.width() - self.splitter.handleWidth()
+        if total <= 0:
+            return
+        rows = self.form.scroll.widget().sizeHint().width() + self.form.scroll.verticalScrollBar().sizeHint().width()
+        frame = self._form_box.sizeHint().width() - self.form.scroll.sizeHint().width()  # the box's margins, at least
+        form = min(max(int(total * 0.4), self._form_box.sizeHint().width(), rows + max(frame, 0)), total // 2)
+        self.splitter.setSizes([form, total - form])
+
+    def _on_splitter_moved(self, *_) -> None:
+        self._user_split = True
 
     def _share_height(self) -> None:
-        """Stacked, the form gets the height it needs (at most 40 %) and the outputs the rest: a one-row form
-        beside a 58 px plot was the default before."""
+        """Stacked, the form gets what its input rows need while there are no outputs (the outputs' placeholder
+        the rest); once outputs are shown, at least its first whole row and at most 45 %, the outputs the rest.
+        Side by side, both get the full height and the widths go 2:3."""
         if self.splitter.orientation() != QtCore.Qt.Orientation.Vertical:
             self.splitter.setStretchFactor(0, 2)
             self.splitter.setStretchFactor(1, 3)
             return
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        # The history keeps a few rows; the form and the outputs above it need the height more.
-        whole = max(sum(self.vsplitter.sizes()), 1)
-        history = max(self.vsplitter.widget(1).minimumSizeHint().height(), min(110, whole // 6))
-        self.vsplitter.setSizes([whole - history, history])
-        total = max(whole - history - self.vsplitter.handleWidth(), 1)
+        if self._user_split:
+            return
+        # The splitter's own height, not the sum of its panes: in a resize event that sum is still the old one.
+        total = self.splitter.height() - self.splitter.handleWidth()
+        if total <= 0:
+            return
         overhead = self._form_box.sizeHint().height() - self.form.sizeHint().height()
-        form = max(min(overhead + self.form.wanted_height(), int(total * 0.45)), self._form_box.minimumSizeHint().height())
+        wanted = overhead + self.form.wanted_height()
+        floor = max(overhead + self.form.wanted_height(rows=1), self._form_box.minimumSizeHint().height())
+        results = self.results.minimumSizeHint().height()
+        if self.outputs.keys():
+            form = max(min(wanted, int(total * 0.45)), floor)
+        else:
+            form = wanted  # nothing to show below yet: the form takes what its rows need
+        form = max(min(form, total - results), self._form_box.minimumSizeHint().height())
         self.splitter.setSizes([form, max(total - form, 1)])
 
     def is_running(self) -> bool:
@@ -456,6 +511,8 @@ class RunPanel(QtWidgets.QWidget):
         record.started_at = self._run_started
         entry = self.history.add(record, self._run_sources, self._run_batch, prediction)
         self.history.select(entry)
+        self.show_outputs()
+        self._share_height()  # the outputs appeared: the form gives up what it held for its other rows
         # The run's own time: loading (and TensorFlow's import, once per process) are shown with the outputs.
         self._idle(f"{prediction.signature} ran in {record.run_ms or 0.0:.1f} ms ({prediction.engine}).")
         self._update_actions()
@@ -514,9 +571,15 @@ class RunPanel(QtWidgets.QWidget):
         if entry.prediction is not None:
             sig = self._signature if self._signature and self._signature.key == entry.record.signature else None
             self.outputs.show_prediction(entry.prediction, sig)
+            self.show_outputs()
+            self._share_height()
         elif entry.record.error:
             self.message.show_message(f"Run {entry.number} failed: {entry.record.error}", "error",
                                       details=entry.details)
+
+    def _on_history_count_changed(self, count: int) -> None:
+        self.results.setTabText(self.results.indexOf(self._history_page), f"Run history ({count})" if count else
+                                "Run history")
 
     def _on_history_restore_requested(self, entry: HistoryEntry) -> None:
         key = entry.record.signature

@@ -1,7 +1,7 @@
 """The layout audit: what a user would see cut or squashed, found in a real window (issue 13)."""
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 MIN_PLOT_HEIGHT = 180
 
@@ -66,3 +66,54 @@ def _name(w: QtWidgets.QWidget) -> str:
         chain.append(w.objectName() or type(w).__name__)
         w = w.parentWidget()
     return "/".join(reversed(chain))
+
+
+
+FULL_FORM_INPUTS = 3  # up to this many inputs, every row is seen whole before a run
+HISTORY_ROWS = 3  # a run history shows at least this many of its runs (or all it has) when it is shown
+
+
+def predict_audit(panel, top: QtWidgets.QWidget) -> list[str]:
+    """The Predict tab's own promises: before a run (no outputs yet) every input row of a signature with up to
+    FULL_FORM_INPUTS inputs is seen whole, after a run (or with more inputs) at least the first; a shown run history
+    shows at least min(its runs, HISTORY_ROWS) whole rows (not just its header and a scroll bar)."""
+    from PySide6.QtWidgets import QApplication
+
+    top.grab()
+    QApplication.processEvents()
+    problems = []
+    rows = list(panel.form.rows.items())
+    if rows and panel.isVisibleTo(top):
+        ran = bool(panel.outputs.keys())
+        wanted = rows[:1] if ran or len(rows) > FULL_FORM_INPUTS else rows
+        low, high = _seen_span(panel.form.scroll.viewport(), top)
+        for key, row in wanted:
+            y = row.mapTo(top, QtCore.QPoint(0, 0)).y()
+            if not row.isVisibleTo(top) or y < low or y + row.height() > high:
+                shown = max(min(high, y + row.height()) - max(low, y), 0)
+                problems.append(f"input row {key!r} shows {shown} of its {row.height()} px "
+                                f"({'after a run' if ran else 'before a run'}, {len(rows)} inputs)")
+    table = panel.history.table
+    count = table.topLevelItemCount()
+    if count and table.isVisibleTo(top):
+        low, high = _seen_span(table.viewport(), top)
+        for i in range(min(count, HISTORY_ROWS)):
+            rect = table.visualItemRect(table.topLevelItem(i))
+            y = table.viewport().mapTo(top, rect.topLeft()).y()
+            if rect.isEmpty() or y < low or y + rect.height() > high:
+                problems.append(f"run history row {i + 1} of {count} is not seen whole (its table shows "
+                                f"{max(high - low, 0)} px of rows, a row is {rect.height()})")
+                break
+    return problems
+
+
+def _seen_span(w: QtWidgets.QWidget, top: QtWidgets.QWidget) -> tuple[int, int]:
+    """The top and bottom (in `top`'s coordinates) of the part of `w` that its ancestors do not clip."""
+    y = w.mapTo(top, QtCore.QPoint(0, 0)).y()
+    shown = _shown_height(w, top)
+    parent_top = y
+    parent = w.parentWidget()
+    while parent is not None and parent is not top:  # the clip's top edge (a widget pushed above its parent)
+        parent_top = max(parent_top, parent.mapTo(top, QtCore.QPoint(0, 0)).y())
+        parent = parent.parentWidget()
+    return parent_top, parent_top + shown

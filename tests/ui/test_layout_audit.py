@@ -10,7 +10,7 @@ import pytest
 import modelgen
 from explorer.resources import demo_model_path
 from explorer.ui.main_window import MainWindow
-from tests.ui.layout_audit import MIN_PLOT_HEIGHT, audit
+from tests.ui.layout_audit import MIN_PLOT_HEIGHT, audit, predict_audit
 
 TIMEOUT = 180_000
 SIZES = [(1280, 800), (1600, 1000)]
@@ -20,6 +20,11 @@ SHOTS = os.environ.get("LAYOUT_SHOTS")  # a folder to keep the screenshots in (t
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
     return modelgen.many_outputs(tmp_path_factory.mktemp("many"))
+
+
+@pytest.fixture(scope="module")
+def many_inputs(tmp_path_factory):
+    return modelgen.many_inputs(tmp_path_factory.mktemp("many_inputs"))
 
 
 def _settle(qtbot, w):
@@ -105,3 +110,59 @@ def test_outputs_read_plainly(qtbot, many):
     assert pane.plot.plot_widget.height() >= MIN_PLOT_HEIGHT
     pane.show_array(np.array([b"cat", b"dog"], object))
     assert not pane.plot.plot_widget.isVisibleTo(pane) and pane.table.isVisibleTo(pane)
+
+
+# (name, model, signature, inputs typed, batch): one, two and three inputs, a session-loader run, 8 inputs, 8 outputs
+PREDICT_CASES = [("image", "demo", "serving_default", None, None), ("score", "demo", "score", None, None),
+                 ("text_stats", "demo", "text_stats", None, None),
+                 ("half_plus_three", "half_plus_three", "serving_default", {"x": "[[1],[2],[5]]"}, 3),
+                 ("8_inputs", "many_inputs", "serving_default", None, None),
+                 ("8_outputs", "many", "serving_default", None, None)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("case", PREDICT_CASES, ids=lambda c: c[0])
+def test_predict_tab_shows_the_inputs_then_the_outputs(qtbot, shared_models, many, many_inputs, case, size):
+    """Item 12: before a run the form gets the height its rows need (every row of a signature with up to 3
+    inputs is seen whole, not scrolled out of view beside an empty outputs box); after a run at least the first
+    row stays whole above the outputs; the run history, shown, shows its runs; the window keeps its size."""
+    from explorer.core.tensors import Source
+
+    name, which, key, typed, batch = case
+    model = {"demo": demo_model_path(), "many": many, "many_inputs": many_inputs,
+             "half_plus_three": shared_models / "saved_model_half_plus_three"}[which]
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(model))
+    w.tree.select_signature(key)
+    qtbot.waitUntil(lambda: w.run_panel.signature() is not None and w.run_panel.signature().key == key,
+                    timeout=TIMEOUT)
+    w.show_panel("Predict")
+    panel = w.run_panel
+    if typed:
+        panel.form.set_sources({k: Source("literal", text=v) for k, v in typed.items()}, batch=batch)
+    qtbot.waitUntil(lambda: panel.form.prepared is not None and not panel.form.is_checking(), timeout=TIMEOUT)
+    _settle(qtbot, w)
+    problems = []
+
+    def look(when):
+        shot = w.grab()
+        if SHOTS:
+            shot.save(os.path.join(SHOTS, f"predict_{name}_{size[0]}_{when}.png"))
+        problems.extend(f"{name} {size} {when}: {p}" for p in audit(w) + predict_audit(panel, w))
+        if (w.width(), w.height()) != size:
+            problems.append(f"{name} {size} {when}: the window grew to {w.width()}x{w.height()}")
+
+    look("before")
+    with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT):
+        panel.run()
+    _settle(qtbot, w)
+    look("after")
+    assert problems == [], "\n".join(problems)
+    panel.show_history()
+    _settle(qtbot, w)
+    look("history")
+    assert problems == [], "\n".join(problems)

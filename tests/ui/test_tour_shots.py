@@ -146,9 +146,6 @@ def test_two_inputs_and_a_float_into_int64(qtbot, window, tmp_path):
     _shot(window, tmp_path, "tour_two_inputs")
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: after a session-loader run the Predict tab's banner, note and "
-                   "plot need more than 800 px, so the window grows to 1280x846 and the inputs get no height; "
-                   "docs/screenshots/tour_fallback.png is the older 1400x860 one until this is fixed")
 def test_a_model_tensorflow_2_cannot_load_runs_on_the_session_loader(qtbot, window, tmp_path):
     _open(qtbot, window, MODELS / "saved_model_half_plus_three")
     _form_check(qtbot, window, {"x": Source("literal", text="[[1],[2],[5]]")}, batch=3)

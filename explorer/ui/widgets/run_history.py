@@ -56,6 +56,7 @@ class RunHistory(QtWidgets.QWidget):
 
     entry_activated = QtCore.Signal(object)  # HistoryEntry: show its outputs (double-click / Enter)
     restore_requested = QtCore.Signal(object)  # HistoryEntry: put its sources back into the form
+    count_changed = QtCore.Signal(int)  # how many runs the table holds, after each add and clear
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -71,7 +72,10 @@ class RunHistory(QtWidgets.QWidget):
         self.table.customContextMenuRequested.connect(self._on_table_context_menu)
         self.table.itemActivated.connect(self._on_table_item_activated)
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
-        self.table.setMinimumHeight(48)  # a header and a row: the outputs' plot needs the height more
+        # A tab of its own (beside the outputs): room for its header, three runs and a scroll bar at least.
+        bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.table.setMinimumHeight(self.table.header().sizeHint().height() + 3 * (self.fontMetrics().height() + 6)
+                                    + bar + 2 * self.table.frameWidth())
         header = self.table.header()
         header.setStretchLastSection(True)
         for i, width in enumerate((36, 70, 150, 140, 64, 48, 64)):
@@ -118,6 +122,7 @@ class RunHistory(QtWidgets.QWidget):
         self.table.insertTopLevelItem(0, item)
         while self.table.topLevelItemCount() > MAX_ENTRIES:
             self.table.takeTopLevelItem(self.table.topLevelItemCount() - 1)
+        self.count_changed.emit(len(self._entries))
         return entry
 
     def entries(self) -> list[HistoryEntry]:
@@ -145,6 +150,7 @@ class RunHistory(QtWidgets.QWidget):
     def clear(self) -> None:
         self._entries.clear()
         self.table.clear()
+        self.count_changed.emit(0)
 
     def _row_texts(self, entry: HistoryEntry) -> list[str]:
         r = entry.record

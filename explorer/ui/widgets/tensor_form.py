@@ -472,9 +472,19 @@ class TensorForm(QtWidgets.QWidget):
                     self.rows[key].set_source(source)
         self.schedule_check(0)
 
-    def wanted_height(self) -> int:
-        """The height that shows every input row without scrolling."""
-        return self.sizeHint().height() - self.scroll.sizeHint().height() + self._rows_box.sizeHint().height() + 4
+    def wanted_height(self, rows: int | None = None) -> int:
+        """The height that shows every input row (or the first `rows`) whole, without scrolling, at today's width."""
+        shown = list(self.rows.values())[:rows]
+        if not shown:
+            need = self._rows_box.sizeHint().height()
+        else:
+            width = self.scroll.viewport().width()
+            # Wrapped problem text under an input needs more lines in a narrow pane than its sizeHint says.
+            need = sum(r.heightForWidth(width) if r.hasHeightForWidth() and width > 0 else r.sizeHint().height()
+                       for r in shown) + self._rows_layout.spacing() * (len(shown) - 1)
+        layout = self.layout()  # the scroll area's share of the form's sizeHint, as the layout counts it (its minimum)
+        scroll = layout.itemAt(layout.indexOf(self.scroll)).sizeHint().height()
+        return self.sizeHint().height() - scroll + need + 2 * self.scroll.frameWidth() + 2
 
     def sources(self) -> dict[str, Source]:
         """What the user gave for each input, verbatim."""
