@@ -166,3 +166,64 @@ def test_predict_tab_shows_the_inputs_then_the_outputs(qtbot, shared_models, man
     _settle(qtbot, w)
     look("history")
     assert problems == [], "\n".join(problems)
+
+
+def _drag(handle, dx: int, dy: int) -> None:
+    """Drag a splitter handle as a user does: press, move, release."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    start = handle.rect().center()
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(handle, start + QPoint(dx // 2, dy // 2))
+    QTest.mouseMove(handle, start + QPoint(dx, dy))
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(dx, dy))
+
+
+def test_the_tabs_get_the_width_the_tree_does_not_need_and_a_dragged_splitter_stays(qtbot, shared_models):
+    """Item 12: the tree pane is as wide as its columns need (it was 720 of 1280 px, mostly empty, while the form
+    and the plots were stacked in 560), a wider window widens the tabs; a width or height the user drags stays
+    (across runs, checks and other models) and never grows the window."""
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(demo_model_path()))
+    qtbot.waitUntil(lambda: w.run_panel.signature() is not None, timeout=TIMEOUT)
+    w.show_panel("Predict")
+    _settle(qtbot, w)
+    tree, tabs = w.splitter.sizes()
+    assert tree <= 0.42 * 1280 and tabs >= 0.58 * 1280 - 10, (tree, tabs)
+    w.resize(1600, 1000)
+    _settle(qtbot, w)
+    assert w.splitter.sizes()[0] == tree  # the extra width went to the tabs
+
+    # The user drags the form/outputs handle down: it stays through a check and a run, and the window keeps its size.
+    w.resize(1280, 800)
+    _settle(qtbot, w)
+    panel = w.run_panel
+    before = panel.splitter.sizes()
+    _drag(panel.splitter.handle(1), 0, 60)
+    _settle(qtbot, w)
+    dragged = panel.splitter.sizes()
+    assert dragged[0] > before[0] + 30, (before, dragged)
+    with qtbot.waitSignal(panel.form.problems_changed, timeout=TIMEOUT):
+        panel.form.check_now()
+    _settle(qtbot, w)
+    assert panel.splitter.sizes() == dragged
+    # The user drags the tree pane wider: opening another model keeps it; the window never grows.
+    _drag(w.splitter.handle(1), 150, 0)
+    _settle(qtbot, w)
+    chosen = w.splitter.sizes()
+    assert chosen[0] > tree + 100, (tree, chosen)
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(shared_models / "saved_model_half_plus_three"))
+    _settle(qtbot, w)
+    assert w.splitter.sizes() == chosen
+    assert (w.width(), w.height()) == (1280, 800)
+    # Dragged as far as it goes, the tabs keep what their widgets need: nothing is cut, the window keeps its size.
+    _drag(w.splitter.handle(1), 1000, 0)
+    _settle(qtbot, w)
+    assert (w.width(), w.height()) == (1280, 800)
+    assert w.splitter.sizes()[1] >= w.tabs.minimumSizeHint().width()

@@ -78,9 +78,14 @@ def test_heatmap_output_and_history_recall(qtbot, panel, shared_models):
         panel.run()
     np.testing.assert_allclose(plot.image_item.image, np.full((3, 3), 2.0))
     first = panel.history.entries()[1]
+    # The history is a tab beside the outputs (its title counts the runs); Show outputs brings the outputs back.
+    assert panel.results.tabText(1) == "Run history (2)"
+    panel.show_history()
+    assert panel.history.isVisible() and not panel.outputs.isVisible()
     panel.history.select(first)
     panel.history.show_button.click()  # the earlier run's outputs come back
     np.testing.assert_allclose(plot.image_item.image, np.full((3, 3), 2.5))
+    assert panel.outputs.isVisible() and not panel.history.isVisible()
     panel.history.restore_button.click()  # and its inputs
     assert panel.form.row("x").source().fill == "ones"
 
