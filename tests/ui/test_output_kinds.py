@@ -151,3 +151,17 @@ def test_diagnostics_draws_no_empty_axes(qtbot, window, kinds_model, key, why):
     assert panel.diagnosis is not None and panel.diagnosis.signature == key
     assert _visible_plots(panel) == []
     assert panel.probes_caption.isVisibleTo(panel) and panel.probes_caption.text().startswith(why)
+
+
+def test_every_kind_of_output_passes_the_layout_audit(run_kind):
+    """At 1280x800, each output of every kind: labels get their size, plots their 180 px, the window its size."""
+    from tests.ui.layout_audit import audit
+
+    problems = []
+    for key in modelgen.OUTPUT_KINDS:
+        view = run_kind(key)
+        for i in range(view.tabs.count()):
+            view.tabs.setCurrentIndex(i)
+            problems += [f"{key} {view.tabs.tabText(i)}: {p}" for p in audit(view.window())]
+        assert view.window().size().toTuple() == (1280, 800), key
+    assert problems == [], "\n".join(problems)

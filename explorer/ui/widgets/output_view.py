@@ -17,6 +17,7 @@ MAX_TABLE_COLUMNS = 256  # wider outputs are shown transposed: one row per eleme
 # Outputs past this many values get their statistics on a worker: for a million float32 values they took 60-120 ms
 # of the GUI thread (std, the float64 copy, distinct rows), against the 16 ms a frame has.
 STATS_ON_WORKER = 65_536
+TABLE_ROOM = 22 + 3 * 22 + 18  # header, three rows and a horizontal scroll bar
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,8 @@ class OutputPane(QtWidgets.QWidget):
         # A header and a row at least; the plot's 180 px come first, and the window must still fit 1280x800.
         self.table.setMinimumHeight(22 + 24)
         splitter.setSizes([320, 180])  # the table needs room for a few rows without scrolling
+        self._user_split = False  # True once the user moved the handle: their split is kept
+        splitter.splitterMoved.connect(self._on_splitter_moved)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 2)
         top = QtWidgets.QHBoxLayout()
@@ -276,6 +279,9 @@ class OutputPane(QtWidgets.QWidget):
         top.addWidget(self.raw_toggle, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
+
+    def _on_splitter_moved(self, pos: int, index: int) -> None:
+        self._user_split = True
 
     def show_array(self, array: np.ndarray, spec: TensorSpec | None = None, raw: np.ndarray | None = None) -> None:
         """Update stats, table and plot in place; `raw` (a quantised output's integers) enables the raw toggle."""
@@ -335,12 +341,28 @@ class OutputPane(QtWidgets.QWidget):
             self.table.resizeColumnsToContents()  # small tables: no elided numbers
         if self.model.text:  # the strings get the width left over, the index and length what they need
             header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        # Nothing to plot (text, a scalar, empty, all NaN): the caption stays, the table takes the plot's room;
-        # back to a plot, the plot gets its share again.
-        if self.plot.compact != was_compact or self.plot.compact:
-            total = max(sum(self.splitter.sizes()), 500)
-            top = self.plot.maximumHeight() if self.plot.compact else total * 320 // 500
+        if self.plot.compact != was_compact:
+            self._user_split = False  # another kind of output: the user's split was for the old one
+        self._fit_split()
+
+    def _fit_split(self) -> None:
+        """Share the height between plot and table until the user drags the handle: nothing to plot (text, a
+        scalar, empty, all NaN) leaves the caption and gives the table the room; otherwise the plot gets ~62 % but
+        leaves the table a header, three rows and a scroll bar while the plot keeps its minimum (at 1280x800 the
+        stretch factors gave the table ~40 px, its first row cut by the scroll bar)."""
+        total = sum(self.splitter.sizes())
+        if self._user_split or total <= 0:
+            return
+        if self.plot.compact:
+            top = self.plot.maximumHeight()
+        else:
+            top = max(self.plot.minimumHeight(), min(total * 62 // 100, total - TABLE_ROOM))
+        if self.splitter.sizes() != [top, total - top]:
             self.splitter.setSizes([top, total - top])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_split()
 
 
 def _fits(shape: tuple[int, ...], declared: tuple[int, ...]) -> bool:
