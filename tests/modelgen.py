@@ -984,3 +984,30 @@ def many_signatures(out_dir, count: int = 30) -> Path:
     path = Path(out_dir) / "many_signatures"
     tf.saved_model.save(module, str(path), signatures=signatures)
     return path
+
+
+def tf2_parse_examples(out_dir) -> Path:
+    """serving_default: examples [None] string (serialized tf.Examples, parsed in the graph by ParseExampleV2 with
+    age int64 [1] and income float [2] required, city bytes [1] defaulted, tags sparse bytes) -> score = 0.1 age +
+    income[0] - income[1] + len(city); no feature is TF Serving's "x". And text: text [None] string -> length."""
+    import tensorflow as tf
+
+    spec = {"age": tf.io.FixedLenFeature([1], tf.int64), "income": tf.io.FixedLenFeature([2], tf.float32),
+            "city": tf.io.FixedLenFeature([1], tf.string, default_value=[""]), "tags": tf.io.VarLenFeature(tf.string)}
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+        def serve(self, examples):
+            f = tf.io.parse_example(examples, spec)
+            score = (0.1 * tf.cast(f["age"][:, 0], tf.float32) + f["income"][:, 0] - f["income"][:, 1]
+                     + tf.cast(tf.strings.length(f["city"][:, 0]), tf.float32))
+            return {"score": score}
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def text(self, text):
+            return {"length": tf.strings.length(text)}
+
+    model = Model()
+    path = Path(out_dir) / "tf2_parse_examples"
+    tf.saved_model.save(model, str(path), signatures={"serving_default": model.serve, "text": model.text})
+    return path

@@ -259,18 +259,21 @@ def compare_many(outputs: list[dict[str, np.ndarray] | None], reference: int = 0
 RANDOM_FILL = "uniform"
 
 
-def random_sources(signature: Signature, seed: int = 0) -> dict:
+def random_sources(signature: Signature, seed: int = 0, batch: int = 1) -> dict:
     """A seeded random request for every input of `signature` (sources.Source fills, uniform in [0, 1)), so two
-    targets can be compared without any input given; string inputs cannot be made up and raise InputProblem."""
-    from .errors import InputProblem
+    targets can be compared without any input given; string inputs get their default (empty strings, or tf.Examples
+    of the graph's features at zero: random text means nothing to a model), as the form starts, `batch` rows."""
+    from .defaults import default_source
     from .sources import Source
 
     sources = {}
     for i, (key, spec) in enumerate(sorted(signature.inputs.items())):
         if spec.dt.is_string:
-            raise InputProblem(key, f"{key} is a {spec.dt.short} input: random values cannot stand in for text "
-                                    "or serialized tf.Examples.",
-                               fix=f"Give it with --input {key}=text:... or --example '{key}=[{{...}}]'.")
+            source = default_source(spec, signature.method_short or "predict", batch,
+                                    signature.example_features.get(key))
+            if source is not None:
+                sources[key] = source
+            continue
         # Each input gets its own seed so two inputs of one shape are not the same array.
         sources[key] = Source("fill", fill=RANDOM_FILL, params={"seed": seed + i})
     return sources

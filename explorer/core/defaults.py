@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 
+from .example_features import default_example, is_example_input  # noqa: F401 - is_example_input: the form's too
 from .signature import Signature, TensorSpec
 from .sources import Source
 from .tensor_values import concrete_shape
@@ -18,14 +19,10 @@ LITERAL_ROWS = 1024  # a default up to this many rows of up to LITERAL_COLUMNS v
 LITERAL_COLUMNS = 64
 
 
-def is_example_input(spec: TensorSpec, method: str = "predict") -> bool:
-    """Whether a string input most likely takes serialized tf.Examples (classify/regress, or named so)."""
-    return method in ("classify", "regress") or "example" in (spec.key + spec.name).lower()
-
-
-def default_source(spec: TensorSpec, method: str = "predict", batch: int = 1) -> Source | None:
+def default_source(spec: TensorSpec, method: str = "predict", batch: int = 1, features=None) -> Source | None:
     """The Source an input starts from: zeros (or 0..1 noise for big float tensors) of the signature's shape with -1
-    dims at `batch`, empty tf.Examples or empty strings for string inputs; None for a dtype no value can be made of."""
+    dims at `batch`; for string inputs, tf.Examples of the graph's `features` at zero (empty ones when they are not
+    known) or empty strings; None for a dtype no value can be made of."""
     try:
         dt = spec.dt
     except KeyError:
@@ -36,7 +33,8 @@ def default_source(spec: TensorSpec, method: str = "predict", batch: int = 1) ->
     if dt.is_string:
         if is_example_input(spec, method) and len(shape) <= 1:
             count = shape[0] if shape else 1
-            value = [{}] * count if shape else {}
+            example = default_example(features or ())
+            value = [example] * count if shape else example
             return Source("examples", text=json.dumps(value))
         return Source("literal", text=json.dumps(np.full(shape, "", dtype=object).tolist()))
     if not dt.numpy:
@@ -60,7 +58,7 @@ def default_sources(signature: Signature, batch: int = 1) -> dict[str, Source]:
         if value is not None and not isinstance(value, dict):  # a dict is a summary of a default too large to read
             out[key] = Source("literal", text=json.dumps(value))
             continue
-        source = default_source(spec, method, batch)
+        source = default_source(spec, method, batch, signature.example_features.get(key))
         if source is not None:
             out[key] = source
     return out
@@ -84,7 +82,8 @@ def default_note(signature: Signature, sources: dict[str, Source]) -> str:
     for key, source in sources.items():
         spec = signature.inputs.get(key)
         if source.kind == "examples":
-            add("empty tf.Examples")
+            add("tf.Examples of the graph's features at zero" if key in signature.example_features else
+                "empty tf.Examples")
         elif source.kind == "fill" and source.fill == "uniform":
             add("seeded noise in [0, 1) for large float inputs")
         elif spec is not None and spec.dtype == "DT_STRING":
@@ -95,3 +94,17 @@ def default_note(signature: Signature, sources: dict[str, Source]) -> str:
             add("zeros of its shapes")
     what = ", ".join(kinds) or "nothing"
     return f"No inputs given: the signature's default input ({what}, as the window's form starts) was sent."
+
+
+def unknown_features_note(signature: Signature, examples_given=()) -> str:
+    """One line when a serialized-tf.Example input of `signature` got no example of the user's and its features are
+    not known (a server's metadata, or no ParseExample in the graph): what was sent instead, and the fix; else ""."""
+    for key, spec in signature.inputs.items():
+        if spec.dtype != "DT_STRING" or not is_example_input(spec, signature.method_short or "predict"):
+            continue
+        if key in signature.example_features or key in examples_given:
+            continue
+        return (f"The tf.Example features of '{key}' cannot be known from the signature (a server's metadata does "
+                f"not name them; a folder's graph has no ParseExample to read them from), so empty tf.Examples "
+                f"were sent. Fix: give yours with --example '{key}=[{{\"feature\": 1.0}}]'.")
+    return ""

@@ -659,11 +659,12 @@ def diagnose(runner, signature: str | None = None, *, probes: int = 64, current:
     except DiagnosisCancelled:
         raise
     except ExplorerError as exc:
-        guessed = [k for k, spec in sig.inputs.items() if is_example_input(sig, spec)] if not examples else []
+        guessed = [k for k, spec in sig.inputs.items() if is_example_input(sig, spec)
+                   and k not in sig.example_features] if not examples else []
         if guessed:
             # The probes' tf.Examples were a guess (TF Serving's one float "x"); the user must know it was not theirs.
             raise RunError(f"check has no tf.Example of yours for '{guessed[0]}', so it guessed "
-                           f"{json.dumps(DEFAULT_EXAMPLE)}, and the model refused it: {exc}",
+                           f"{json.dumps(DEFAULT_EXAMPLE)}, and the model refused it: {' '.join(str(exc).split())}",
                            fix=f"Give one of yours: --example '{guessed[0]}=[{{\"feature\": 1.0}}]' (the window: type "
                                f"it in the form). {getattr(exc, 'fix', '')}".strip(),
                            details=getattr(exc, "details", ""), key=guessed[0]) from None

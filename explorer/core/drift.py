@@ -52,7 +52,7 @@ def drift(runner_a, runner_b, *, seed: int = 0, batch: int = DEFAULT_BATCH, rtol
         progress(i / len(shared), f"running {key} on both")
         signature = sigs_a[key]
         try:
-            arrays, _ = build_inputs(signature, random_sources(signature, seed), batch=batch)
+            arrays, _ = build_inputs(signature, random_sources(signature, seed, batch or 1), batch=batch)
         except ExplorerError as exc:
             out.append(SignatureDrift(key, skipped=str(exc)))
             continue

@@ -230,6 +230,18 @@ RANDOM_BASE, RANDOM_SWEEP = "base:random", "@random"  # the second sweep base's 
 DEFAULT_EXAMPLE = {"x": [0.5]}  # TF Serving's own classify/regress test models read one float feature "x"
 
 
+def example_template(signature: Signature) -> dict:
+    """The tf.Example probes are drawn around when the user gave none: the graph's own features (numbers at 0.5,
+    so draws and perturbations have a scale), else the guess DEFAULT_EXAMPLE."""
+    from .example_features import default_example
+
+    features = next(iter(signature.example_features.values()), None)
+    if not features:
+        return DEFAULT_EXAMPLE
+    return {name: [0.5 if isinstance(v, float) else v for v in values]
+            for name, values in default_example(features, typed=False).items()}
+
+
 class ProbeSet(list):
     """The probes in order (a list of Probe), plus `arrays`: every input stacked over all probes, so a batch of
     probes is a slice, not a re-stack of hundreds of rows (None when the probes' shapes differ)."""
@@ -249,7 +261,7 @@ def build_probes(signature: Signature, count: int = 64, plan: Plan | None = None
     count = max(int(count), 12)
     example_keys = [k for k, s in specs.items() if is_example_input(signature, s)]
     plain_keys = [k for k in specs if k not in example_keys]
-    template = (examples[0] if examples else DEFAULT_EXAMPLE) if example_keys else None
+    template = (examples[0] if examples else example_template(signature)) if example_keys else None
 
     # Probes are collected as blocks of rows per key (one RNG call per block, no per-row copies) and stacked
     # once at the end: per-row draws and stacks cost more than a small model's whole batch.

@@ -421,9 +421,11 @@ def _meta_graph(buf, span) -> MetaGraph:
     # MetaGraphDef: 1 meta_info_def, 5 signature_def, 7 object_graph_def; graph_def (2) and the rest are skipped
     # by length.
     tags, tf_version, git_version, sigs = [], "", "", {}
-    object_graph = None
+    object_graph = graph = None
     for n, w, v, _ in wire.fields(buf, *span):
-        if n == 1:
+        if n == 2:
+            graph = _span(w, v)
+        elif n == 1:
             for n2, w2, v2, _ in wire.fields(buf, *_span(w, v)):
                 if n2 == 4:
                     tags.append(wire.text(buf, _span(w2, v2)))
@@ -437,8 +439,32 @@ def _meta_graph(buf, span) -> MetaGraph:
         elif n == 7:
             start, end = _span(w, v)
             object_graph = bytes(buf[start:end])  # copied: the file's mapping closes after reading
+    if graph is not None:
+        sigs = _with_example_features(buf, graph, sigs)
     return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
                      tensorflow_git_version=git_version, object_graph=object_graph)
+
+
+def _with_example_features(buf, graph, sigs: dict[str, Signature]) -> dict[str, Signature]:
+    """Signatures with a serialized-tf.Example input get the features its ParseExample reads (example_features);
+    the graph is walked only when one has such an input, so listing other models' signatures stays as fast."""
+    from dataclasses import replace
+
+    from . import example_features
+
+    wanted = {key: {k: spec.name for k, spec in sig.inputs.items() if spec.dtype == "DT_STRING"
+                    and example_features.is_example_input(spec, sig.method_short)} for key, sig in sigs.items()}
+    if not any(wanted.values()):
+        return sigs
+    sites = example_features.read_sites(buf, graph)
+    if not sites:
+        return sigs
+    out = dict(sigs)
+    for key, names in wanted.items():
+        found = example_features.for_signature(sigs[key], names, sites) if names else {}
+        if found:
+            out[key] = replace(sigs[key], example_features=found)
+    return out
 
 
 def _map_entry(buf, span) -> tuple[str, tuple[int, int] | None]:

@@ -104,6 +104,9 @@ class Signature:
     inputs: dict[str, TensorSpec] = field(default_factory=dict)
     outputs: dict[str, TensorSpec] = field(default_factory=dict)
     defaults: dict[str, list] = field(default_factory=dict)  # TF2 default input values, as nested lists
+    # Serialized tf.Example inputs whose features the graph's ParseExample tells: key -> example_features.Feature
+    # tuple (read from the folder; a server's metadata never says, so a server signature has none).
+    example_features: dict[str, tuple] = field(default_factory=dict, compare=False)
 
     @property
     def internal(self) -> bool:

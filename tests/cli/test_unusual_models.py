@@ -3,12 +3,14 @@ signatures, a variable-length sequence input. Each command must answer in plain 
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 
 import pytest
 
 from explorer.cli import main
 import modelgen
+from tests.servers.fixtures import model_servers  # noqa: F401 - a fixture
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +117,26 @@ def test_a_feature_of_the_wrong_length_is_named(capsys, pair_feature):
     assert "Compare:" not in err  # the generic shape overview said the string input's shape was the problem
 
 
-def test_check_says_its_tf_examples_were_a_guess(capsys, pair_feature):
+def test_check_probes_the_features_the_graph_parses(capsys, pair_feature):
+    # The folder's ParseExample reads "pair" (two floats): no --example needed, and nothing guessed.
     code, out, err = run(capsys, "check", pair_feature, "--signature", "classify_pair")
-    assert code == 2 and err.count("\n") == 1, err
-    assert "guessed" in err and "--example 'inputs=" in err and "'pair'" in err
+    assert code == 0 and "verdict: OK" in out, out + err
     code, out, err = run(capsys, "check", pair_feature, "--signature", "regress_pair", "-e",
                          'inputs=[{"pair": [1.0, 2.0]}]')
     assert code == 0, err
     assert "verdict: OK" in out
+
+
+def test_check_says_its_tf_examples_were_a_guess_when_a_server_hides_the_features(capsys, pair_feature,
+                                                                                   model_servers):
+    # A server's metadata says "string" and nothing of the features: the guess ("x") is refused, and said so.
+    base = pair_feature.parent / "served"
+    if not base.exists():
+        shutil.copytree(pair_feature, base / "1")  # a TF Serving base path: numbered versions
+    server = model_servers.get(str(base), "pair")
+    code, out, err = run(capsys, "check", server.target("rest"), "--signature", "classify_pair")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "guessed" in err and "--example 'inputs=" in err and "Feature: pair" in err  # the server's own words
 
 
 def test_complex_inputs_are_drawn_for_compare_and_probed_by_check(capsys, unusual):

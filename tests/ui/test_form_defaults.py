@@ -60,3 +60,28 @@ def test_generated_signatures_start_without_an_error(qtbot, table):
     inputs = {k: TensorSpec(k, dt, shape) for k, (dt, shape) in table.items()}
     _form, problems = _first_check(qtbot, inputs)
     assert not [p.message for p in problems if p.severity == "error"]
+
+
+def test_a_classify_forms_default_is_an_example_the_model_accepts(qtbot, tmp_path):
+    # The form starts from the features the graph's ParseExample reads ("pair", two floats), not an empty Example
+    # that the model refuses: Run works on a stranger's classify signature before anything is typed.
+    import modelgen
+    from explorer.core.request import Request
+    from explorer.core.savedmodel import read_model
+    from explorer.core.targets import open_runner, parse_target
+
+    path = modelgen.tf1_pair_feature(tmp_path)
+    signature = read_model(path).signatures["classify_pair"]
+    form = TensorForm(signature)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.problems_changed, timeout=10000) as blocker:
+        form.check_now()
+    assert not [p for p in blocker.args[0] if p.severity == "error"]
+    assert form.prepared.examples == ({"pair": [0.0, 0.0]},)
+    runner = open_runner(parse_target(str(path)), engine="local")
+    try:
+        prediction = runner.predict(Request(signature.key, form.prepared.inputs, method="classify",
+                                            examples=form.prepared.examples))
+    finally:
+        runner.close()
+    assert prediction.outputs["scores"].shape == (1, 2)

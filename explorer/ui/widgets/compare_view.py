@@ -551,7 +551,7 @@ def main(argv: list[str]) -> int:
     if view.columns and view.columns[0].spec.kind == "folder":
         info = read_model(view.columns[0].spec.target, version=view.columns[0].spec.version)
         signature = info.user_signatures[info.default_signature]
-        view.request_provider = lambda: (signature, random_sources(signature), 4, {})
+        view.request_provider = lambda: (signature, random_sources(signature, batch=4), 4, {})
         QtCore.QTimer.singleShot(0, view.compare)
     view.resize(1280, 800)
     view.setWindowTitle("Compare")

@@ -1,0 +1,70 @@
+"""Serialized tf.Example inputs: their features read from the graph's ParseExample, so the default request and
+compare need no --example (issue 13 leftovers: compare and check on classify/regress and string-only models)."""
+from __future__ import annotations
+
+import pytest
+
+import modelgen
+from explorer.cli import main
+from explorer.core.defaults import default_input, default_sources, unknown_features_note
+from explorer.core.savedmodel import read_model
+from explorer.core.signature import CLASSIFY, Signature, TensorSpec
+
+HALF_PLUS_TWO = "resources/examples/tfserving/saved_model_half_plus_two_cpu/00000123"
+
+
+@pytest.fixture(scope="module")
+def parse_model(tmp_path_factory):
+    return modelgen.tf2_parse_examples(tmp_path_factory.mktemp("parse"))
+
+
+def _features(signature, key):
+    return {f.name: (f.kind, f.shape, f.required, f.sparse) for f in signature.example_features[key]}
+
+
+def test_tf1_parse_example_features_are_read_with_their_defaults():
+    sig = read_model(HALF_PLUS_TWO).signatures["classify_x_to_y"]
+    # x has no default (required); x2's default is computed (a Reshape of a Const): an Example may leave it out.
+    assert _features(sig, "inputs") == {"x": ("float", (1,), True, False), "x2": ("float", (1,), False, False)}
+    assert "inputs" not in read_model(HALF_PLUS_TWO).signatures["regress_x2_to_y3"].example_features  # a float
+
+
+def test_tf2_parse_example_v2_features_are_read(parse_model):
+    sig = read_model(parse_model).signatures["serving_default"]
+    assert _features(sig, "examples") == {"age": ("int64", (1,), True, False), "income": ("float", (2,), True, False),
+                                          "city": ("bytes", (1,), False, False), "tags": ("bytes", (), False, True)}
+    # The default the form and the CLI start from: every required feature at zero; city has a default of its own.
+    assert default_sources(sig)["examples"].text == '[{"age": [0], "income": [0.0, 0.0]}]'
+    assert default_input(sig)["examples"].shape == (1,)
+    assert unknown_features_note(sig) == ""
+
+
+def test_unknown_features_are_said_in_one_line_with_the_fix():
+    sig = Signature("classify", CLASSIFY, {"inputs": TensorSpec("inputs", "DT_STRING", (-1,), name="tf_example:0")})
+    note = unknown_features_note(sig)
+    assert "\n" not in note and "cannot be known" in note and "--example 'inputs=" in note
+    assert unknown_features_note(sig, examples_given={"inputs"}) == ""
+
+
+def _run(capsys, *argv):
+    code = main([*map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("signature", ["classify_x_to_y", "regress_x_to_y"])
+def test_compare_and_predict_a_classify_signature_without_input(capsys, signature):
+    code, out, err = _run(capsys, "compare", HALF_PLUS_TWO, HALF_PLUS_TWO, "--signature", signature)
+    assert code == 0 and "EQUAL" in out, out + err  # was: "random values cannot stand in", exit 2
+    assert "[x float]" in out  # x2 has a default of its own: left out
+    code, out, err = _run(capsys, "predict", HALF_PLUS_TWO, "--signature", signature)
+    assert code == 0, err  # was: the empty Example the form started from lacked the required feature x
+    assert "tf.Examples of the graph's features at zero" in out + err
+
+
+@pytest.mark.parametrize("signature", ["serving_default", "text"])
+def test_compare_and_check_string_only_models_without_input(capsys, parse_model, signature):
+    code, out, err = _run(capsys, "compare", parse_model, parse_model, "--signature", signature)
+    assert code == 0 and "EQUAL" in out, out + err
+    code, out, err = _run(capsys, "check", parse_model, "--signature", signature)
+    assert code == 0 and "verdict: OK" in out, out + err  # the probes are Examples of age and income, not "x"
