@@ -259,6 +259,7 @@ class PlotView(QtWidgets.QWidget):
         self._caption.setObjectName("plotCaption")
         self._caption.setStyleSheet("color: palette(placeholder-text);")
         self._caption.setWordWrap(True)  # unwrapped, two panes side by side (Local ⇄ Server) widened the tabs
+        self._caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self._row_label = QtWidgets.QLabel("row")
         self.row_box = QtWidgets.QSpinBox()
         self.row_box.setToolTip("Which batch row the heatmap, image or complex curves show")
@@ -305,12 +306,25 @@ class PlotView(QtWidgets.QWidget):
         self.plot_widget.setVisible(not compact)
         if compact:
             self.setMinimumHeight(0)
-            self.setMaximumHeight(2 * line + 6)
+            self.setMaximumHeight(self._compact_height())
         else:
             # Room for the caption on two lines and the legend on one: a splitter sizes by minimum hints, not by a
             # wrapped label's height, and a narrow pane (Local ⇄ Server) otherwise took them out of the 180 px.
             self.setMaximumHeight(16777215)  # QWIDGETSIZE_MAX
             self.setMinimumHeight(MIN_PLOT_HEIGHT + 2 * line + 4 + (line + 2 if self.legend.entries else 0))
+
+    def _compact_height(self) -> int:
+        # The caption's own lines at this width (two before the first layout): a fixed two-line box left a blank
+        # line between the statistics and a one-line caption.
+        line = self._caption.fontMetrics().lineSpacing()
+        width = self._caption.width()
+        lines = self._caption.heightForWidth(width) if width > 0 else 2 * line
+        return max(lines, line) + 4
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.compact and self.maximumHeight() != self._compact_height():
+            self.setMaximumHeight(self._compact_height())
 
     @property
     def compact(self) -> bool:
