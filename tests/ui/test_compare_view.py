@@ -229,3 +229,27 @@ def test_a_tflite_card_says_file_not_folder(qtbot, view, shared_models):
     view.add_target(str(shared_models / "saved_model_half_plus_two_tflite" / "00000123" / "model.tflite"))
     assert view._cards[0].detail.text().startswith("folder · ")
     assert view._cards[1].detail.text().startswith("file · ")
+
+
+def test_a_card_state_reads_on_the_dark_palette(qtbot, view, shared_models):
+    # "✔ ran in 2.6 ms" was dark green (#1B5E20) on the dark card, hardly readable.
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui import theme
+
+    app = QApplication.instance()
+    theme.apply_theme(app, "dark")
+    try:
+        view.add_target(str(shared_models / TWO / "00000123"))
+        view.add_target(str(shared_models / TWO / "00000124"))
+        colour = re.search(r"color:\s*(#[0-9a-fA-F]{3,6})", view._cards[0].state.text()).group(1)
+        assert "not run yet" in view._cards[0].state.text()
+        assert QColor(colour).lightness() > 100, colour
+        provide(view, shared_models / TWO / "00000123", {"x": Source("literal", text="[[1]]")}, batch=1)
+        run(qtbot, view)
+        state = view._cards[0].state.text()
+        colour = re.search(r"color:\s*(#[0-9a-fA-F]{3,6})", state).group(1)
+        assert "✔ ran" in state and QColor(colour).lightness() > 100, colour
+    finally:
+        theme.apply_theme(app, "system")

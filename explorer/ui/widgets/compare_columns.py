@@ -15,6 +15,7 @@ from explorer.core.errors import ExplorerError, RunError
 from explorer.core.request import Prediction, Request
 from explorer.core.runners.base import Progress, no_progress
 
+from .. import theme
 from ..run_panel import RunSpec, open_and_load
 from ..workers import Task
 from .plots import _PALETTE
@@ -217,10 +218,12 @@ class TargetCard(QtWidgets.QFrame):
         else:
             version = f" · version {p.version}" if p is not None and p.version is not None else ""
             self.detail.setText(f"recorded run · {p.engine if p else ''}{version}")
+        ink = theme.colors().inks  # the palette's, so the state reads on a dark card too (dark green did not)
         if column.state == "running":
-            self.state.setText("<span style='color:#0D47A1'>⟳ running…</span>")
+            self.state.setText(f"<span style='color:{ink['info']}'>⟳ running…</span>")
         elif column.state == "failed" and column.error is not None:
-            self.state.setText(f"<span style='color:#B3261E'>✖ {html.escape(str(column.error), quote=False)}</span>")
+            self.state.setText(f"<span style='color:{ink['error']}'>✖ {html.escape(str(column.error), quote=False)}"
+                               "</span>")
             self.state.setToolTip(column.error.fix or "")
         elif p is not None:
             ms = p.timing_ms.get("predict")
@@ -229,9 +232,9 @@ class TargetCard(QtWidgets.QFrame):
             if load and load >= 1:  # a model loaded before this run costs nothing now: say nothing
                 timing += f" (+ load {load:.0f} ms)"
             verb = "recorded" if column.state == "recorded" else "ran"
-            self.state.setText(f"<span style='color:#1B5E20'>✔ {verb}{timing}</span>")
+            self.state.setText(f"<span style='color:{ink['ok']}'>✔ {verb}{timing}</span>")
         else:
-            self.state.setText("<span style='color:#777'>not run yet</span>")
+            self.state.setText(f"<span style='color:{theme.colors().muted}'>not run yet</span>")
         self.signature_note.setText(note)
         self.signature_note.setVisible(bool(note))
         self.reference_button.setChecked(reference)
