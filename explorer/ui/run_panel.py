@@ -463,7 +463,8 @@ class RunPanel(QtWidgets.QWidget):
         engine = getattr(runner, "engine", self.engine())
         self._idle(f"Model ready ({engine}).")
         notes = getattr(runner, "notes", ())
-        if notes:
+        shown = self.outputs.prediction.notes if self.outputs.prediction is not None else ()
+        if notes and " ".join(notes) not in "\n".join(shown):  # a run that came first shows it with its outputs
             self.message.show_message(" ".join(notes), "info")
         self._update_actions()
 
@@ -511,6 +512,8 @@ class RunPanel(QtWidgets.QWidget):
         record.started_at = self._run_started
         entry = self.history.add(record, self._run_sources, self._run_batch, prediction)
         self.history.select(entry)
+        if self.message.level() == "info" and self.message.text() in "\n".join(prediction.notes):
+            self.message.clear()  # the load's note (e.g. the TF1 fallback) is now shown with the outputs: not twice
         self.show_outputs()
         self._share_height()  # the outputs appeared: the form gives up what it held for its other rows
         # The run's own time: loading (and TensorFlow's import, once per process) are shown with the outputs.

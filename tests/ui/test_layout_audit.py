@@ -145,6 +145,7 @@ def test_predict_tab_shows_the_inputs_then_the_outputs(qtbot, shared_models, man
     if typed:
         panel.form.set_sources({k: Source("literal", text=v) for k, v in typed.items()}, batch=batch)
     qtbot.waitUntil(lambda: panel.form.prepared is not None and not panel.form.is_checking(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not panel.worker.busy(), timeout=TIMEOUT)  # the model loaded, as a user waits for it
     _settle(qtbot, w)
     problems = []
 

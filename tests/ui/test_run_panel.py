@@ -166,3 +166,19 @@ def test_model_loads_once_the_panel_is_shown(qtbot, half):
     assert panel.wait(TIMEOUT) and panel.runner is not None
     panel.close()
     panel.wait(TIMEOUT)
+
+
+def test_the_session_loader_note_is_shown_once(qtbot, panel, shared_models):
+    # Run pressed while the model loads (a first run): the load's note "TensorFlow 2 cannot load this model; it ran
+    # with the TF1 session loader" came in the message bar above the form and again with the outputs, and its two
+    # lines cut the input row at 1280x800.
+    from explorer.core.tensors import Source
+
+    info = read_model(shared_models / "saved_model_half_plus_three")
+    _open(panel, info, "serving_default")
+    panel.form.set_sources({"x": Source("literal", text="[[1],[2],[5]]")}, batch=3, check_now=False)
+    with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT):
+        panel.run()
+    qtbot.waitUntil(lambda: not panel.worker.busy(), timeout=TIMEOUT)
+    assert "session loader" in panel.outputs.notes.text()
+    assert "session loader" not in panel.message.text()
