@@ -263,7 +263,7 @@ class Engine:
             return RunStopped(f"Stopped while {what}.",
                               fix="TensorFlow was stopped; the next run starts it again and reloads the model.")
         self.last_exit = describe_exit(returncode)
-        return EngineCrashed(f"TensorFlow crashed while {what}: {self.last_exit}.",
+        return EngineCrashed(f"{CRASHED}{what}: {self.last_exit}.",
                              fix="Your inputs are kept. The next run starts a fresh TensorFlow; if it crashes again, "
                                  "this model or these inputs hit a bug in TensorFlow.")
 
@@ -280,6 +280,9 @@ class Engine:
             self._process.kill()
             self._process.wait()
         self._process = None
+
+
+CRASHED, STOPPED_AGAIN = "TensorFlow crashed while ", "TensorFlow's engine stopped again while "
 
 
 class _Gone(Exception):
@@ -328,7 +331,7 @@ class _InEngine:
                     if self._ref == ref:
                         self._ref = None
                 if attempt == 2:
-                    raise EngineCrashed(f"TensorFlow's engine stopped again while {what}.") from None
+                    raise EngineCrashed(f"{STOPPED_AGAIN}{what}.") from None
                 continue
             self._update(state)
             return result
@@ -447,6 +450,20 @@ class EngineGrpcRunner(_InEngine):
         kwargs = {"output_filter": output_filter} if output_filter else {}
         return self._method("predict", request, what=f"running {request.signature or 'the default signature'} on "
                                                      f"{self.target}", progress=progress, **kwargs)
+
+    def _method(self, name: str, *args, what: str, progress: Progress = no_progress, **kwargs):
+        try:
+            return super()._method(name, *args, what=what, progress=progress, **kwargs)
+        except EngineCrashed as exc:
+            # Here the engine was only the gRPC client (TF Serving's messages import TensorFlow): no model of the
+            # user's ran in it, so "this model or these inputs hit a bug in TensorFlow" would blame the wrong thing.
+            # The crash names the step that was under way (connecting, or the call itself): keep it.
+            step = exc.message.removeprefix(CRASHED).removeprefix(STOPPED_AGAIN).rstrip(".")
+            raise EngineCrashed(
+                f"The app's gRPC client process ended while {step}.", details=exc.details,
+                fix="The server did not cause this and your inputs are kept; the next run starts a new client. "
+                    "If it ends again, something on this machine stops it (a SIGKILL is often the out-of-memory "
+                    "killer).") from None
 
     def _update(self, state: dict) -> None:
         self._served_version = state.get("_served_version", self._served_version)
