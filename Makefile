@@ -37,7 +37,7 @@ test: install kserve-venv
 
 bench: install kserve-venv
 	@# A benchmark that misses its goal exits non-zero; run them all, then say so.
-	@status=0; for b in inspect predict serving serving_grpc diagnose serving_v2 scan startup engine; do echo "== bench/$$b.py"; \
+	@status=0; for b in inspect predict serving serving_grpc diagnose serving_v2 scan startup engine outputs; do echo "== bench/$$b.py"; \
 	  $(PY) bench/$$b.py || status=1; done; exit $$status
 
 demo-model: install
