@@ -138,8 +138,12 @@ def render(result) -> str:
     if proof is not None:
         lines.extend(f"note: {n}" for n in proof.notes)
         lines.append(f"proof: {proof.old_key} (old) vs {proof.new_key} (new): {proof.text()}")
-    lines.append("EQUAL: the new model answers as the old one" if result.equal
-                 else "DIFFERENT: the new model does not answer as the old one (see the proof above)")
+    if result.equal:
+        lines.append("EQUAL: the new model answers as the old one")
+    elif proof is not None and proof.error:  # nothing was compared: "does not answer as the old one" was untrue
+        lines.append("NOT PROVEN: the new model was written but not compared with the old one (see the proof above)")
+    else:
+        lines.append("DIFFERENT: the new model does not answer as the old one (see the proof above)")
     return "\n".join(lines) + "\n"
 
 

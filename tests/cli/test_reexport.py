@@ -88,3 +88,18 @@ def test_show_code_prints_tensorflow_and_writes_nothing(out, capsys):
     assert code.startswith('"""Re-export ') and "tf.saved_model.save(module, DESTINATION, signatures=signatures)" in code
     compile(code, "reexport.py", "exec")  # valid Python (tests/core/test_reexport_code.py runs such code)
     assert not (out / "code_new").exists()
+
+
+def test_a_proof_that_could_not_run_is_not_a_difference(out, capsys):
+    # A string input has no seeded probes: nothing was compared, yet the verdict read "DIFFERENT: the new model
+    # does not answer as the old one".
+    src = modelgen.flag_and_text(out)
+    code = main(["reexport", str(src), str(out / "renamed_text"), "--rename", "text=sentence"])
+    text = capsys.readouterr().out
+    assert code == 1, text  # written, not proven (docs/manual/reexport.md)
+    assert "proof: serving_default (old) vs serving_default (new): NOT PROVEN" in text
+    assert text.endswith("NOT PROVEN: the new model was written but not compared with the old one (see the proof "
+                         "above)\n") and "DIFFERENT" not in text
+    code = main(["reexport", str(src), str(out / "renamed_text_proven"), "--rename", "text=sentence",
+                 "-i", 'text=["a", "bb"]', "-i", "flag=[true, false]"])
+    assert code == 0 and capsys.readouterr().out.endswith("EQUAL: the new model answers as the old one\n")

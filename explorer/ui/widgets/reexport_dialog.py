@@ -335,8 +335,12 @@ class ReexportDialog(QtWidgets.QDialog):
         where = result.destination + (f" (version {result.version})" if result.version else "")
         proof = result.proof.text() if result.proof else "not proven"
         changes = "".join(f"<br>&nbsp;&nbsp;{_html(c)}" for c in result.changes)
-        verdict = ("<b style='color:#2e7d32'>Proven equal</b>" if result.equal
-                   else "<b style='color:#c62828'>The new model does not answer as the old one</b>")
+        if result.equal:
+            verdict = "<b style='color:#2e7d32'>Proven equal</b>"
+        elif result.proof is not None and result.proof.error:  # nothing compared: not a difference
+            verdict = "<b style='color:#9a6700'>Written, not proven</b>"
+        else:
+            verdict = "<b style='color:#c62828'>The new model does not answer as the old one</b>"
         self.preview.setStyleSheet("")
         self.preview.setText(f"{verdict}: {_html(proof)}<br>Written to {_html(where)}{changes}"
                              + "".join(f"<br><i>{_html(n)}</i>" for n in result.notes))
