@@ -205,6 +205,9 @@ def test_a_wrong_model_name_on_the_server_tab(qtbot, window, two_versions_server
     assert bar.fix().startswith("Check the model name") and "numbered version folders" in bar.fix()
     assert bar.has_details() and not bar.details_shown()
     assert window.server.panel.statuses() == []  # no version listed: there is none
+    panel = window.server.panel  # and no invitation to connect, when it is connected and the server said no
+    assert panel.tree.tree.placeholder.startswith("No signatures: the server did not answer")
+    assert panel.served_label.text() == "Served signatures: unavailable"
     status = window.statusBar().currentMessage()  # not "Connected": the server answered that it has no such model
     assert "Connected" not in status and "has no version of model 'half_plus_tw'" in status
     _shot(window, tmp_path, "tour_wrong_model_name")

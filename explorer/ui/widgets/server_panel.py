@@ -20,6 +20,7 @@ from .signature_tree import SignatureTree
 
 VERSION, STATE, CODE, MESSAGE = range(4)
 AUTO_REFRESH_S = 5
+NOT_CONNECTED = "Connect to a TF Serving model to see the signatures it serves."
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +116,7 @@ class ServerPanel(QtWidgets.QWidget):
         self.versions.setMaximumHeight(130)
         self.served_label = QtWidgets.QLabel("Served signatures")
         self.tree = SignatureTree()
-        self.tree.tree.placeholder = "Connect to a TF Serving model to see the signatures it serves."
+        self.tree.tree.placeholder = NOT_CONNECTED
         self.tree.signature_selected.connect(self.signature_selected)
 
         # Long endpoint names must not widen the window: the labels wrap, the buttons get their own row.
@@ -145,6 +146,7 @@ class ServerPanel(QtWidgets.QWidget):
         self._state = None
         self.message.clear()
         self.versions.setRowCount(0)
+        self.tree.tree.placeholder = NOT_CONNECTED if endpoint is None else f"Asking {endpoint.url()} …"
         self.tree.set_signatures({})
         if endpoint is None:
             self.worker.cancel("server-refresh")
@@ -229,6 +231,10 @@ class ServerPanel(QtWidgets.QWidget):
     def _on_refresh_failed(self, task: Task, error: ExplorerError) -> None:
         self._update_actions()
         self.message.show_error(error)
+        if self._state is None:  # never answered: "Connect to a TF Serving model" read as if nothing was tried
+            self.tree.tree.placeholder = "No signatures: the server did not answer for this model (see above)."
+            self.tree.tree.viewport().update()
+            self.served_label.setText("Served signatures: unavailable")
         self.refresh_failed.emit(error)
 
     def _fill_versions(self, statuses) -> None:
