@@ -76,7 +76,8 @@ HISTORY_ROWS = 3  # a run history shows at least this many of its runs (or all i
 def predict_audit(panel, top: QtWidgets.QWidget) -> list[str]:
     """The Predict tab's own promises: before a run (no outputs yet) every input row of a signature with up to
     FULL_FORM_INPUTS inputs is seen whole, after a run (or with more inputs) at least the first; a shown run history
-    shows at least min(its runs, HISTORY_ROWS) whole rows (not just its header and a scroll bar)."""
+    shows at least min(its runs, HISTORY_ROWS) whole rows (not just its header and a scroll bar) and its result column
+    (not behind a horizontal scroll bar)."""
     from PySide6.QtWidgets import QApplication
 
     top.grab()
@@ -96,7 +97,8 @@ def predict_audit(panel, top: QtWidgets.QWidget) -> list[str]:
     table = panel.history.table
     count = table.topLevelItemCount()
     if count and table.isVisibleTo(top):
-        low, high = _seen_span(table.viewport(), top)
+        viewport = table.viewport()
+        low, high = _seen_span(viewport, top)
         for i in range(min(count, HISTORY_ROWS)):
             rect = table.visualItemRect(table.topLevelItem(i))
             y = table.viewport().mapTo(top, rect.topLeft()).y()
@@ -104,6 +106,10 @@ def predict_audit(panel, top: QtWidgets.QWidget) -> list[str]:
                 problems.append(f"run history row {i + 1} of {count} is not seen whole (its table shows "
                                 f"{max(high - low, 0)} px of rows, a row is {rect.height()})")
                 break
+        result = table.columnCount() - 1  # the result summary, what a user reads first, starts in view
+        start = table.header().sectionViewportPosition(result)
+        if start < 0 or start + 80 > viewport.width():
+            problems.append(f"run history's result column starts at {start} px of a {viewport.width()} px table")
     return problems
 
 

@@ -14,6 +14,7 @@ from explorer.core.workspace import RunRecord
 MAX_ENTRIES = 200  # arrays of older runs are dropped beyond this, so a long session cannot eat all memory
 
 COLUMNS = ("#", "time", "model", "signature", "engine", "batch", "ms", "result")
+RESULT = COLUMNS.index("result")
 
 
 @dataclass(eq=False)
@@ -66,6 +67,7 @@ class RunHistory(QtWidgets.QWidget):
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)  # a model's name and its version both show
         self.table.setHeaderLabels(list(COLUMNS))
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
@@ -80,6 +82,9 @@ class RunHistory(QtWidgets.QWidget):
         header.setStretchLastSection(True)
         for i, width in enumerate((36, 70, 150, 140, 64, 48, 64)):
             header.resizeSection(i, width)
+        # The result, what a user reads first, right after the run's number: last, it was pushed out of a narrow tab
+        # behind a scroll bar. Moved on screen only: the columns keep their numbers (COLUMNS) for code and tests.
+        header.moveSection(RESULT, 1)
 
         self.show_button = QtWidgets.QPushButton("Show outputs")
         self.show_button.setToolTip("Show this run's outputs in the outputs panel (or double-click the run)")
@@ -122,8 +127,23 @@ class RunHistory(QtWidgets.QWidget):
         self.table.insertTopLevelItem(0, item)
         while self.table.topLevelItemCount() > MAX_ENTRIES:
             self.table.takeTopLevelItem(self.table.topLevelItemCount() - 1)
+        self._fit_columns()
         self.count_changed.emit(len(self._entries))
         return entry
+
+    def _fit_columns(self) -> None:
+        # Columns as wide as what they hold: a long model or signature name up to 150 px (elided in the middle past
+        # it), the result up to half the table; the last column on screen takes what is left.
+        header = self.table.header()
+        for col in range(len(COLUMNS)):
+            width = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col)) + 8
+            cap = max(160, self.table.viewport().width() // 2) if col == RESULT else 150
+            header.resizeSection(col, min(width, cap))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.table.topLevelItemCount():
+            self._fit_columns()
 
     def entries(self) -> list[HistoryEntry]:
         """Entries, newest first."""
