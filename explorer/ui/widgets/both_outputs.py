@@ -42,7 +42,9 @@ class BothOutcome:
 def run_both(local_runner, local_spec, server_runner, server_spec, signature: Signature, sources: dict,
              batch: int | None, offers: dict | None, progress: Progress = no_progress) -> BothOutcome:
     """Build the inputs once (checked for the stricter serving rules), then predict locally and on the server.
-    A failure on one side is kept as that side's result; InputProblem when the form itself has errors."""
+    A failure on one side is kept as that side's result; InputProblem when the form itself has errors, and the
+    local side's UnsafeModelError (consent needed) before the server is called."""
+    from ..consent import unsafe_report
     from ..run_panel import open_and_load
     from .tensor_form import prepare_inputs
 
@@ -62,6 +64,10 @@ def run_both(local_runner, local_spec, server_runner, server_spec, signature: Si
                 runner = open_and_load(spec, step)
             results.append(runner.predict(request, step))
         except ExplorerError as exc:
+            if n == 0 and unsafe_report(exc) is not None:
+                # The folder needs the user's consent first: raised (the window asks, then runs both again), and
+                # the server is not called, so refusing runs neither side and agreeing runs each once.
+                raise
             results.append(exc)
         runners.append(runner)
     local, server = results
