@@ -823,13 +823,14 @@ def long_names(out_dir) -> Path:
 
 
 OUTPUT_KINDS = ("string", "complex64", "bool", "uint8", "int8", "float16", "scalar", "scores_1000", "image",
-                "rank5", "nonfinite", "empty", "million", "twelve")
+                "dark_photo", "rank5", "nonfinite", "empty", "million", "twelve")
 
 
 def output_kinds(out_dir) -> Path:
     """One signature per kind of output the Outputs view must show (keys in OUTPUT_KINDS), each from x [None, 4]
     float32: string words [None, 3], complex64 z [None, 4], bool, uint8, int8, float16 (each [None, 4]), a scalar
-    total (), class scores [None, 1000] (softmax), an image [None, 64, 64, 3] in 0..1, a 5-D [None, 2, 3, 4, 5],
+    total (), class scores [None, 1000] (softmax), an image [None, 64, 64, 3] in 0..1, a dark uint8 photo
+    [None, 32, 32, 3] in 0..62, a 5-D [None, 2, 3, 4, 5],
     all-NaN/inf values [None, 10], an empty [None, 0], a million values [None, 1000000], and `twelve` with twelve
     [None, 4 * i] outputs named out_01..out_12."""
     import numpy as np
@@ -884,6 +885,12 @@ def output_kinds(out_dir) -> Path:
             img = tf.stack([xx, yy, 0.5 + 0.5 * tf.sin(6.0 * (xx + yy))], axis=-1)
             return {"image": tf.tile(img[tf.newaxis], [tf.shape(x)[0], 1, 1, 1]) + 0.0 * x[:, :1, tf.newaxis,
                                                                                               tf.newaxis]}
+
+        @tf.function(input_signature=spec)
+        def dark_photo(self, x):
+            ramp = tf.cast(tf.range(32) * 2, tf.uint8)  # 0..62: a dark uint8 picture
+            img = tf.stack([tf.tile(ramp[tf.newaxis], [32, 1])] * 3, axis=-1)
+            return {"photo": tf.tile(img[tf.newaxis], [tf.shape(x)[0], 1, 1, 1])}
 
         @tf.function(input_signature=spec)
         def rank5(self, x):

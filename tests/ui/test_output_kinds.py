@@ -165,3 +165,17 @@ def test_every_kind_of_output_passes_the_layout_audit(run_kind):
             problems += [f"{key} {view.tabs.tabText(i)}: {p}" for p in audit(view.window())]
         assert view.window().size().toTuple() == (1280, 800), key
     assert problems == [], "\n".join(problems)
+
+
+def test_a_picture_is_shown_in_its_pixels_scale(run_kind):
+    """A dark uint8 photo (0..62) was stretched to its min..max and shown bright; a 0..1 image keeps 0..1."""
+    photo = run_kind("dark_photo").pane("photo").plot
+    assert photo.choice.kind == "image" and tuple(photo.image_item.levels) == (0.0, 255.0)
+    shot = photo.plot_widget.grab().toImage()
+    vb = photo.plot_item.getViewBox()
+    for column, value in ((8, 16), (24, 48)):  # what the user sees: dark greys, not white (pixel 62 of 255 at most)
+        at = photo.plot_widget.mapFromScene(vb.mapViewToScene(QtCore.QPointF(column + 0.5, 16)))
+        grey = shot.pixelColor(at.x(), at.y())
+        assert abs(grey.red() - value) <= 12 and grey.red() == grey.green() == grey.blue(), (column, grey.name())
+    image = run_kind("image").pane("image").plot
+    assert tuple(image.image_item.levels) == (0.0, 1.0)

@@ -282,10 +282,15 @@ class PlotView(QtWidgets.QWidget):
         self._marker.setZValue(10)
         self.plot_item.addItem(self._marker)
         # Downsampled to the screen's pixels before colouring: a 1000x1000 heatmap took ~45 ms per paint.
-        self.image_item = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
-        self.plot_item.addItem(self.image_item)
+        self.heatmap_item = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        self.plot_item.addItem(self.heatmap_item)
         self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12, pen="#666")
-        self.color_bar.setImageItem(self.image_item, insert_in=self.plot_item)
+        self.color_bar.setImageItem(self.heatmap_item, insert_in=self.plot_item)
+        # Pictures get an item of their own: the colour bar sets its levels and colour map on the items it is linked
+        # to, and a uint8 photo drawn with the bar's (0, 1) levels was white.
+        self.picture_item = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        self.plot_item.addItem(self.picture_item)
+        self.image_item = self.heatmap_item  # the one drawn last (heatmap or picture)
         self._hide_all()
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -384,8 +389,9 @@ class PlotView(QtWidgets.QWidget):
             item.hide()
         self._marker.setData([], [])
         self._marker.hide()
-        self.image_item.hide()
-        self.image_item.clear()
+        for item in (self.heatmap_item, self.picture_item):
+            item.hide()
+            item.clear()
         self.color_bar.hide()
         self.legend.clear()
         self.legend.hide()
@@ -528,14 +534,23 @@ class PlotView(QtWidgets.QWidget):
         image = view[row]
         if image.ndim == 3 and image.shape[-1] not in (3, 4):
             image = image[..., 0]
+        pixels = image.dtype == np.uint8
         image = image.astype(np.float64) if image.dtype.kind != "f" else image
         finite = image[np.isfinite(image)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if high == low:
             high = low + 1.0
-        if image.ndim == 3:  # colour image: show as RGB(A) in its own value range
+        if image.ndim == 3:
+            # A colour picture in its pixels' own scale, not stretched to its min..max: a dark uint8 photo (0..60)
+            # was shown bright, and a 0..1 image with little contrast as full contrast.
+            if pixels:
+                low, high = 0.0, 255.0
+            elif low >= 0.0 and high <= 1.0:
+                low, high = 0.0, 1.0
+            self.image_item = self.picture_item
             self.image_item.setImage(image, autoLevels=False, levels=(low, high))
         else:
+            self.image_item = self.heatmap_item
             self.image_item.setImage(image, autoLevels=False, levels=(low, high))
             self.color_bar.setLevels((low, high))
             self.color_bar.show()
