@@ -289,3 +289,29 @@ def build_corpus(out_dir) -> dict[str, tuple[Path, Path]]:
         canary.parent.mkdir(parents=True, exist_ok=True)
         built[gen.__name__] = (gen(out_dir, canary), canary)
     return built
+
+
+CUSTOM_OP = "ZebraFusedMul"  # no TensorFlow registers it: a stand-in for an op from a library the user must load
+
+
+def custom_op(out_dir, canary=None) -> Path:
+    """safe_twin with its nested function's Mul renamed to CUSTOM_OP in saved_model.pb (edited with TensorFlow's
+    own SavedModel proto), as a model built against a custom-op library looks; TF1-style: also a top-level node."""
+    import shutil
+
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    source = safe_twin(Path(out_dir) / "custom_op_source")
+    path = Path(out_dir) / "custom_op"
+    shutil.copytree(source, path)
+    pb = path / "saved_model.pb"
+    model = saved_model_pb2.SavedModel.FromString(pb.read_bytes())
+    renamed = 0
+    for function in model.meta_graphs[0].graph_def.library.function:
+        for node in function.node_def:
+            if node.op == "Mul":
+                node.op = CUSTOM_OP
+                renamed += 1
+    assert renamed, "safe_twin has no Mul to rename"
+    pb.write_bytes(model.SerializeToString())
+    return path

@@ -131,6 +131,15 @@ OPS: dict[str, tuple[str, str]] = {
     "InitializeTableFromTextFileV2": (LOW, "reads a vocabulary file into a lookup table: normal when the file is "
                                            "one of the model's own assets (assets/)"),
 }
+# An op TensorFlow itself does not register is a custom op: a library (tf.load_op_library, or a package such as
+# tensorflow_text that loads one on import) must be loaded before the model can load, and that library is native
+# code. Told from a shipped table of TensorFlow's op names (core/tf_ops.py, kept complete by a test that asks the
+# installed TensorFlow for its registry) rather than by asking TensorFlow: scan runs before any load, in processes
+# that never import TensorFlow (the window, `scan`, `inspect`), and must say the same thing everywhere. Medium, not
+# high: without its library the op cannot run at all (the load fails), so there is nothing to consent to; the user
+# decides to run native code when they load the library, and this names which library is needed.
+CUSTOM_OP_WHY = ("custom op: needs the library that defines it (tf.load_op_library) before it can load; runs native "
+                 "code (not one of TensorFlow {version}'s own ops)")
 KERAS_LAMBDA = "Lambda"
 _KERAS_LAMBDA_WHY = ("a Keras Lambda layer stores Python bytecode that Keras deserializes and runs when it loads "
                      "the model (keras.models.load_model); TensorFlow's loader runs its traced graph instead")
@@ -599,10 +608,15 @@ def _meta_findings(meta: _MetaGraph) -> list[Finding]:
         for fn, path in _functions_reached(calls, meta.functions).items():
             reach.setdefault((fn, ""), []).append((index, path))
 
+    from .tf_ops import TF_OPS, TF_VERSION
+
+    custom = (MEDIUM, CUSTOM_OP_WHY.format(version=TF_VERSION))
     findings = []
     for container, nodes in [("", list(meta.nodes.values()))] + list(meta.functions.items()):
         for node in nodes:
             base = OPS.get(node.op)
+            if base is None and node.op and node.op not in TF_OPS and node.op not in meta.functions:
+                base = custom  # a function called by name as an op is the model's own, not a custom op
             if base is None:
                 continue
             hits = reach.get((container, "") if container else ("", node.name), [])

@@ -86,3 +86,13 @@ def test_safe_models_need_no_flag(capsys, unsafe_corpus):
     code, out, err = cli(capsys, "predict", unsafe_corpus["safe_twin"][0], "-i", "x=[3.0]", "--json")
     assert code == 0, err
     assert json.loads(out)["outputs"]["y"]["values"] == [6.0]
+
+
+def test_scan_names_a_custom_op_and_exits_1(capsys, tmp_path):
+    import unsafe_models
+
+    path = unsafe_models.custom_op(tmp_path)
+    code, out, _ = cli(capsys, "scan", path)
+    assert code == 1
+    assert "findings (0 high)" in out and f"medium  {unsafe_models.CUSTOM_OP}  in signature 'serving_default'" in out
+    assert "custom op: needs the library that defines it (tf.load_op_library) before it can load" in out

@@ -151,3 +151,34 @@ def test_the_readme_lists_every_op_of_the_table():
     section = readme[readme.index("## Safety"):]
     for op, severity, _why in scan.op_table():
         assert re.search(rf"\|\s*`?{re.escape(op)}`?\s*\|\s*{severity}\s*\|", section), op
+
+
+# --- custom ops: not TensorFlow's, so a library must be loaded first -----------------------------------------------
+
+def test_a_custom_op_is_named_with_the_library_it_needs(tmp_path):
+    path = unsafe_models.custom_op(tmp_path)
+    report = scan.scan_path(path)
+    found = [f for f in report.findings if f.op == unsafe_models.CUSTOM_OP and f.signatures]
+    assert found, [f.line() for f in report.findings]
+    assert found[0].severity == scan.MEDIUM and "signature 'serving_default' via serve > inner" in found[0].where
+    assert found[0].why.startswith("custom op: needs the library that defines it (tf.load_op_library) before it can "
+                                   "load; runs native code")
+    assert not report.high  # nothing to consent to: without its library the op cannot run at all
+    assert scan.scan_path(unsafe_models.safe_twin(tmp_path / "twin")).clean  # the same model with TF's Mul
+
+
+def test_the_shipped_table_holds_every_op_tensorflow_registers():
+    # The scan never imports TensorFlow; this keeps its table of TensorFlow's ops complete (after an upgrade, rerun
+    # tests/tf_op_names.py), so no op of TensorFlow's own is ever called a custom op.
+    import tf_op_names
+    from explorer.core.tf_ops import TF_OPS
+
+    missing = tf_op_names.registered_ops() - TF_OPS
+    assert not missing, f"{len(missing)} ops missing, e.g. {sorted(missing)[:5]}: run python tests/tf_op_names.py"
+
+
+def test_example_models_have_no_custom_ops():
+    for folder in sorted((ROOT / "resources" / "examples" / "tfserving").iterdir()):
+        if folder.is_dir() and folder.name != "bad_half_plus_two" and any(folder.rglob("saved_model.pb*")):
+            report = scan.scan_path(folder)
+            assert not [f for f in report.findings if f.why.startswith("custom op")], folder
