@@ -85,3 +85,16 @@ def test_a_classify_forms_default_is_an_example_the_model_accepts(qtbot, tmp_pat
     finally:
         runner.close()
     assert prediction.outputs["scores"].shape == (1, 2)
+
+
+def test_a_required_text_feature_keeps_its_empty_string_through_the_table(qtbot):
+    from explorer.core.example_features import Feature
+    from explorer.core.signature import CLASSIFY
+
+    features = (Feature("city", "bytes", (1,), True), Feature("n", "int64", (2,), True))
+    signature = Signature("c", CLASSIFY, {"inputs": TensorSpec("inputs", "DT_STRING", (-1,))},
+                          example_features={"inputs": features})
+    form = TensorForm(signature)
+    qtbot.addWidget(form)
+    # The table showed an empty cell of kind bytes and read it back as no value at all ({"bytes_list": []}).
+    assert form.sources()["inputs"].text == '[{"city": {"bytes_list": [""]}, "n": [0, 0]}]'

@@ -658,7 +658,9 @@ class ExamplesEditor(InputEditor):
     def _value(text: str, kind: str):
         parts = [p.strip() for p in text.split(",")] if text else []
         if kind == "bytes":
-            values = parts
+            # An empty bytes cell is one empty string (what a default text feature shows), not an empty list: a
+            # feature of shape [1] was sent with no value and refused.
+            values = parts or [""]
         else:
             values = [_cell_value(p) for p in parts]
             if kind == "float":
