@@ -20,6 +20,7 @@ from .input_files import from_file
 from .signature import Signature, TensorSpec, shape_text
 from .sources import KINDS, Source, fill_name, parse_params
 from .tensor_values import Built, concrete_shape, dtype_of, from_examples, from_text, from_value
+from .validate import MIN_IMAGE_SIDE, looks_like_image
 
 DEFAULT_SEED = 0
 # How large an input may be is core/limits.py's to say (a share of available memory, or the user's setting); every
@@ -172,7 +173,7 @@ def _from_fill(spec: TensorSpec, source: Source, batch, dims) -> Built:
         array = (np.zeros if name == "zeros" else np.ones)(shape, dtype=dt.np)
         return Built(array, (f"{said}, shape {shape_text(shape)}, {dt.short}.",))
     try:
-        values, detail = _fill_values(name, dt, n, p)
+        values, detail = _fill_values(name, dt, n, p, random_range(spec))
     except (TypeError, ValueError) as exc:
         raise InputProblem(key, f"{key}: the {name} fill's parameters are wrong: {exc}.",
                            fix="Give numbers, e.g. fill:uniform?low=0&high=1&seed=3.") from exc
@@ -197,7 +198,33 @@ def _param(params: dict, name: str, default, cast):
         raise ValueError(f"{name}={raw!r} is not a number") from None
 
 
-def _fill_values(name: str, dt: dtypes.DType, n: int, p: dict):
+# A random integer fill draws small numbers (ids, counts, class numbers: an embedding lookup of 200 would fail), but
+# pixels over the dtype's natural range: 0..9 in a uint8 image is a black picture no model was trained on. Wider
+# integer images (int32, int64, uint32, uint64) still hold bytes, so they draw 0..255 rather than 2^31 wide.
+SMALL_INTEGERS = (0, 10)
+BYTE_PIXELS = (0, 256)
+
+
+def random_range(spec: TensorSpec) -> tuple[float, float, str]:
+    """[low, high) a uniform fill of `spec` draws when no low/high is given, and why (empty for the plain ranges);
+    the form shows these as its defaults so the window and `--input x=fill:random` draw the same values."""
+    try:
+        dt = dtype_of(spec)
+    except InputProblem:
+        return 0.0, 1.0, ""
+    if not dt.is_integer:
+        return 0.0, 1.0, ""
+    # A side the signature leaves free (-1) is judged plausible: [None, None, None, 3] is an image of any size.
+    probe = tuple(MIN_IMAGE_SIDE if d < 0 else d for d in spec.shape) if spec.has_shape and spec.shape else None
+    if probe is None or not looks_like_image(spec.key, spec, probe):
+        return SMALL_INTEGERS + ("",)
+    info = np.iinfo(dt.np)
+    if info.bits <= 16:
+        return int(info.min), int(info.max) + 1, f", the {dt.short} pixel range (the input looks like an image)"
+    return BYTE_PIXELS + (", the byte pixel range (the input looks like an image)",)
+
+
+def _fill_values(name: str, dt: dtypes.DType, n: int, p: dict, integers: tuple = SMALL_INTEGERS + ("",)):
     if name == "zeros":
         return np.zeros(n), ""
     if name == "ones":
@@ -217,10 +244,11 @@ def _fill_values(name: str, dt: dtypes.DType, n: int, p: dict):
         if dt.name == "DT_BOOL":
             return rng.random(n) < 0.5, f" true/false, seed {seed}"
         if dt.is_integer:
-            low, high = _param(p, "low", 0, int), _param(p, "high", 10, int)
+            low, high = _param(p, "low", integers[0], int), _param(p, "high", integers[1], int)
             if high <= low:
                 raise ValueError(f"high ({high}) must be above low ({low})")
-            return rng.integers(low, high, n), f" integers in [{low}, {high}), seed {seed}"
+            why = integers[2] if (low, high) == tuple(integers[:2]) else ""
+            return rng.integers(low, high, n), f" integers in [{low}, {high}){why}, seed {seed}"
         low, high = _param(p, "low", 0.0, float), _param(p, "high", 1.0, float)
         if dt.name in _COMPLEX:
             re, im = rng.uniform(low, high, (2, n))

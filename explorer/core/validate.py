@@ -400,7 +400,7 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
         clip = _quantization_clip(key, finite, spec)
         if clip is not None:
             out.append(clip)
-    if want.is_float and high > 1.5 and _looks_like_image(key, spec, array.shape):
+    if want.is_float and high > 1.5 and looks_like_image(key, spec, array.shape):
         out.append(Problem(
             "value_range", key, f"{key} has values up to {high:g}; image models usually take 0..1 (or -1..1) values. "
             "Unnormalised pixels often give the same output for every input.",
@@ -439,8 +439,9 @@ def _value_problems(key: str, array: np.ndarray, spec: TensorSpec, want: dtypes.
 MIN_IMAGE_SIDE = 4  # narrower than this is a table or a sequence, whatever the name says (tiny test images are 4x4)
 
 
-def _looks_like_image(key: str, spec: TensorSpec, shape: tuple[int, ...]) -> bool:
+def looks_like_image(key: str, spec: TensorSpec, shape: tuple[int, ...]) -> bool:
     """Whether an input of this (built) shape is an image batch: rank 3 or 4 with plausible H, W and channels.
+    The one image rule: the range warning here and the random fill's pixel range (tensors.py) both ask it.
     A name such as input_image:0 only settles a rank-3 (N, H, W) batch; it never makes a (-1, 1) column an image."""
     want = _spec_shape(spec)
     if want is not None and len(want) != len(shape):

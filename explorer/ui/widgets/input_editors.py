@@ -18,6 +18,7 @@ from explorer.core.defaults import is_example_input
 from explorer.core.input_images import IMAGE_SUFFIXES
 from explorer.core.signature import TensorSpec
 from explorer.core.sources import FILLS, Source
+from explorer.core.tensors import random_range
 
 MAX_FIELDS = 8  # up to this many values of a fixed vector get a field each
 MAX_GRID_COLUMNS = 64  # wider rows are edited as JSON or filled
@@ -365,6 +366,9 @@ class FillEditor(InputEditor):
     def _on_kind_box_changed(self, *_):
         name = self.kind_box.currentData()
         wanted = dict(_FILL_PARAMS.get(name, ()))
+        if name == "uniform":  # core's range for this input (pixels 0..255, ids 0..9), as --input x=fill:random
+            low, high, _ = random_range(self.spec)
+            wanted["low"], wanted["high"] = f"{low:g}", f"{high:g}"
         for pname, field in self.params.items():
             visible = pname in wanted
             field.setVisible(visible)
