@@ -179,3 +179,18 @@ def test_a_picture_is_shown_in_its_pixels_scale(run_kind):
         assert abs(grey.red() - value) <= 12 and grey.red() == grey.green() == grey.blue(), (column, grey.name())
     image = run_kind("image").pane("image").plot
     assert tuple(image.image_item.levels) == (0.0, 1.0)
+
+
+def test_diagnostics_of_a_million_values_draws_the_first_elements(qtbot, window, kinds_model):
+    """A million-value output over the probes: only the drawn elements become float64 (all of them were a 512 MB
+    copy on the GUI thread at 64 probes), and the caption says how many are drawn."""
+    window.show_panel("Diagnostics")
+    panel = window.diagnostics
+    panel.probes_spin.setValue(12)
+    panel.set_target(str(kinds_model), "million")
+    with qtbot.waitSignal(panel.worker.finished, timeout=TIMEOUT):
+        panel.start()
+    assert panel.diagnosis is not None and panel.output_combo.currentText() == "signal"
+    curves = panel.probe_curves
+    assert curves and all(len(c.yData) == 2000 for c in curves)
+    assert "first 2000 of 1,000,000 elements" in panel.probes_caption.text()

@@ -406,9 +406,15 @@ class DiagnosticsPanel(QtWidgets.QWidget):
             self._show_plots(False, "" if d is None else "No numeric output to plot" + (
                 f": {others} are compared as values, in the list above." if others else "."))
             return
-        values = np.asarray(d.values[key], np.float64).reshape(len(d.values[key]), -1)
+        raw = np.asarray(d.values[key])
+        raw = raw.reshape(len(raw), -1)
+        elements = raw.shape[1]
+        # Only the elements drawn become float64: all of a million-value output over 64 probes was a 512 MB copy
+        # on the GUI thread.
+        values = raw[:, :MAX_CURVE_POINTS].astype(np.float64)
         if not np.isfinite(values).any():  # every probe answered NaN/Inf: empty axes would read as "no answer"
-            self._show_plots(False, f"Every value of output {key} is NaN or Inf, for every probe: nothing to plot.")
+            what = "Every value" if elements <= MAX_CURVE_POINTS else f"Each of the first {MAX_CURVE_POINTS:,} values"
+            self._show_plots(False, f"{what} of output {key} is NaN or Inf, for every probe: nothing to plot.")
             return
         self._show_plots(True)
         groups = [p.group for p in d.probes[:len(values)]]
@@ -448,11 +454,11 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.probes_caption.setText(
             f"{len(shown)} probe curves of output {key}"
             + (f" ({left_out} more probes not drawn)" if left_out else "")
-            + (f"; first {points} of {values.shape[1]} elements" if points < values.shape[1] else "")
+            + (f"; first {points} of {elements:,} elements" if points < elements else "")
             + (". They all coincide: this output does not depend on the input." if d.outputs[key].identical
                else ". Curves that lie on top of each other are identical outputs."))
         s = d.outputs[key]
-        spread = _heatmap_grid(s.element_spread if s.element_spread is not None else np.zeros(values.shape[1]))
+        spread = _heatmap_grid(s.element_spread if s.element_spread is not None else np.zeros(elements))
         self.heatmap_image.setImage(spread, autoLevels=False)
         # Pixel centres on whole numbers, so element i sits over tick i.
         self.heatmap_image.setRect(QtCore.QRectF(-0.5, -0.5, spread.shape[1], spread.shape[0]))
