@@ -95,6 +95,7 @@ class ModelSummary(QWidget):
         cells = [("Version", self._version_row, 0, 0), ("TensorFlow", self.tf_version, 0, 1),
                  ("Tag-set", self._tag_row, 1, 0), ("Fingerprint", self.fingerprint, 1, 1),
                  ("Signatures", self.signature_count, 2, 0), ("Size", self.sizes, 2, 1)]
+        self._facts = [widget for _, widget, _, _ in cells]  # in reading order; _reflow packs the shown ones
         for text, widget, row, col in cells:
             label = QLabel(text)
             label.setStyleSheet("color: palette(placeholder-text);")
@@ -162,6 +163,7 @@ class ModelSummary(QWidget):
         if info is None:
             self.title.setText("No model open")
             self.path_label.setText("")
+            self._reflow()
             return
         self.title.setText(_display_name(info))
         self.path_label.setText(info.model_dir)
@@ -199,6 +201,20 @@ class ModelSummary(QWidget):
         self._labels[self.tf_version].setText("TensorFlow")
         if info.tflite is not None:
             self._show_tflite(info)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        """Pack the shown facts two to a row in reading order: a plain SavedModel folder (no numbered versions) or
+        a .tflite hides Version (and Tag-set), which left an empty cell at the left of the first row."""
+        shown = [w for w in self._facts if not w.isHidden()]
+        hidden = [w for w in self._facts if w.isHidden()]
+        for i, widget in enumerate(shown + hidden):  # hidden ones keep a place so showing one later never floats
+            label = self._labels[widget]
+            self.form.removeWidget(label)
+            self.form.removeWidget(widget)
+            row, col = divmod(i, 2)
+            self.form.addWidget(label, row, col * 2)
+            self.form.addWidget(widget, row, col * 2 + 1)
 
     def _show_tflite(self, info: ModelInfo) -> None:
         """A .tflite has no tag-sets or variables: its format, size, ops and needs take those places."""
