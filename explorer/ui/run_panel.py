@@ -110,6 +110,44 @@ def _close(runner) -> None:
     runner.close()
 
 
+class _OutputsScroll(QtWidgets.QScrollArea):
+    """Scrolls the outputs only when they are squeezed below their minimum height; else they fill the viewport.
+    (widgetResizable would size them to their preferred height for the width: wrapped labels made that taller than
+    the room there was, and the plot and table scrolled when everything fitted.)"""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("OutputsScroll")
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def setWidget(self, widget: QtWidgets.QWidget) -> None:  # noqa: N802 - Qt's name
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        inner = self.widget().minimumSizeHint() if self.widget() is not None else QtCore.QSize(0, 0)
+        return QtCore.QSize(inner.width() + self.verticalScrollBar().sizeHint().width(), 60)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.widget() and event.type() == QtCore.QEvent.Type.LayoutRequest:
+            QtCore.QTimer.singleShot(0, self, self._fit)
+        return super().eventFilter(watched, event)
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        need = widget.minimumSizeHint().height()
+        room = self.height()
+        bar = self.verticalScrollBar().sizeHint().width() if need > room else 0
+        widget.resize(max(self.width() - bar, 1), max(room, need))
+
+
 class RunPanel(QtWidgets.QWidget):
     """Form + Run + outputs + history for one target; set_model()/set_signature() drive it."""
 
@@ -173,7 +211,12 @@ class RunPanel(QtWidgets.QWidget):
         self.results = QtWidgets.QTabWidget()
         self.results.setObjectName("RunResults")
         self.results.setDocumentMode(True)
-        for content, title in ((self.outputs, "Outputs"), (self.history, "Run history")):
+        # The outputs scroll when the form's first row needs the height (a failed run's banner above the form and
+        # the problem text under its row): their minimum (a plot's 180 px and more) must never cut that row or grow
+        # the window.
+        outputs_scroll = _OutputsScroll()
+        outputs_scroll.setWidget(self.outputs)
+        for content, title in ((outputs_scroll, "Outputs"), (self.history, "Run history")):
             page = QtWidgets.QWidget()
             inner = QtWidgets.QVBoxLayout(page)
             inner.setContentsMargins(4, 4, 4, 0)
@@ -384,10 +427,13 @@ class RunPanel(QtWidgets.QWidget):
         wanted = overhead + self.form.wanted_height()
         floor = max(overhead + self.form.wanted_height(rows=1), self._form_box.minimumSizeHint().height())
         results = self.results.minimumSizeHint().height()
+        page = self._outputs_page.layout().contentsMargins()
+        outputs = max(results, self.results.tabBar().sizeHint().height() + page.top() + page.bottom()
+                      + self.outputs.minimumSizeHint().height())  # the room the outputs need without scrolling
         if self.outputs.keys():
-            form = max(min(wanted, int(total * 0.45)), floor)
+            form = max(min(wanted, int(total * 0.45), total - outputs), floor)  # the first row wins: outputs scroll
         else:
-            form = wanted  # nothing to show below yet: the form takes what its rows need
+            form = min(wanted, total - outputs)  # nothing to show below yet: the form takes what its rows need
         form = max(min(form, total - results), self._form_box.minimumSizeHint().height())
         self.splitter.setSizes([form, max(total - form, 1)])
 

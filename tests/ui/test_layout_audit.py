@@ -228,3 +228,37 @@ def test_the_tabs_get_the_width_the_tree_does_not_need_and_a_dragged_splitter_st
     _settle(qtbot, w)
     assert (w.width(), w.height()) == (1280, 800)
     assert w.splitter.sizes()[1] >= w.tabs.minimumSizeHint().width()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_failed_run_keeps_the_marked_input_row_whole(qtbot, tmp_path, size):
+    """After a run, a float64 file is not run: the banner above the form, the problem, its fix buttons and the
+    preview under the row need the height the previous run's outputs held. The row stays whole (the outputs scroll;
+    it showed 114 of its 214 px) and the window keeps its size."""
+    import numpy as np
+
+    from explorer.core.tensors import Source
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(demo_model_path()))
+    qtbot.waitUntil(lambda: w.run_panel.signature() is not None, timeout=TIMEOUT)
+    w.show_panel("Predict")
+    panel = w.run_panel
+    with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT):
+        panel.run()
+    f64 = tmp_path / "digit_f64.npy"
+    np.save(f64, np.random.default_rng(0).random((1, 28, 28, 1)))
+    panel.form.set_sources({"image": Source("file", path=str(f64))}, check_now=False)
+    with qtbot.waitSignal(panel.run_failed, timeout=TIMEOUT):
+        panel.run()
+    _settle(qtbot, w)
+    shot = w.grab()
+    if SHOTS:
+        shot.save(os.path.join(SHOTS, f"predict_failed_after_run_{size[0]}.png"))
+    assert panel.message.text().startswith("Not run:") and panel.outputs.keys()
+    assert predict_audit(panel, w) + audit(w) == []
+    assert (w.width(), w.height()) == size
