@@ -774,19 +774,19 @@ def flag_and_text(out_dir) -> Path:
     return path
 
 
-def tf1_pair_feature(out_dir) -> Path:
+def tf1_pair_feature(out_dir, weights=(1.0, -2.0), name: str = "tf1_pair_feature") -> Path:
     """A TF1 builder model whose classify/regress signatures parse tf.Examples with a feature "pair" of TWO floats
     (not TF Serving's one float "x"): classify_pair -> classes/scores, regress_pair -> outputs; odd_keys takes
     "input_image:0", "with space" and "ключ=é" ([None, 3] each) -> "out put:0" = a + 2b + 3c."""
     import tensorflow as tf
 
     v1 = tf.compat.v1
-    path = Path(out_dir) / "tf1_pair_feature"
+    path = Path(out_dir) / name
     graph = tf.Graph()
     with graph.as_default(), v1.Session(graph=graph) as sess:
         examples = v1.placeholder(tf.string, [None], name="tf_example")
         pair = v1.io.parse_example(examples, {"pair": tf.io.FixedLenFeature([2], tf.float32)})["pair"]
-        y = tf.matmul(pair, tf.constant([[1.0], [-2.0]]))
+        y = tf.matmul(pair, tf.constant([[weights[0]], [weights[1]]]))  # 0 at pair = 0 whatever the weights
         scores = tf.nn.softmax(tf.concat([y, -y], axis=1))
         classes = tf.tile(tf.constant([["pos", "neg"]]), [tf.shape(y)[0], 1])
         a, b, c = (v1.placeholder(tf.float32, [None, 3], name=n) for n in ("img", "sp", "uni"))

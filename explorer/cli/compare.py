@@ -148,11 +148,20 @@ def _compare(args: argparse.Namespace) -> int:
             report[side].update(engine=prediction.engine, version=prediction.version,
                                 timing_ms={k: round(v, 3) for k, v in prediction.timing_ms.items()})
             notes += [f"{side.upper()}: {n}" for n in prediction.notes]
-        probes = agreement.probe_inputs(arrays, max(args.probes, 0), seed=args.seed)
+        example_sources = [k for k, s in sources.items() if s.kind == "examples"]
+        features = examples
+        if not features and len(example_sources) == 1:  # a predict signature's tf.Examples: drawn all the same
+            from explorer.core.examples import parse_examples
+
+            features = tuple(parse_examples(sources[example_sources[0]].text))
+        probes = agreement.request_probes(arrays, features, max(args.probes, 0), args.seed,
+                                          example_sources[0] if len(example_sources) == 1 else None)
+        # REST classify/regress send the Examples as JSON; other signatures only the serialized strings.
+        probes = [(p, exs if examples else ()) for p, exs in probes]
         if args.probes > 0 and not probes:
             notes.append("No probes: every input is text, which random values cannot stand in for.")
-        probes_a = [_probe(runner_a, key, p, method, examples) for p in probes]
-        probes_b = [_probe(runner_b, key, p, method, examples) for p in probes]
+        probes_a = [_probe(runner_a, key, p, method, exs) for p, exs in probes]
+        probes_b = [_probe(runner_b, key, p, method, exs) for p, exs in probes]
         verdict = agreement.agreement(pa.outputs, pb.outputs, probes_a, probes_b,
                                       inputs=None if report["generated_inputs"] else arrays,
                                       rtol=args.rtol, atol=args.atol)

@@ -65,6 +65,46 @@ def probe_inputs(inputs: dict[str, np.ndarray], count: int = DEFAULT_PROBES, see
     return [{k: _probe(a, rng) for k, a in arrays.items()} for _ in range(count)]
 
 
+def example_probe_inputs(inputs: dict[str, np.ndarray], key: str, examples: list[dict],
+                         count: int = DEFAULT_PROBES, seed: int = 0) -> list[tuple[dict[str, np.ndarray], tuple]]:
+    """`count` seeded (inputs, tf.Examples) like the user's, the serialized tf.Examples under `key` with every
+    numeric feature drawn (0..1, normal and 0..255 in turn, as check's probes) and the other inputs as given; []
+    when no feature holds numbers. Without them a classify/regress pair was compared on one input alone."""
+    from .examples import serialize_examples
+    from .probes import SCALES, _example_draw
+
+    numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool)
+                  for ex in examples for value in ex.values()
+                  for v in (value if isinstance(value, (list, tuple)) else [value]))
+    if count <= 0 or not numeric or key not in inputs:
+        return []
+    rng = np.random.Generator(np.random.SFC64(seed))
+    shape = np.shape(inputs[key])
+    out = []
+    for i in range(count):
+        drawn = tuple(_example_draw(ex, SCALES[i % len(SCALES)], rng) for ex in examples)
+        serialized = serialize_examples(list(drawn), key)
+        if serialized.size != int(np.prod(shape)):
+            return []
+        out.append(({**inputs, key: serialized.reshape(shape)}, drawn))
+    return out
+
+
+def request_probes(inputs: dict[str, np.ndarray], examples=(), count: int = DEFAULT_PROBES, seed: int = 0,
+                   example_key: str | None = None) -> list[tuple[dict[str, np.ndarray], tuple]]:
+    """The probes a comparison sends besides the user's request, as (inputs, tf.Examples) pairs: numeric inputs
+    drawn (probe_inputs) with the request's examples; else, for a request of serialized tf.Examples (`examples`
+    under `example_key`, by default the one text input), their numeric features drawn. The CLI and the window
+    decide it here, once."""
+    numeric = probe_inputs(inputs, count, seed)
+    if numeric or not examples:
+        return [(p, tuple(examples)) for p in numeric]
+    if example_key is None:
+        text = [k for k, v in inputs.items() if np.asarray(v).dtype.kind in "OSU"]
+        example_key = text[0] if len(text) == 1 else None
+    return example_probe_inputs(inputs, example_key, list(examples), count, seed) if example_key else []
+
+
 @dataclass(eq=False)
 class Agreement:
     """B against A on the user's input and on each probe; `equal` only when all of them agree."""

@@ -189,6 +189,9 @@ def _example_draw(template: dict, scale: str, rng: np.random.Generator) -> dict:
     """A tf.Example feature dict shaped like `template`, numeric features drawn at `scale`."""
     out = {}
     for name, value in template.items():
+        if isinstance(value, dict):  # {"bytes_list": [...]}: a kind given with the values (text: kept as it is)
+            out[name] = value
+            continue
         values = value if isinstance(value, (list, tuple)) else [value]
         if values and all(isinstance(v, bool) for v in values):
             out[name] = [bool(v) for v in rng.random(len(values)) < 0.5]

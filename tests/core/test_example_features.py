@@ -68,3 +68,14 @@ def test_compare_and_check_string_only_models_without_input(capsys, parse_model,
     assert code == 0 and "EQUAL" in out, out + err
     code, out, err = _run(capsys, "check", parse_model, "--signature", signature)
     assert code == 0 and "verdict: OK" in out, out + err  # the probes are Examples of age and income, not "x"
+
+
+def test_compare_probes_the_features_of_tf_examples(capsys, tmp_path):
+    # Two regressions that agree at zero (the default Example) and nowhere else: the probes draw the feature.
+    a = modelgen.tf1_pair_feature(tmp_path)
+    b = modelgen.tf1_pair_feature(tmp_path, weights=(1.0, -3.0), name="steeper")
+    code, out, err = _run(capsys, "compare", a, b, "--signature", "regress_pair")
+    assert code == 1, out + err  # was: EQUAL on the one all-zero input ("No probes: every input is text")
+    assert "equal on your input, differs on" in out and "No probes" not in out
+    code, out, err = _run(capsys, "compare", a, a, "--signature", "classify_pair")
+    assert code == 0 and "on all 8 probes" in out, out + err

@@ -37,3 +37,25 @@ def test_all_zero_default_with_probes_differs(qtbot, tmp_path, scaled):
     view.grab().save(str(tmp_path / "compare_probes.png"))
     view.clear_targets()
     view.wait(TIMEOUT)
+
+
+def test_tf_example_inputs_are_probed_in_the_window(qtbot, tmp_path):
+    # Two regressions equal at the form's default Example (pair = 0) and nowhere else: the probes draw "pair".
+    a = modelgen.tf1_pair_feature(tmp_path)
+    b = modelgen.tf1_pair_feature(tmp_path, weights=(1.0, -3.0), name="steeper")
+    view = CompareView(settings=Settings(tmp_path / "config"))
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    view.add_target(str(a))
+    view.add_target(str(b))
+    signature = read_model(a).user_signatures["regress_pair"]
+    view.request_provider = lambda: (signature, default_sources(signature), 1, {})
+    with qtbot.waitSignal(view.compared, timeout=TIMEOUT):
+        assert view.compare() is not None
+    text = re.sub(r"<[^>]+>", "", view.headline.text())
+    assert view.diffs[1].equal and not view.agreements[1].equal, text  # was: "equal", on the one zero Example
+    assert "equal on your input, differs on" in text
+    view.grab().save(str(tmp_path / "compare_examples.png"))
+    view.clear_targets()
+    view.wait(TIMEOUT)

@@ -65,8 +65,9 @@ class ColumnOutcome:
 
 def run_column(runner, spec: RunSpec, signature_key: str, inputs: dict[str, np.ndarray], examples: tuple = (),
                progress: Progress = no_progress, probes: tuple = ()) -> ColumnOutcome:
-    """Open (if needed) and run one target with the given arrays, then with each probe (core.agreement; a probe the
-    target refuses gives None, a difference, not a failure); RunError when it lacks the signature."""
+    """Open (if needed) and run one target with the given arrays, then with each probe ((inputs, tf.Examples) from
+    core.agreement.request_probes; a probe the target refuses gives None, a difference, not a failure); RunError
+    when it lacks the signature."""
     if runner is None:
         runner = open_and_load(spec, lambda f, t: progress(0.8 * f, t))
     try:
@@ -83,10 +84,10 @@ def run_column(runner, spec: RunSpec, signature_key: str, inputs: dict[str, np.n
         exc.runner = runner  # loaded fine: keep it for the next compare
         raise
     probe_outputs = []
-    for probe in probes:
+    for probe, probe_examples in probes:  # (inputs, tf.Examples): core.agreement.request_probes
         try:
             probe_outputs.append(runner.predict(Request(signature_key, dict(probe), method=method,
-                                                        examples=tuple(examples))).outputs)
+                                                        examples=tuple(probe_examples))).outputs)
         except ExplorerError:
             probe_outputs.append(None)
     return ColumnOutcome(runner, prediction, signatures, probe_outputs)

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from explorer.core.agreement import DEFAULT_PROBES, Agreement, agreement_many, probe_inputs
+from explorer.core.agreement import DEFAULT_PROBES, Agreement, agreement_many, request_probes
 from explorer.core.compare import PredictionDiff, compare_signatures
 from explorer.core.errors import ExplorerError
 from explorer.core.request import Prediction
@@ -52,7 +52,7 @@ class CompareView(QtWidgets.QWidget):
         self.diffs: list[PredictionDiff | None] = []  # on the user's input
         self.agreements: list[Agreement | None] = []  # the user's input and the probes: what the verdict says
         self.probe_count = DEFAULT_PROBES
-        self._probes: list[dict] = []
+        self._probes: list[tuple] = []  # (inputs, tf.Examples) pairs
         self.signature_key = ""
         self.request_provider = None  # () -> (Signature, sources, batch, offers) | None: the run panel's form
         self.current_targets_provider = None  # () -> list[RunSpec]: the open model and the connected server
@@ -250,7 +250,7 @@ class CompareView(QtWidgets.QWidget):
         self.inputs = {k: np.asarray(v) for k, v in inputs.items()}
         self._examples = tuple(examples)
         # One input proves little (zeros make y = x and y = 3x agree): every target also gets the same probes.
-        self._probes = probe_inputs(self.inputs, self.probe_count, seed=0)
+        self._probes = request_probes(self.inputs, self._examples, self.probe_count, seed=0)  # (inputs, examples)
         self.message.clear()
         self._show_inputs()
         tasks = []
