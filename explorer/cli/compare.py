@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from explorer.core import agreement, compare, defaults, tensors, validate
+    from explorer.core import agreement, compare, tensors, validate
     from explorer.core.errors import ExplorerError, InputProblem
     from explorer.core.request import Request
     from explorer.core.signature import default_key, missing_signature
@@ -121,9 +121,6 @@ def _compare(args: argparse.Namespace) -> int:
             report["generated_inputs"] = True
             notes.append(f"No inputs given: a seeded random request (uniform in [0, 1), seed {args.seed}) was built "
                          f"from A's signature.")
-            unknown = defaults.unknown_features_note(signature)
-            if unknown:
-                notes.append(unknown)
         batch = args.batch if args.batch is not None else (DEFAULT_RANDOM_BATCH if report["generated_inputs"]
                                                            else None)
         arrays, build_notes = tensors.build_inputs(signature, sources, batch=batch) if sources else ({}, [])

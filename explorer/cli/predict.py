@@ -101,12 +101,11 @@ def _predict(args: argparse.Namespace) -> int:
         sources = parse_cli_sources(args.input, args.example, keys=signature.inputs)  # keys holding '='
         notes = []
         if not sources and not signature.defaults and signature.inputs:
-            from explorer.core.defaults import default_note, default_sources, unknown_features_note
+            from explorer.core.defaults import default_note, default_sources
 
             # The window's form starts from the same default; said, so nobody mistakes it for their data.
             sources = default_sources(signature, args.batch or 1)
             notes.append(default_note(signature, sources))
-            notes += [n for n in (unknown_features_note(signature),) if n]
         arrays, built_notes = tensors.build_inputs(signature, sources, batch=args.batch)
         notes += built_notes
         problems = validate.check(arrays, signature, target="local" if target.kind == "folder" else "serving")

@@ -95,16 +95,3 @@ def default_note(signature: Signature, sources: dict[str, Source]) -> str:
     what = ", ".join(kinds) or "nothing"
     return f"No inputs given: the signature's default input ({what}, as the window's form starts) was sent."
 
-
-def unknown_features_note(signature: Signature, examples_given=()) -> str:
-    """One line when a serialized-tf.Example input of `signature` got no example of the user's and its features are
-    not known (a server's metadata, or no ParseExample in the graph): what was sent instead, and the fix; else ""."""
-    for key, spec in signature.inputs.items():
-        if spec.dtype != "DT_STRING" or not is_example_input(spec, signature.method_short or "predict"):
-            continue
-        if key in signature.example_features or key in examples_given:
-            continue
-        return (f"The tf.Example features of '{key}' cannot be known from the signature (a server's metadata does "
-                f"not name them; a folder's graph has no ParseExample to read them from), so empty tf.Examples "
-                f"were sent. Fix: give yours with --example '{key}=[{{\"feature\": 1.0}}]'.")
-    return ""

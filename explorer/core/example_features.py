@@ -116,6 +116,25 @@ def default_example(features, typed: bool = True) -> dict:
             for f in features if f.required and not f.sparse}
 
 
+def empty_examples_note(signature, key: str, source) -> str:
+    """One line when `source` sends only empty tf.Examples to `key` and the signature does not know the features
+    (a server's metadata never names them; a graph without a ParseExample): what was sent and the fix; else ""."""
+    import json
+
+    if source.kind != "examples" or key not in signature.inputs or key in signature.example_features:
+        return ""
+    try:
+        value = json.loads(source.text)
+    except ValueError:
+        return ""
+    examples = [value] if isinstance(value, dict) else value
+    if not isinstance(examples, list) or any(not isinstance(ex, dict) or ex for ex in examples):
+        return ""
+    return (f"{key}: empty tf.Examples were sent: the features it takes cannot be known here (a server's metadata "
+            f"does not name them). Fix: give yours, e.g. --example '{key}=[{{\"feature\": 1.0}}]' (the window: "
+            "+ feature in the form).")
+
+
 def _node(buf, span) -> tuple[str, _NodeFacts]:
     name, facts = "", _NodeFacts("", [], {})
     for n, w, v, _ in wire.fields(buf, *span):

@@ -105,6 +105,9 @@ def build_inputs(signature: Signature, sources: dict[str, Source],
         notes.extend(built.notes)
         if common is None and spec is not None and spec.shape and spec.shape[0] == -1 and built.array.ndim:
             common = int(built.array.shape[0])
+    from .example_features import empty_examples_note
+
+    notes += [n for n in (empty_examples_note(signature, k, s) for k, s in resolved.items()) if n]
     return {k: arrays[k] for k in resolved}, notes
 
 

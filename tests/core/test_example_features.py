@@ -6,7 +6,8 @@ import pytest
 
 import modelgen
 from explorer.cli import main
-from explorer.core.defaults import default_input, default_sources, unknown_features_note
+from explorer.core.defaults import default_input, default_sources
+from explorer.core.tensors import build_inputs
 from explorer.core.savedmodel import read_model
 from explorer.core.signature import CLASSIFY, Signature, TensorSpec
 
@@ -36,14 +37,18 @@ def test_tf2_parse_example_v2_features_are_read(parse_model):
     # The default the form and the CLI start from: every required feature at zero; city has a default of its own.
     assert default_sources(sig)["examples"].text == '[{"age": [0], "income": [0.0, 0.0]}]'
     assert default_input(sig)["examples"].shape == (1,)
-    assert unknown_features_note(sig) == ""
+    assert not [n for n in build_inputs(sig, default_sources(sig))[1] if "cannot be known" in n]
 
 
 def test_unknown_features_are_said_in_one_line_with_the_fix():
+    # A server's signature: "string", no features. The form and the CLI send empty Examples and say why, once.
     sig = Signature("classify", CLASSIFY, {"inputs": TensorSpec("inputs", "DT_STRING", (-1,), name="tf_example:0")})
-    note = unknown_features_note(sig)
-    assert "\n" not in note and "cannot be known" in note and "--example 'inputs=" in note
-    assert unknown_features_note(sig, examples_given={"inputs"}) == ""
+    _arrays, notes = build_inputs(sig, default_sources(sig))
+    said = [n for n in notes if "cannot be known" in n]
+    assert len(said) == 1 and "\n" not in said[0] and "--example 'inputs=" in said[0]
+    _arrays, notes = build_inputs(sig, {"inputs": default_sources(sig)["inputs"].__class__(
+        "examples", text='[{"x": 1.0}]')})
+    assert not [n for n in notes if "cannot be known" in n]  # the user's own features: nothing to say
 
 
 def _run(capsys, *argv):

@@ -98,3 +98,16 @@ def test_a_required_text_feature_keeps_its_empty_string_through_the_table(qtbot)
     qtbot.addWidget(form)
     # The table showed an empty cell of kind bytes and read it back as no value at all ({"bytes_list": []}).
     assert form.sources()["inputs"].text == '[{"city": {"bytes_list": [""]}, "n": [0, 0]}]'
+
+
+def test_a_server_classify_input_says_its_features_are_unknown(qtbot):
+    from explorer.core.signature import CLASSIFY
+
+    # A server's metadata: "string", no features. The form starts from an empty Example and says why, under it.
+    signature = Signature("classify", CLASSIFY, {"inputs": TensorSpec("inputs", "DT_STRING", (-1,))})
+    form = TensorForm(signature)
+    qtbot.addWidget(form)
+    with qtbot.waitSignal(form.problems_changed, timeout=10000):
+        form.check_now()
+    label = form.row("inputs").notes_label
+    assert "cannot be known" in label.text() and "+ feature" in label.text() and not label.isHidden()

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.defaults import default_sources
+from explorer.core.example_features import empty_examples_note
 from explorer.core.errors import ExplorerError, InputProblem
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.sources import Source
@@ -73,6 +74,7 @@ def prepare_inputs(signature: Signature, sources: dict[str, Source], batch: int 
             continue
         inputs[key] = built.array
         notes.extend(built.notes)
+        notes += [n for n in (empty_examples_note(signature, key, source),) if n]  # a server's classify input
         if source.kind == "examples":
             try:
                 value = json.loads(source.text)
