@@ -162,6 +162,32 @@ def test_garbage_is_collected_on_the_gui_thread_only():
     assert _calls_to(conftest, "gc.disable"), "the test suite must collect on the main thread too"
 
 
+THREAD_STARTERS = {"Thread", "Timer", "start_new_thread", "ThreadPoolExecutor", "QThread", "QThreadPool"}
+
+
+def test_the_windows_threads_start_where_the_collector_is_installed():
+    """Rule (issue 13, item 17), the half that create_app() alone missed: the widgets' quick looks start a bare
+    QApplication, and there a collection started by a pool thread deadlocked as before (tests/stress/README.md).
+    So the window's threads start in ui/workers.py only, and its Worker installs the GUI-thread collector before it
+    takes a pool, however Qt was started."""
+    workers = PACKAGE / "ui" / "workers.py"
+    tree = ast.parse(workers.read_text())
+    init = next(f for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "Worker"
+                for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    calls = {n.func.id: n.lineno for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "collect_on_gui_thread" in calls and "shared_executor" in calls
+    assert calls["collect_on_gui_thread"] < calls["shared_executor"], "the collector goes in before the threads"
+    offenders = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        if path == workers:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if name in THREAD_STARTERS:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} starts a thread with {name}")
+    assert offenders == []
+
+
 def test_the_window_imports_tensorflow_only_in_its_engine():
     """The window's models run in the engine process (explorer.core.engine): no ui module imports TensorFlow or
     the in-process runner, even inside a function. tests/ui/test_engine_window.py checks the running window too."""

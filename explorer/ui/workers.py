@@ -56,6 +56,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from explorer.core.engine.client import Engine, stoppable
 from explorer.core.errors import ExplorerError
 
+from .collector import collect_on_gui_thread
+
 PROGRESS_INTERVAL_S = 0.04
 
 
@@ -128,8 +130,6 @@ class _Job:
         if "cancelled" in wants:
             kwargs.setdefault("cancelled", task.cancelled)
         fn, args = self._fn, self._args
-        # The GUI thread keeps its own references to fn and args (Worker._payloads) until it has delivered the
-        # result, so dropping ours here never frees a widget, a bound method's QObject or a runner on this thread.
         self._fn = self._args = self._kwargs = None
         try:
             with stoppable(task._stop.is_set):
@@ -140,7 +140,7 @@ class _Job:
             # The traceback's frames hold fn, args and this job: delivered to the GUI, they would keep them alive in
             # a cycle (frame -> locals -> error -> traceback) that only the collector can free. The text is kept.
             _drop_frames(exc)
-            self._emit("_failed_from_thread", task, exc)
+            report = ("_failed_from_thread", task, exc)
         except BaseException as exc:  # noqa: BLE001 - a worker must report every failure, not die silently
             error = ExplorerError(
                 f"{task.name} failed: {type(exc).__name__}: {exc}",
@@ -148,11 +148,14 @@ class _Job:
             )
             _drop_frames(exc)
             error.__cause__ = exc
-            self._emit("_failed_from_thread", task, error)
+            report = ("_failed_from_thread", task, error)
         else:
-            self._emit("_done_from_thread", task, result)
-        finally:
-            del fn, args, kwargs
+            report = ("_done_from_thread", task, result)
+            del result
+        # Our references to fn and args go before the report does: the GUI thread drops its own (Worker._payloads)
+        # when the report arrives, and whichever thread lets go last frees what they hold -- so it is the GUI's.
+        del fn, args, kwargs
+        self._emit(*report)
 
 
 def _drop_frames(exc: BaseException) -> None:
@@ -212,6 +215,11 @@ class Worker(QObject):
 
     def __init__(self, parent: QObject | None = None, executor: ThreadPoolExecutor | None = None):
         super().__init__(parent)
+        # Pool threads run Python, and an automatic collection runs on whichever thread allocates: one started there
+        # destroys the Qt objects of a collected cycle off the GUI thread and deadlocks (issue 13, item 17). The app,
+        # each widget's quick look and the tests start Qt their own ways, but all make a Worker before any task runs,
+        # so the GUI-thread collector is installed here, where threads begin.
+        collect_on_gui_thread()
         self._executor = executor or shared_executor()
         self._latest: dict[str, Task] = {}
         self._counters: dict[str, itertools.count] = {}

@@ -184,3 +184,91 @@ def test_the_job_does_not_keep_the_worker_alive(qtbot):
     ref = weakref.ref(w)
     del w
     assert ref() is None and job._worker() is None
+
+
+def test_the_callers_function_and_arguments_are_let_go_of_on_the_gui_thread(qtbot, worker, monkeypatch):
+    """A pool thread drops its references to fn and args before it reports, so the last reference is the GUI's
+    (Worker._payloads): held past the report, a bound method's widget was freed on the pool thread whenever the GUI
+    delivered the result first. Here the job waits after reporting until the GUI has delivered, the order a loaded
+    machine can produce."""
+    import time
+    import weakref
+
+    from PySide6 import QtWidgets
+
+    from explorer.ui.workers import _Job
+
+    class Panel(QtWidgets.QWidget):  # a Python subclass: Shiboken runs its C++ destructor where it is freed
+        def work(self):
+            return "ok"
+
+    report = _Job._emit
+
+    def report_then_wait_for_delivery(job, signal, *args):
+        report(job, signal, *args)
+        if signal == "_done_from_thread":
+            deadline = time.monotonic() + 5
+            while not job._task.finished and time.monotonic() < deadline:
+                time.sleep(0.005)
+
+    monkeypatch.setattr(_Job, "_emit", report_then_wait_for_delivery)
+    freed_on = []
+    panel = Panel()
+    ref = weakref.ref(panel, lambda _: freed_on.append(threading.get_ident()))
+    task = worker.submit(panel.work)
+    del panel  # the GUI forgets it while the task runs: the payload and the job hold it through the bound method
+    qtbot.waitUntil(lambda: task.finished and bool(freed_on), timeout=5000)
+    assert task.result == "ok" and ref() is None
+    assert freed_on == [MAIN]
+
+
+BARE_QT = r"""
+import gc, sys, threading, time, weakref
+from PySide6 import QtWidgets
+app = QtWidgets.QApplication(sys.argv[:1])  # as the widgets' quick looks start Qt: not the app's create_app()
+from explorer.ui.workers import Worker
+
+class Panel(QtWidgets.QWidget):  # a Python subclass: Shiboken runs its C++ destructor where it is freed
+    pass
+
+enabled_before = gc.isenabled()
+worker = Worker()
+gc.collect()  # counts start at zero: the GUI thread's few allocations below cannot start a collection
+freed_on = []
+panel = Panel()
+panel.me = panel  # a cycle: only the collector frees it
+ref = weakref.ref(panel, lambda _: freed_on.append(threading.current_thread().name))
+del panel
+allocated = threading.Event()
+
+def allocate():  # enough allocations kept alive to start many automatic collections on this pool thread
+    global kept
+    kept = [[i] for i in range(100_000)]
+    allocated.set()
+
+worker.submit(allocate)
+allocated.wait(60)
+deadline = time.monotonic() + 10
+while not freed_on and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+print(enabled_before, gc.isenabled(), freed_on)
+"""
+
+
+def test_a_worker_keeps_collections_off_its_pool_threads_however_qt_was_started():
+    """Issue 13 item 17, what b88e686 left: the app's create_app() turned automatic collection off, but the widgets'
+    quick looks (python -m explorer.ui.widgets.X) start a bare QApplication, and there a collection started by a
+    pool thread's allocations destroyed a closed window's Qt objects on that thread and deadlocked
+    (tests/stress/gc_thread_stress.py --plain-qapp hung 4 of 4 runs). The Worker now installs the GUI-thread
+    collector itself. Run in a fresh process: this suite turns collection off for itself (tests/conftest.py)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", BARE_QT], capture_output=True, text=True, timeout=120, cwd=root,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "True False ['MainThread']"
