@@ -111,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                 full["worker_found"] += 1
 
     gc.callbacks.append(on_gc)
+    import explorer
+
     print(f"pid {os.getpid()} python {sys.version.split()[0]} gc enabled={gc.isenabled()} "
-          f"threshold={gc.get_threshold()}", flush=True)
+          f"threshold={gc.get_threshold()} explorer from {os.path.dirname(explorer.__file__)}", flush=True)
     faulthandler.dump_traceback_later(args.stall, repeat=args.keep_hung, exit=not args.keep_hung)
     started = time.monotonic()
     rounds = 0
