@@ -67,6 +67,14 @@ def explain_load(model_dir: str, attempts: list[tuple[str, BaseException]]) -> R
         f"--- {engine_label(engine)} ---\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         for engine, exc in attempts
     )
+    custom = next((m.group(1) for _e, exc in attempts
+                   for m in [re.search(r"Op type not registered '([^']+)'", tf_message(exc))] if m), None)
+    if custom:  # every loader fails the same way: one line naming the op, not two copies of TensorFlow's text
+        return RunError(f"TensorFlow cannot load {model_dir}: it uses the custom op '{custom}', which this "
+                        "TensorFlow does not define (`scan` shows where it runs).",
+                        fix="Load the library that defines it first (tf.load_op_library on its .so, or import the "
+                            "package that ships it, such as tensorflow_text) in your own Python; this app runs "
+                            "TensorFlow's own ops only.", details=details)
     engines = [e for e, _ in attempts]
     if engines == ["local"]:
         fix = "Try the TF1 session loader (engine 'session', as TF Serving loads models): it runs TF1 graphs " \

@@ -96,3 +96,14 @@ def test_scan_names_a_custom_op_and_exits_1(capsys, tmp_path):
     assert code == 1
     assert "findings (0 high)" in out and f"medium  {unsafe_models.CUSTOM_OP}  in signature 'serving_default'" in out
     assert "custom op: needs the library that defines it (tf.load_op_library) before it can load" in out
+
+
+def test_loading_a_custom_op_model_names_the_op_and_the_library_fix(capsys, tmp_path):
+    import unsafe_models
+
+    path = unsafe_models.custom_op(tmp_path)
+    code, out, err = cli(capsys, "predict", path, "-i", "x=[1.0]")
+    assert code != 0 and err.count("\n") == 1, err
+    # was: TensorFlow's "Op type not registered" twice, and "the files may be incomplete ... re-export"
+    assert f"uses the custom op '{unsafe_models.CUSTOM_OP}'" in err and "tf.load_op_library" in err
+    assert "may be incomplete" not in err
