@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Paint and watched is self.tree.tree.viewport() \
                 and self._panels_state == "waiting" and self._pending is None:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.build_panels)
+            QTimer.singleShot(0, self, self.build_panels)  # with self as context: never after it was deleted
         return False
 
     def build_panels(self) -> None:
