@@ -12,6 +12,7 @@ The probing is core.diagnose.diagnose (plain function, progress/cancelled callab
 """
 from __future__ import annotations
 
+import math
 import sys
 from typing import Callable
 
@@ -180,14 +181,16 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.output_combo.setToolTip("Which output the plots show")
         self.output_combo.currentTextChanged.connect(self._on_output_combo_changed)
         self.probes_plot = _plot("Outputs across probes", "output element", "value",
-                                 "One curve per probe: curves on top of each other mean the same answer")
+                                 "One curve per probe: curves on top of each other mean the same answer",
+                                 whole_numbers=True)
         # Above the plot, not in it: a legend inside the view box covered the last probes' points.
         self.probes_legend = LegendStrip()
         self.probes_caption = QtWidgets.QLabel("")
         self.probes_caption.setWordWrap(True)
         self.probes_caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)  # unwrapped, it widened the plots past their scroll area's edge
         self.heatmap_plot = _plot("Spread per element", "element", "",
-                                  "Standard deviation across probes, relative to the output's magnitude")
+                                  "Standard deviation across probes, relative to the output's magnitude",
+                                  whole_numbers=True)
         self.heatmap_image = pg.ImageItem(axisOrder="row-major")
         self.heatmap_plot.addItem(self.heatmap_image)
         self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=12,
@@ -467,12 +470,6 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.color_bar.setLevels((0.0, max(top, 1e-6)))
         self.heatmap_plot.getPlotItem().setLabel("left", "row" if spread.shape[0] > 1 else "")
         self.heatmap_plot.getPlotItem().showAxis("left", spread.shape[0] > 1)
-        for plot, n in ((self.probes_plot, points), (self.heatmap_plot, spread.shape[1])):
-            axis = plot.getPlotItem().getAxis("bottom")
-            if n <= 20:
-                axis.setTickSpacing(1, 1)  # a few elements: one tick each, no 0.5 steps between them
-            else:
-                axis.setTickSpacing()
         self.heatmap_plot.getPlotItem().autoRange()
         keys = list(s.sensitivity)
         heights = [s.sensitivity[k] for k in keys]
@@ -570,8 +567,34 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.check_action.setEnabled(ready)
 
 
-def _plot(title: str, bottom: str, left: str, tip: str = "") -> pg.PlotWidget:
-    widget = pg.PlotWidget(background="w")
+class WholeNumberAxis(pg.AxisItem):
+    """An axis of whole numbers (probe or element indices) whose labelled ticks thin to what fits its length."""
+
+    GAP = 12  # px between neighbouring labels
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        span = abs(maxVal - minVal)
+        if span == 0 or size <= 0:
+            return []
+        # The widest label this range can draw ("-1", "127"), plus a gap: how many fit decides the step, so 64
+        # probes read 0, 10, 20 ... at a narrow width and 0, 5, 10 ... at a wide one, never "0123456789101112".
+        widest = max(len(str(int(math.floor(minVal)))), len(str(int(math.ceil(maxVal)))))
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        fits = max(1.0, size / (metrics.horizontalAdvance("8" * widest) + self.GAP))
+        step = 1
+        while span / step > fits:
+            step = _next_step(step)
+        return [(step, 0)]
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50 ...: the whole-number steps people read."""
+    return step * 5 // 2 if str(step)[0] == "2" else step * 2
+
+
+def _plot(title: str, bottom: str, left: str, tip: str = "", whole_numbers: bool = False) -> pg.PlotWidget:
+    axes = {"bottom": WholeNumberAxis("bottom")} if whole_numbers else None
+    widget = pg.PlotWidget(background="w", axisItems=axes)
     widget.setToolTip(tip)  # the explanation; titles stay short enough never to be cut
     item = widget.getPlotItem()
     item.setTitle(title, color="#333", size="10pt")
