@@ -31,7 +31,7 @@ def default_source(spec: TensorSpec, method: str = "predict", batch: int = 1, fe
         return None
     shape = concrete_shape(spec, batch)
     if dt.is_string:
-        if is_example_input(spec, method) and len(shape) <= 1:
+        if (features or is_example_input(spec, method)) and len(shape) <= 1:
             count = shape[0] if shape else 1
             example = default_example(features or ())
             value = [example] * count if shape else example

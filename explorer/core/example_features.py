@@ -22,6 +22,11 @@ def is_example_input(spec, method: str = "predict") -> bool:
     return method in ("classify", "regress") or "example" in (spec.key + spec.name).lower()
 
 
+# TF2 re-exports of classify/regress signatures call every method "predict" but keep the key "inputs": the graph is
+# read for these too, and its ParseExample (when there is one) says they are Examples.
+MAYBE_EXAMPLE_KEYS = ("inputs", "examples", "tf_example", "serialized_examples")
+
+
 @dataclass(frozen=True)
 class Feature:
     """One feature a ParseExample reads: name, kind ("float", "int64", "bytes"), dense shape (() for sparse), and

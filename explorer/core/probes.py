@@ -126,8 +126,9 @@ def _unit_shape(spec: TensorSpec, mode: str, current: np.ndarray | None) -> tupl
 def is_example_input(signature: Signature, spec: TensorSpec) -> bool:
     """String inputs of classify/regress signatures carry serialized tf.Example protos."""
     # TF2 re-exports keep the classify/regress key "inputs" but call every signature "predict".
-    return spec.dt.is_string and (signature.method_name in (CLASSIFY, REGRESS) or spec.key in (
-        "inputs", "examples", "tf_example", "serialized_examples") or spec.name.startswith("tf_example"))
+    return spec.dt.is_string and (
+        signature.method_name in (CLASSIFY, REGRESS) or spec.key in signature.example_features
+        or spec.key in ("inputs", "examples", "tf_example", "serialized_examples") or spec.name.startswith("tf_example"))
 
 
 def _blank_text(spec: TensorSpec, value) -> bool:

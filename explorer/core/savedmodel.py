@@ -452,8 +452,9 @@ def _with_example_features(buf, graph, sigs: dict[str, Signature]) -> dict[str, 
 
     from . import example_features
 
-    wanted = {key: {k: spec.name for k, spec in sig.inputs.items() if spec.dtype == "DT_STRING"
-                    and example_features.is_example_input(spec, sig.method_short)} for key, sig in sigs.items()}
+    wanted = {key: {k: spec.name for k, spec in sig.inputs.items() if spec.dtype == "DT_STRING" and (
+        example_features.is_example_input(spec, sig.method_short) or k in example_features.MAYBE_EXAMPLE_KEYS)}
+        for key, sig in sigs.items()}
     if not any(wanted.values()):
         return sigs
     sites = example_features.read_sites(buf, graph)

@@ -57,12 +57,17 @@ def _run(capsys, *argv):
     return code, out, err
 
 
-@pytest.mark.parametrize("signature", ["classify_x_to_y", "regress_x_to_y"])
-def test_compare_and_predict_a_classify_signature_without_input(capsys, signature):
-    code, out, err = _run(capsys, "compare", HALF_PLUS_TWO, HALF_PLUS_TWO, "--signature", signature)
+HALF_PLUS_TWO_TF2 = "resources/examples/tfserving/saved_model_half_plus_two_tf2_cpu"  # methods all "predict"
+
+
+@pytest.mark.parametrize("model, signature", [(HALF_PLUS_TWO, "classify_x_to_y"), (HALF_PLUS_TWO, "regress_x_to_y"),
+                                              (HALF_PLUS_TWO_TF2, "classify_x_to_y"),
+                                              (HALF_PLUS_TWO_TF2, "regress_x_to_y2")])
+def test_compare_and_predict_a_classify_signature_without_input(capsys, model, signature):
+    code, out, err = _run(capsys, "compare", model, model, "--signature", signature)
     assert code == 0 and "EQUAL" in out, out + err  # was: "random values cannot stand in", exit 2
     assert "[x float]" in out  # x2 has a default of its own: left out
-    code, out, err = _run(capsys, "predict", HALF_PLUS_TWO, "--signature", signature)
+    code, out, err = _run(capsys, "predict", model, "--signature", signature)
     assert code == 0, err  # was: the empty Example the form started from lacked the required feature x
     assert "tf.Examples of the graph's features at zero" in out + err
 
