@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .compare_columns import _STATUS_STYLE, LETTERS, _num, column_color
-from .plots import curve_at, output_plot_widget
+from .plots import LegendStrip, curve_at, output_plot_widget
 
 PLOT_MODES = ("Overlay", "Difference", "Heatmap |Δ|")
 MAX_VALUE_ROWS = 100_000  # the values table is lazy, but an index column of millions of rows helps nobody
@@ -46,7 +46,7 @@ class ComparePlot(QtWidgets.QSplitter):
         plot_bar.addStretch(1)
         self.plot_widget = output_plot_widget()
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.legend = self.plot_item.addLegend(offset=(10, 10), labelTextColor="#333", brush=(255, 255, 255, 210))
+        self.legend = LegendStrip()  # above the plot: pyqtgraph's in-plot legend covered the first elements
         self._curves: list[pg.PlotDataItem] = []
         self._band = [pg.PlotDataItem(pen=pg.mkPen("#888", width=1, style=QtCore.Qt.PenStyle.DashLine))
                       for _ in range(2)]
@@ -62,6 +62,7 @@ class ComparePlot(QtWidgets.QSplitter):
         plot_layout.setContentsMargins(0, 0, 0, 0)
         plot_layout.addLayout(plot_bar)
         plot_layout.addWidget(self.plot_caption)  # its own line: beside the boxes it set the tab's minimum width
+        plot_layout.addWidget(self.legend)
         plot_layout.addWidget(self.plot_widget, 1)
 
         self.values = ValuesModel(self)
@@ -126,6 +127,7 @@ class ComparePlot(QtWidgets.QSplitter):
         self.image_item.hide()
         self.color_bar.hide()
         self.legend.clear()
+        self.legend.hide()
         vb = self.plot_item.getViewBox()
         vb.invertY(False)
         vb.setAspectLocked(False)
@@ -177,10 +179,11 @@ class ComparePlot(QtWidgets.QSplitter):
                           symbol=("o" if n % 2 == 0 else "x") if small else None, symbolSize=8 if n == 0 else 7,
                           symbolBrush=color if n == 0 else None, symbolPen=pg.mkPen(color))
             curve.show()
-            self.legend.addItem(curve, f"{LETTERS[i]} · {self.columns[i].title}")
+            self.legend.add(color, f"{LETTERS[i]} · {self.columns[i].title}", "━" if n == 0 else "╍")
         self.plot_item.setLabel("bottom", "element (flattened)")
         self.plot_item.setLabel("left", key)
         self.plot_caption.setText(f"{key}: every target's values, flattened ({size} elements)")
+        self.legend.show()
 
     def _draw_difference(self, key: str, numeric, diffs) -> None:
         ref_array = next((a for i, a in numeric if i == self.reference), None)
@@ -195,7 +198,7 @@ class ComparePlot(QtWidgets.QSplitter):
                           symbol="o" if values.size <= 64 else None, symbolSize=6, symbolBrush=column_color(i),
                           symbolPen=None)
             curve.show()
-            self.legend.addItem(curve, f"{LETTERS[i]} − {LETTERS[self.reference]}")
+            self.legend.add(column_color(i), f"{LETTERS[i]} − {LETTERS[self.reference]}")
             n += 1
         if ref_array is not None and n:
             # The band |b − a| ≤ atol + rtol·|a| makes "differs only beyond a tolerance" visible at a glance.
@@ -205,9 +208,10 @@ class ComparePlot(QtWidgets.QSplitter):
             self._band[1].setData(x, -tol)
             for item in (*self._band, self._band_fill):
                 item.show()
-            self.legend.addItem(self._band[0], "tolerance band")
+            self.legend.add("#888", "tolerance band", "╍")
         self.plot_item.setLabel("bottom", "element (flattened)")
         self.plot_item.setLabel("left", f"{key} − reference")
+        self.legend.setVisible(bool(self.legend.entries))
         self.plot_caption.setText(f"{key}: each target minus {LETTERS[self.reference]}; dashed: ±(atol + rtol·|a|)"
                                   if n else f"{key}: no difference to draw (shapes differ or one side failed)")
 
