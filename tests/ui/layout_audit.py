@@ -37,6 +37,12 @@ def audit(top: QtWidgets.QWidget) -> list[str]:
                     problems.append(f"QLabel {_name(w)} {w.text()[:40]!r} is {w.height()} px tall, its text needs "
                                     f"{need} at {w.width()} px wide (cut mid-line)")
                     continue
+            unscrolled = _unscrolled_height(w, top)
+            if unscrolled + 1 < w.height():
+                text = w.text() if hasattr(w, "text") else ""
+                problems.append(f"{type(w).__name__} {_name(w)} {text[:40]!r} shows {unscrolled} of its {w.height()} "
+                                "px in a scroll area that does not scroll that way (cut)")
+                continue
             if w.width() + 1 < hint.width() or w.height() + 1 < hint.height():
                 text = w.text() if hasattr(w, "text") else ""
                 problems.append(f"{type(w).__name__} {_name(w)} {text[:40]!r} is {w.width()}x{w.height()}, "
@@ -55,6 +61,23 @@ def _shown_height(w: QtWidgets.QWidget, top: QtWidgets.QWidget) -> int:
         if isinstance(parent.parentWidget(), QtWidgets.QAbstractScrollArea) and \
                 not isinstance(parent.parentWidget(), QtWidgets.QGraphicsView):
             break  # the viewport of a scroll area
+        rect = rect.intersected(QRect(parent.mapTo(top, QPoint(0, 0)), parent.size()))
+        parent = parent.parentWidget()
+    return max(rect.height(), 0)
+
+
+def _unscrolled_height(w: QtWidgets.QWidget, top: QtWidgets.QWidget) -> int:
+    """The height of `w` left once every ancestor up to `top` clips it, where a scroll area's viewport counts only
+    when its vertical scroll bar is always off: what it hides there, no user can scroll to."""
+    from PySide6.QtCore import QPoint, QRect
+
+    rect = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
+    parent = w.parentWidget()
+    while parent is not None and parent is not top:
+        area = parent.parentWidget()
+        if isinstance(area, QtWidgets.QAbstractScrollArea) and not isinstance(area, QtWidgets.QGraphicsView) and \
+                area.verticalScrollBarPolicy() != QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff:
+            break  # the viewport of a scroll area the user can scroll
         rect = rect.intersected(QRect(parent.mapTo(top, QPoint(0, 0)), parent.size()))
         parent = parent.parentWidget()
     return max(rect.height(), 0)

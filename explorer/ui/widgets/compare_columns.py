@@ -153,6 +153,7 @@ class TargetCard(QtWidgets.QFrame):
 
     remove_requested = QtCore.Signal(object)  # TargetCard
     reference_requested = QtCore.Signal(object)  # TargetCard
+    resized = QtCore.Signal()  # its width changed: its notes may need another height
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -250,3 +251,5 @@ class TargetCard(QtWidgets.QFrame):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._elide()
+        if event.size().width() != event.oldSize().width():
+            self.resized.emit()

@@ -34,6 +34,8 @@ DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-6
 INLINE_DIFF_ELEMENTS = 200_000  # outputs up to this many elements (all targets) are compared on the GUI thread
 
 
+CARDS_HEIGHT = (104, 160)  # px: the strip of target cards, least and most (beyond, it scrolls)
+
 class CompareView(QtWidgets.QWidget):
     """Targets as columns, one request to all of them, a diff table and plots of where they disagree."""
 
@@ -127,7 +129,8 @@ class CompareView(QtWidgets.QWidget):
         cards_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         cards_scroll.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         cards_scroll.setWidget(self._cards_box)
-        cards_scroll.setFixedHeight(104)
+        cards_scroll.setFixedHeight(CARDS_HEIGHT[0])
+        self._cards_scroll = cards_scroll
 
         self.headline = QtWidgets.QLabel()
         self.headline.setObjectName("CompareHeadline")
@@ -418,6 +421,7 @@ class CompareView(QtWidgets.QWidget):
             card = TargetCard()
             card.remove_requested.connect(self._on_card_remove_requested)
             card.reference_requested.connect(self._on_card_reference_requested)
+            card.resized.connect(self._fit_cards)
             self._cards_layout.insertWidget(len(self._cards), card, 1,  # equal widths: columns
                                             QtCore.Qt.AlignmentFlag.AlignTop)
             self._cards.append(card)
@@ -429,6 +433,18 @@ class CompareView(QtWidgets.QWidget):
         for i, (card, column) in enumerate(zip(self._cards, self.columns)):
             card.show_column(i, column, i == self.reference, self._signature_note(column, ref))
         self._empty.setVisible(not self.columns)
+        self._fit_cards()
+
+    def _fit_cards(self) -> None:
+        # A card's signature note can run to several lines (a TFLite conversion lists its quantised inputs): the
+        # strip grows to the tallest card, up to CARDS_HEIGHT[1] so the plot keeps its height, and scrolls beyond;
+        # a fixed 104 px strip cut the note mid-line. Cards say when their width (so their wrapping) changes.
+        need = max((card.heightForWidth(card.width()) for card in self._cards if card.width() > 0), default=0)
+        height = min(max(need, CARDS_HEIGHT[0]), CARDS_HEIGHT[1])
+        policy = QtCore.Qt.ScrollBarPolicy
+        self._cards_scroll.setVerticalScrollBarPolicy(policy.ScrollBarAsNeeded if need > height
+                                                      else policy.ScrollBarAlwaysOff)
+        self._cards_scroll.setFixedHeight(height)
 
     def _signature_note(self, column: Column, ref: Column | None) -> str:
         if ref is None or column is ref or not column.signatures or not ref.signatures or not self.signature_key:
