@@ -40,6 +40,20 @@ bench: install kserve-venv
 	@status=0; for b in inspect predict serving serving_grpc diagnose serving_v2 scan startup engine outputs; do echo "== bench/$$b.py"; \
 	  $(PY) bench/$$b.py || status=1; done; exit $$status
 
+# Retakes every picture in docs/screenshots from the tests that assert what its caption says (1280x800, offscreen,
+# real servers): tests/ui/test_tour_shots.py, test_journeys.py and test_docs_shots.py. Names the one it missed.
+SHOTS := build/shots
+JOURNEY_DOCS := journey_compare_probes:compare_view journey_collapsed:diagnose journey_form_outputs:form_outputs \
+  journey_unnormalised:tour_unnormalised
+screenshots: install
+	rm -rf $(SHOTS) && mkdir -p $(SHOTS)
+	JOURNEY_SHOTS=$(CURDIR)/$(SHOTS) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q \
+	  tests/ui/test_tour_shots.py tests/ui/test_journeys.py tests/ui/test_docs_shots.py
+	@for pair in $(JOURNEY_DOCS); do mv $(SHOTS)/$${pair%%:*}.png $(SHOTS)/$${pair##*:}.png; done
+	@status=0; for doc in docs/screenshots/*.png; do name=$$(basename $$doc); \
+	  if [ -f $(SHOTS)/$$name ]; then cp $(SHOTS)/$$name $$doc; else echo "not retaken: $$doc"; status=1; fi; \
+	done; exit $$status
+
 demo-model: install
 	$(PY) resources/make_demo_model.py
 

@@ -16,8 +16,6 @@ from explorer.ui import theme
 from explorer.ui.main_window import MainWindow
 from explorer.ui.widgets.preferences_dialog import PreferencesDialog
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def _tree_state(path: Path):
@@ -197,12 +195,13 @@ def test_the_input_limit_is_a_preference_put_into_effect(window, qtbot):
         limits.set_max_input_mb(None)
 
 
-def test_preferences_screenshot(window, qtbot):
+def test_preferences_screenshot(window, qtbot, tmp_path):
+    # Into the test's folder: every run rewrote the tracked docs/screenshots/preferences.png (`make screenshots`
+    # retakes it, tests/ui/test_docs_shots.py).
     dialog = window.product.open_preferences()
     qtbot.waitExposed(dialog)
     dialog.adjustSize()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert dialog.grab().save(str(SCREENSHOTS / "preferences.png"))
+    assert dialog.grab().save(str(tmp_path / "preferences.png"))
 
 
 def test_tests_never_touch_the_real_config_dir():
