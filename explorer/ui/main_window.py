@@ -66,6 +66,10 @@ class MainWindow(QMainWindow):
         self.details = NodeDetails()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # Every tab in sight at a glance: no scroll arrows to hide the last ones behind (Compare was, with a server
+        # connected and the tree widened), and whole titles, so the tabs' pane is never narrower than its tab bar.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self._panels: dict[str, QWidget] = {}
         self._docks: dict[str, QDockWidget] = {}
         self.add_panel(DETAILS, self.details, self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogInfoView))

@@ -146,3 +146,24 @@ def _seen_span(w: QtWidgets.QWidget, top: QtWidgets.QWidget) -> tuple[int, int]:
         parent_top = max(parent_top, parent.mapTo(top, QtCore.QPoint(0, 0)).y())
         parent = parent.parentWidget()
     return parent_top, parent_top + shown
+
+
+def tabs_audit(tabs: QtWidgets.QTabWidget, top: QtWidgets.QWidget) -> list[str]:
+    """Every tab of `tabs` whose title is not wholly inside the visible tab bar (behind its scroll arrows, cut at its
+    edge, or elided past reading): a tab the user cannot see at a glance is a tab they do not know exists."""
+    from PySide6.QtWidgets import QApplication
+
+    top.grab()
+    QApplication.processEvents()
+    bar = tabs.tabBar()
+    shown = bar.rect()
+    for arrow in bar.findChildren(QtWidgets.QToolButton):  # the scroll arrows cover the bar's right end
+        if arrow.isVisibleTo(top):
+            shown = shown.intersected(QtCore.QRect(0, 0, min(shown.width(), arrow.x()), shown.height()))
+    problems = []
+    for i in range(tabs.count()):
+        rect = bar.tabRect(i)
+        if not shown.contains(rect):
+            problems.append(f"tab {tabs.tabText(i)!r} at x {rect.left()}..{rect.right()} is outside the visible tab "
+                            f"bar (0..{shown.right()})")
+    return problems

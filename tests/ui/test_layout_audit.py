@@ -11,6 +11,7 @@ import modelgen
 from explorer.resources import demo_model_path
 from explorer.ui.main_window import MainWindow
 from tests.ui.layout_audit import MIN_PLOT_HEIGHT, audit, predict_audit
+from tests.servers.fixtures import two_versions_server, model_servers  # noqa: F401 - pytest fixtures
 
 TIMEOUT = 180_000
 SIZES = [(1280, 800), (1600, 1000)]
@@ -262,3 +263,41 @@ def test_a_failed_run_keeps_the_marked_input_row_whole(qtbot, tmp_path, size):
     assert panel.message.text().startswith("Not run:") and panel.outputs.keys()
     assert predict_audit(panel, w) + audit(w) == []
     assert (w.width(), w.height()) == size
+
+
+@pytest.mark.parametrize("which", ["demo", "versions"])
+def test_every_tab_is_in_sight_with_a_server_connected(qtbot, tmp_path, two_versions_server, which):
+    """With a model open and a server connected (six tabs) at 1280x800, no tab hides behind the bar's scroll
+    arrows (Compare did)."""
+    from explorer.ui.widgets.endpoint_dialog import Endpoint
+    import shutil
+
+    from tests.servers.fixtures import MODELS, TWO_VERSIONS
+    from tests.ui.layout_audit import tabs_audit
+
+    model = demo_model_path()
+    if which == "versions":  # a base path of two versions: the summary's version row widens the tree's pane
+        model = tmp_path / "half_plus_two"
+        shutil.copytree(MODELS / TWO_VERSIONS, model)
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    with qtbot.waitSignal(w.model_opened, timeout=TIMEOUT):
+        w.open_model(str(model))
+    qtbot.waitUntil(lambda: w.run_panel.signature() is not None, timeout=TIMEOUT)
+    handle = two_versions_server
+    with qtbot.waitSignal(w.server.panel.refreshed, timeout=60_000):
+        w.server.connect_to(Endpoint("127.0.0.1", handle.rest_port, handle.grpc_port, handle.model_name))
+    assert w.tabs.count() >= 6
+    # The user widens the tree to read its tensor names (the tour's Local ⇄ Server shot had it at 715 px): the
+    # tabs' pane keeps every tab in sight, it does not hide the last behind scroll arrows.
+    w.splitter.setSizes([720, w.width() - 720])
+    for i in range(w.tabs.count()):  # the tree pane's width may change with the tab shown
+        w.tabs.setCurrentIndex(i)
+        name = w.tabs.tabText(i)
+        if SHOTS:
+            w.grab().save(os.path.join(SHOTS, f"tabs-{which}-{i}-1280x800.png"))
+        assert tabs_audit(w.tabs, w) == [], f"with {name!r} shown"
+    _settle(qtbot, w)
