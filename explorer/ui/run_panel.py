@@ -289,7 +289,9 @@ class RunPanel(QtWidgets.QWidget):
         # Through set_signature, not by setting the key: the form remembers what was typed under the model it was
         # typed for. Setting the key first filed the old model's inputs under the new one, and they reappeared in
         # the next model's form (x (3, 1) of one model offered to another's x (-1, 8)).
-        self.form.set_signature(None, self.spec.key())
+        # What was typed for another version of this base path (or server) carries over where it still fits.
+        self.form.set_signature(None, self.spec.key(), family=self.spec.target if version is not None else "",
+                                label=f"version {version}" if version is not None else "")
         self._signature = None
         self._load_pending = self.auto_load
         self._load_if_shown()

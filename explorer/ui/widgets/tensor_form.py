@@ -109,6 +109,35 @@ def prepare_inputs(signature: Signature, sources: dict[str, Source], batch: int 
 
 SELECT_SIGNATURE = "Select a signature to fill in its inputs."
 
+
+def _fits(old: TensorSpec, new: TensorSpec) -> bool:
+    """Whether what was typed for `old` means the same for `new`: one dtype, and shapes that agree where both are
+    known (a -1 or an unknown rank agrees with anything)."""
+    if old.dt.name != new.dt.name:
+        return False
+    if old.shape is None or new.shape is None:
+        return True
+    return len(old.shape) == len(new.shape) and all(a == b or a < 0 or b < 0 for a, b in zip(old.shape, new.shape))
+
+
+def carry_over(old: dict[str, TensorSpec], sources: dict[str, Source],
+               signature: Signature) -> tuple[dict[str, Source], list[str]]:
+    """What typed for another version's signature (`old` specs, `sources`) still fits `signature`: the Sources to
+    keep, and one phrase for each input that is reset, new or gone, saying why."""
+    kept, said = {}, []
+    for key, spec in signature.inputs.items():
+        before = old.get(key)
+        if key not in sources or before is None:
+            said.append(f"{key} is new")
+        elif _fits(before, spec):
+            kept[key] = sources[key]
+        else:
+            said.append(f"{key} reset to its default ({spec.dt.short} {spec.shape_text()} here, "
+                        f"{before.dt.short} {before.shape_text()} there)")
+    said += [f"{key} is no longer an input" for key in old if key not in signature.inputs]
+    return kept, said
+
+
 class InputRow(QtWidgets.QFrame):
     """One input: its name, dtype and shape, a mode chooser, the editor, and its problems and notes inline."""
 
@@ -370,7 +399,8 @@ class TensorForm(QtWidgets.QWidget):
         self.target = target  # "local" or "serving": which rules check() applies
         self._signature: Signature | None = None
         self._model_key = ""
-        self._memory: dict[tuple[str, str], dict] = {}
+        self._family, self._label = "", ""  # the models whose typing carries over (a base path's versions), "version 2"
+        self._memory: dict[tuple[str, str], dict] = {}  # in the order last left: the newest last
         self.rows: dict[str, InputRow] = {}
         self.offers: dict[str, set[str]] = {}
         self.prepared: Prepared | None = None
@@ -391,6 +421,11 @@ class TensorForm(QtWidgets.QWidget):
         head.addWidget(self.batch_label)
         head.addWidget(self.batch_box)
 
+        self.carried = QtWidgets.QLabel()  # what of the typing for another version was kept, reset, and why
+        self.carried.setObjectName("FormCarried")
+        self.carried.setWordWrap(True)
+        self.carried.setStyleSheet("color: palette(placeholder-text);")
+        self.carried.hide()
         self.general = QtWidgets.QLabel()  # problems of no single input (batch sizes disagree, unknown keys)
         self.general.setWordWrap(True)
         self.general.hide()
@@ -406,6 +441,7 @@ class TensorForm(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
+        layout.addWidget(self.carried)
         self.general_reexport = QtWidgets.QPushButton("Fix in a re-export")
         self.general_reexport.setToolTip("Give the model the key clients send (Signature ▸ Edit and Re-export…)")
         self.general_reexport.hide()
@@ -428,8 +464,11 @@ class TensorForm(QtWidgets.QWidget):
     def signature(self) -> Signature | None:
         return self._signature
 
-    def set_signature(self, signature: Signature | None, model_key: str = "") -> None:
-        """Show the inputs of `signature`; the current Sources are remembered under (model, signature) first."""
+    def set_signature(self, signature: Signature | None, model_key: str = "", family: str | None = None,
+                      label: str = "") -> None:
+        """Show the inputs of `signature`; the current Sources are remembered under (model, signature) first. What
+        was typed for the same signature of another model of `family` (another version of one base path, called
+        `label`) fills the inputs that still fit when this model has nothing of its own."""
         self._remember()
         for row in self.rows.values():
             row.setParent(None)
@@ -437,7 +476,10 @@ class TensorForm(QtWidgets.QWidget):
         self.rows.clear()
         self.offers = {}
         self._signature, self._model_key = signature, model_key or self._model_key
+        if family is not None:
+            self._family, self._label = family, label
         self.prepared, self._problems = None, []
+        self.carried.hide()
         self.general.hide()
         self.general_reexport.hide()
         if signature is None:
@@ -460,19 +502,40 @@ class TensorForm(QtWidgets.QWidget):
         self.batch_label.setVisible(batched)
         self.batch_box.setVisible(batched)
         memory = self._memory.get((self._model_key, signature.key))
+        carried = None
+        if memory is None and self._family:
+            carried = self._carry(signature)
+            if carried is not None:
+                memory = {"sources": carried[0], "batch": carried[1]["batch"],
+                          "offers": {k: v for k, v in carried[1]["offers"].items() if k in carried[0]}}
         self.batch_box.blockSignals(True)
         self.batch_box.setValue(memory["batch"] if memory else 1)
         self.batch_box.blockSignals(False)
         for row in self.rows.values():
             row.set_batch(self.batch_box.value())
+        # The same default the CLI builds (it passes the check for every dtype and shape) where nothing was typed.
+        for key, source in default_sources(signature, self.batch_box.value()).items():
+            if key in self.rows and (not memory or key not in memory["sources"]):
+                self.rows[key].set_source(source)
         if memory:
             self.offers = {k: set(v) for k, v in memory["offers"].items()}
             self.set_sources(memory["sources"], check_now=False)
-        else:  # the same default the CLI builds, which passes the check for every dtype and shape
-            for key, source in default_sources(signature, self.batch_box.value()).items():
-                if key in self.rows:
-                    self.rows[key].set_source(source)
+        if carried is not None and carried[2]:
+            where = carried[1]["label"] or "the other version"
+            self.carried.setText((f"Kept what you typed for {where}, except: " if carried[0] else
+                                  f"Nothing typed for {where} fits here: ") + "; ".join(carried[2]) + ".")
+            self.carried.show()
         self.schedule_check(0)
+
+    def _carry(self, signature: Signature):
+        """(Sources that fit, the memory they come from, phrases of what did not) from the last model of this family
+        left with `signature.key` shown; None when there is none."""
+        for (model_key, sig_key), memory in reversed(self._memory.items()):
+            if sig_key == signature.key and model_key != self._model_key and memory.get("family") == self._family \
+                    and memory.get("specs"):
+                kept, said = carry_over(memory["specs"], memory["sources"], signature)
+                return kept, memory, said
+        return None
 
     def wanted_height(self, rows: int | None = None) -> int:
         """The height that shows every input row (or the first `rows`) whole, without scrolling, at today's width."""
@@ -571,9 +634,12 @@ class TensorForm(QtWidgets.QWidget):
 
     def _remember(self) -> None:
         if self._signature is not None and self.rows:
-            self._memory[(self._model_key, self._signature.key)] = {
+            key = (self._model_key, self._signature.key)
+            self._memory.pop(key, None)  # to the end: the newest is the one another version carries over from
+            self._memory[key] = {
                 "sources": self.sources(), "batch": self.batch_box.value(),
-                "offers": {k: set(v) for k, v in self.offers.items()}}
+                "offers": {k: set(v) for k, v in self.offers.items()},
+                "family": self._family, "label": self._label, "specs": dict(self._signature.inputs)}
 
     def remembered(self, model_key: str, signature_key: str) -> dict[str, Source] | None:
         """Sources kept for a model + signature (the current one included)."""
