@@ -28,6 +28,7 @@ from .consent import ConsentGate
 from .widgets.message_bar import MessageBar
 from .widgets.model_summary import ModelSummary, NodeDetails
 from .widgets.signature_tree import Node, SignatureTree
+from .widgets.status_message import StatusMessage
 from .workers import Task, Worker, tensorflow_watch, window_engine
 
 APP_TITLE = "Signature Explorer"
@@ -357,6 +358,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_bar)
         self.statusBar().addPermanentWidget(self.stop_button)
         self.statusBar().addPermanentWidget(self.engine_label)
+        self.status_message = StatusMessage(self.statusBar())  # elided to its room, never under engine_label
         self._engine_seen: tuple = (None, None)
         self._engine_timer = QTimer(self)
         self._engine_timer.setInterval(100)  # reads two attributes: what the engine does, how it last ended
