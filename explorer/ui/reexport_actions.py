@@ -128,7 +128,7 @@ class ReexportActions(QtCore.QObject):
             self.window.show_panel(COMPARE)
             if _same_request(info, result):
                 # The form's request fits both (only dims were freed): compare them at once, as the proof did.
-                QtCore.QTimer.singleShot(0, sessions.view.compare)
+                QtCore.QTimer.singleShot(0, sessions.view, sessions.view.compare)
         self.window.model_opened.connect(say)
         self.window.open_model(result.base_path or result.destination, version=result.version)
         self.reexported.emit(result)

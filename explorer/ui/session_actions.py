@@ -146,7 +146,8 @@ class SessionActions(QtCore.QObject):
         window.installEventFilter(self)
         self._update_actions()
         if offer_restore:
-            QtCore.QTimer.singleShot(0, lambda: self.offer_restore())  # looked up late: tests may replace it
+            # Looked up late: tests may replace it. With self as context it never fires after the window was deleted.
+            QtCore.QTimer.singleShot(0, self, lambda: self.offer_restore())
 
     # --- workspace <-> window --------------------------------------------------------------------------------
 
@@ -434,7 +435,7 @@ class SessionActions(QtCore.QObject):
         key, self._pending_signature = self._pending_signature, None
         if key and key in info.user_signatures:
             # After the tree picked the default signature: the workspace's one wins.
-            QtCore.QTimer.singleShot(0, lambda: self.window.tree.select_signature(key))
+            QtCore.QTimer.singleShot(0, self, lambda: self.window.tree.select_signature(key))
 
     def _on_saved(self, task: Task, path: Path) -> None:
         self.path = Path(path)

@@ -129,6 +129,32 @@ def test_autosave_after_run_and_quit_is_offered_back(qtbot, shared_models, _isol
         settle(second)
 
 
+def test_a_window_closed_at_once_leaves_the_last_session_for_the_next(qtbot, shared_models, _isolated_settings):
+    """The restore offer is looked up once the event loop runs. A window deleted before that (closed at once) had the
+    timer claim the autosave for the dead window and build its question on a deleted parent: the session was taken
+    away from the next window, and a RuntimeError went to whatever ran next."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    first = make_window(qtbot)
+    open_and_run(qtbot, first, shared_models / TWO, 123, "[[4]]", 1)
+    autosave = first.sessions.autosave_path()
+    settle(first)
+    first.close()
+    gone = MainWindow()  # no qtbot.addWidget: deleted here, before its first event loop turn
+    gone.close()
+    gone.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    qtbot.wait(200)  # the offer's timer would run here; an exception raised in it fails the test (pytest-qt)
+    assert autosave.exists()  # not claimed by the window that is gone
+    second = make_window(qtbot)
+    try:
+        qtbot.waitUntil(lambda: second.sessions.restore_box is not None, timeout=TIMEOUT)
+        assert f"{TWO} · serving_default · 1 run" in second.sessions.restore_box.informativeText()
+    finally:
+        settle(second)
+
+
 def test_two_windows_never_offer_or_overwrite_each_others_session(qtbot, shared_models, _isolated_settings):
     """Issue 13 item 16: a running window's autosave is its own; another window neither writes nor offers it."""
     first = make_window(qtbot)
