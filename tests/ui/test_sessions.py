@@ -141,7 +141,8 @@ def test_a_window_closed_at_once_leaves_the_last_session_for_the_next(qtbot, sha
     autosave = first.sessions.autosave_path()
     settle(first)
     first.close()
-    gone = MainWindow()  # no qtbot.addWidget: deleted here, before its first event loop turn
+    gone = MainWindow()  # no qtbot.addWidget: deleted here, before an event loop turn runs its offer
+    gone.build_panels()  # as after its first paint: the offer is queued
     gone.close()
     gone.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
