@@ -46,9 +46,12 @@ class InputProblem(ExplorerError):
 class RunError(ExplorerError):
     """TensorFlow failed to load or run a model; the message explains, `details` keeps TF's text."""
 
-    def __init__(self, message: str, *, key: str | None = None, **kw):
+    def __init__(self, message: str, *, key: str | None = None, input_can_fix: bool = True, **kw):
         super().__init__(message, **kw)
         self.key = key
+        # False when `key` only says where the model broke, not what to change (an export that bakes in a batch
+        # size): the window then says it above the form, not on the input's row.
+        self.input_can_fix = input_can_fix
 
 
 class EngineCrashed(RunError):

@@ -39,8 +39,8 @@ def explain(exc: BaseException, signature: Signature, inputs: dict[str, np.ndarr
     for rule in _RULES:
         found = rule(text, signature, inputs)
         if found:
-            message, fix, key = found
-            return RunError(message, fix=fix, key=key, details=details)
+            message, fix, key, *model_fault = found  # a 4th item: no input can fix it
+            return RunError(message, fix=fix, key=key, details=details, input_can_fix=not model_fault)
     where = f"signature '{signature.key}'"
     return RunError(
         f"TensorFlow could not run {where}: {tf_message(exc)}",
@@ -149,7 +149,7 @@ def _incompatible(text, signature, inputs):
                        f"{_shape(theirs)}, a shape that does not follow the batch: no input can fix this.")
             fix = (f"Use another signature of this model, or re-export it so that output '{fixed[0]}' keeps the "
                    f"batch dimension (-1). TF Serving fails the same way.")
-            return message, fix, key or _guess_key(signature, inputs)
+            return message, fix, key or _guess_key(signature, inputs), True
     key = key_a or key_b
     other = b if key == key_a else a
     if key:

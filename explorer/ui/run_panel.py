@@ -578,13 +578,18 @@ class RunPanel(QtWidgets.QWidget):
         problems = getattr(error, "problems", None)
         if problems is not None:
             self.form.show_problems(problems, self.form.prepared.notes if self.form.prepared else [])
-        elif getattr(error, "key", None) in self.form.rows:
+            self._point_to_form(problems)
+        elif self._tied_to_input(error):
             from explorer.core.validate import Problem
 
-            key = error.key
-            mine = [Problem("run", key, str(error), error.fix)]
-            self.form.rows[key].show_problems(mine + self.form.rows[key].problems, [])
-        self.message.show_error(error)
+            # The problem is the input's: its text and fix go under its row, where the user looks to change it;
+            # the banner only says where (and keeps the engine's own text behind Details).
+            self.form.show_run_problem(Problem("run", error.key, str(error), error.fix))
+            self.message.show_message(f"The run failed on input {error.key}: see it marked below.", "error",
+                                      details=error.details)
+        else:
+            self.message.show_error(error)
+        # Either way a message about the inputs as they were goes once they change.
         tied = problems is not None or getattr(error, "key", None) in self.form.rows
         self._banner = ("inputs" if problems is not None else "run", dict(self._run_sources)) if tied else None
         prepared = getattr(error, "prepared", None)
@@ -596,6 +601,23 @@ class RunPanel(QtWidgets.QWidget):
         self._idle("Not run: fix the marked inputs." if problems is not None else "The run failed.")
         self._update_actions()
         self.run_failed.emit(error)
+
+    def _tied_to_input(self, error) -> bool:
+        """Whether a run failure is one input's to fix (said on its row), not the model's (said in the banner)."""
+        return getattr(error, "key", None) in self.form.rows and getattr(error, "input_can_fix", True)
+
+    def _point_to_form(self, problems: list) -> None:
+        """"Not run: ..." in the banner, naming where the problems are marked, not repeating what is under the rows."""
+        errors = [p for p in problems if p.severity == "error"]
+        keys = list(dict.fromkeys(p.input for p in errors if p.input in self.form.rows))
+        if keys:
+            where = (f"the marked input {keys[0]}" if len(keys) == 1 else
+                     f"the {len(keys)} marked inputs ({', '.join(keys)})")
+            if len(keys) < len(set(p.input for p in errors)):
+                where += " and the problem above them"
+        else:
+            where = "the problem shown above the inputs"
+        self.message.show_message(f"Not run: fix {where}.", "error")
 
     def _clear_banner(self) -> None:
         self._banner = None
@@ -609,7 +631,7 @@ class RunPanel(QtWidgets.QWidget):
         kind, sources = self._banner
         errors = [p for p in problems if p.severity == "error"]
         if kind == "inputs" and errors:
-            self.message.show_error(InputsNotReady(errors))
+            self._point_to_form(errors)
             self._idle("Not run: fix the marked inputs.")
         elif kind == "inputs":
             self._clear_banner()

@@ -343,7 +343,7 @@ def test_switching_signature_clears_the_previous_ones_message_and_outputs(qtbot,
     panel.form.set_sources({"image": Source("file", path=str(tmp_path / "f64.npy"))})
     with qtbot.waitSignal(panel.run_failed, timeout=TIMEOUT):
         panel.run()
-    assert "float64" in panel.message.text()
+    assert "image" in panel.message.text() and "float64" in panel.form.row("image").problem_label.text()
     panel.set_signature(info.user_signatures["score"])
     assert panel.message.text() == ""
     panel.set_signature(info.user_signatures["score"])  # the same one again keeps what is shown

@@ -70,7 +70,8 @@ def test_not_run_banner_follows_a_newer_problem(qtbot, panel, half):
     panel.form.row("x").set_source(Source("literal", text="[[1, 2]]"))  # now a shape problem instead
     _check(qtbot, panel)
     assert panel.message.isVisibleTo(panel) and "not a number" not in panel.message.text()
-    assert "(1, 2)" in panel.message.text()
+    # The newer problem is said under its row; the banner points there and does not repeat it.
+    assert "(1, 2)" in panel.form.row("x").problem_label.text() and "x" in panel.message.text()
 
 
 def test_history_batch_is_the_data_sent_and_ms_leaves_out_the_import(qtbot, panel, half, fixed32):

@@ -628,6 +628,15 @@ class TensorForm(QtWidgets.QWidget):
             self.status.setText("<span style='color:#2E7D32'>✔ Inputs match the signature</span>")
         self.problems_changed.emit(list(problems))
 
+    def show_run_problem(self, problem: Problem) -> None:
+        """Mark a problem the run found with one input (the model refused it) on its row; the status no longer says
+        the inputs match. The next check (the user edits) replaces both."""
+        row = self.rows[problem.input]
+        notes = [n for n in (self.prepared.notes if self.prepared else []) if n.startswith(f"{problem.input}:")]
+        row.show_problems([problem] + [p for p in row.problems if p.kind != "run"], notes)
+        self.status.setText(f"<span style='color:{_ERROR_STYLE}'>✖ The model refused {_html(problem.input)} at run "
+                            f"time: see it marked</span>")
+
     # -- internals --------------------------------------------------------------------------------------------
     def _has_batch(self) -> bool:
         return self._signature is not None and any(has_batch(s) for s in self._signature.inputs.values())
