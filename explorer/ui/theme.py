@@ -57,6 +57,41 @@ def mix(a: str | QColor, b: str | QColor, t: float) -> str:
                   round(ca.blue() + (cb.blue() - ca.blue()) * t)).name()
 
 
+def contrast_ratio(a: str | QColor, b: str | QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1..21; body text wants 4.5)."""
+    def luminance(c: QColor) -> float:
+        def channel(v: int) -> float:
+            v /= 255
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.red()) + 0.7152 * channel(c.green()) + 0.0722 * channel(c.blue())
+
+    hi, lo = sorted((luminance(QColor(a)), luminance(QColor(b))), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable(ink: str, background: str, towards: str, ratio: float = 4.5) -> str:
+    """`ink` pulled towards `towards` (the palette's text) until it reads on `background` at `ratio`: the dark
+    theme's error ink on its red tint reached 4.0."""
+    for step in range(11):
+        candidate = mix(ink, towards, step / 10)
+        if contrast_ratio(candidate, background) >= ratio:
+            return candidate
+    return towards
+
+
+def ink_on(fill: str) -> str:
+    """Black or white, whichever reads better on `fill` (white on the amber letter badge reached 2.2)."""
+    return "#ffffff" if contrast_ratio("#ffffff", fill) >= contrast_ratio("#000000", fill) else "#000000"
+
+
+def card_style(severity: str, c: ThemeColors | None = None) -> tuple[str, str]:
+    """(ink, tint) of a card, badge or banner of `severity` (error, warning, info, ok; else neutral)."""
+    c = c or colors()
+    if severity in c.tints:
+        return c.inks[severity], c.tints[severity]
+    return c.text, mix(c.base, c.text, 0.08)
+
+
 def colors(palette: QPalette | None = None) -> ThemeColors:
     """Our colours for `palette` (default: the application's)."""
     palette = palette or QApplication.palette()
@@ -68,7 +103,7 @@ def colors(palette: QPalette | None = None) -> ThemeColors:
     tint_amount, ink_amount = (0.28, 0.35) if dark else (0.14, 0.45)
     severities = ("error", "warning", "info", "ok")
     tints = {k: mix(base, _HUES[k], tint_amount) for k in severities}
-    inks = {k: mix(_HUES[k], text, ink_amount) for k in severities}
+    inks = {k: readable(mix(_HUES[k], text, ink_amount), tints[k], text) for k in severities}
     badges = {k: mix(_HUES[k], "#000000", 0.15 if dark else 0.0) for k in ("predict", "classify", "regress",
                                                                              "other")}
     return ThemeColors(

@@ -22,10 +22,15 @@ from .plots import _PALETTE
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-_STATUS_STYLE = {  # background, text
-    "equal": ("#E3F4E5", "#1B5E20"), "close": ("#EEF7E0", "#33691E"), "different": ("#FDE2E0", "#8E1B12"),
-    "shape_mismatch": ("#FFEBD2", "#7A4100"), "only_a": ("#FFEBD2", "#7A4100"), "only_b": ("#FFEBD2", "#7A4100"),
-}
+_STATUS_SEVERITY = {"equal": "ok", "close": "ok", "different": "error", "shape_mismatch": "warning",
+                    "only_a": "warning", "only_b": "warning"}
+
+
+def status_style(status: str) -> tuple[str, str]:
+    """(background, ink) of a comparison status, from the palette: fixed pastels stayed light in the dark theme,
+    where the table's light text on them could not be read."""
+    ink, tint = theme.card_style(_STATUS_SEVERITY.get(status, ""))
+    return tint, ink
 _STATUS_TEXT = {"equal": "equal", "close": "close (within tolerance)", "different": "DIFFERENT",
                 "shape_mismatch": "shape differs", "only_a": "missing here", "only_b": "only here"}
 
@@ -202,9 +207,10 @@ class TargetCard(QtWidgets.QFrame):
     def show_column(self, index: int, column: Column, reference: bool, note: str) -> None:
         color = column_color(index)
         self.letter.setText(LETTERS[index % len(LETTERS)])
-        self.letter.setStyleSheet(f"background: {color}; color: white; border-radius: 13px; font-weight: 700;")
+        self.letter.setStyleSheet(f"background: {color}; color: {theme.ink_on(color)}; border-radius: 13px; "
+                                  "font-weight: 700;")
         background = "palette(alternate-base)" if reference else "palette(base)"
-        self.setStyleSheet(f"#TargetCard {{ border: 1px solid #C9CED6; border-top: 3px solid {color};"
+        self.setStyleSheet(f"#TargetCard {{ border: 1px solid {theme.colors().border}; border-top: 3px solid {color};"
                            f" border-radius: 4px; background: {background}; }}")
         full = column.spec.target if column.spec else column.title
         self._full_title = column.title

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .compare_columns import _STATUS_STYLE, LETTERS, _num, column_color
+from .compare_columns import LETTERS, _num, column_color, status_style
 from .plots import LegendStrip, curve_at, output_plot_widget
 
 PLOT_MODES = ("Overlay", "Difference", "Heatmap |Δ|")
@@ -300,7 +300,7 @@ class ValuesModel(QtCore.QAbstractTableModel):
                 return f"{float(v):.7g}" if beyond is None else f"{float(v):.4g}"
             return str(v)
         if role == QtCore.Qt.ItemDataRole.BackgroundRole and beyond is not None and row < beyond.size and beyond[row]:
-            return QtGui.QBrush(QtGui.QColor(_STATUS_STYLE["different"][0]))
+            return QtGui.QBrush(QtGui.QColor(status_style("different")[0]))
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None

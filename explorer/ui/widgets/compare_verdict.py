@@ -5,7 +5,8 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .compare_columns import _STATUS_STYLE, _STATUS_TEXT, LETTERS, _num, _shape, column_color
+from .. import theme
+from .compare_columns import _STATUS_TEXT, LETTERS, _num, _shape, column_color, status_style
 
 DIFF_COLUMNS = ("output", "target", "status", "shape", "dtype", "max |Δ|", "max rel", "allclose", "beyond tol",
                 "argmax", "top-k", "NaN/Inf")
@@ -55,7 +56,7 @@ class DiffTable(QtWidgets.QTableWidget):
                      "yes" if d.allclose else "no", f"{d.mismatched} / {d.size}",
                      "–" if d.argmax_agree is None else f"{d.argmax_agree:.0%}",
                      "–" if d.topk_agree is None else f"{d.topk_agree:.0%}", nonfinite]
-            background, ink = _STATUS_STYLE.get(d.status, ("#FFFFFF", "#000000"))
+            background, ink = status_style(d.status)
             for c, text in enumerate(texts):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, (i, key))
@@ -93,6 +94,8 @@ def headline_html(columns: list, diffs: list, agreements: list, reference: int, 
     if len(columns) < 2:
         return ""
     ref = LETTERS[reference]
+    ink = theme.colors().inks  # the palette's: fixed dark reds and blues sank into the dark theme's window
+    red, blue, amber = ink["error"], ink["info"], ink["warning"]
     parts = []
     tol = f"rtol {rtol:g}, atol {atol:g}"
     warning = None
@@ -104,7 +107,7 @@ def headline_html(columns: list, diffs: list, agreements: list, reference: int, 
         warning = warning or (agreement.warning if agreement is not None else None)
         if agreement is not None and diff.equal and not agreement.equal:
             outs = ", ".join(agreement.probe_differing_outputs)
-            parts.append(f"{who} vs {ref}: <span style='color:#B3261E'>{agreement.verdict()}</span>"
+            parts.append(f"{who} vs {ref}: <span style='color:{red}'>{agreement.verdict()}</span>"
                          + (f" (<b>{outs}</b>)" if outs else "") + " — they differ")
         elif diff.equal:
             exact = all(d.status == "equal" for d in diff.outputs.values())
@@ -120,15 +123,15 @@ def headline_html(columns: list, diffs: list, agreements: list, reference: int, 
                                  f"{_num(d.max_abs)})")
                 else:
                     worst.append(f"<b>{key}</b> ({_STATUS_TEXT.get(d.status, d.status)})")
-            parts.append(f"{who} <span style='color:#B3261E'>differs</span> from {ref} in " + ", ".join(worst))
+            parts.append(f"{who} <span style='color:{red}'>differs</span> from {ref} in " + ", ".join(worst))
     failed = [LETTERS[i] for i, c in enumerate(columns) if c.state == "failed"]
     if failed:
-        parts.append(f"<span style='color:#B3261E'>{', '.join(failed)} failed</span>")
+        parts.append(f"<span style='color:{red}'>{', '.join(failed)} failed</span>")
     if running:
-        parts.append("<span style='color:#0D47A1'>waiting for "
+        parts.append(f"<span style='color:{blue}'>waiting for "
                      + ", ".join(LETTERS[i] for i, c in enumerate(columns) if c.state == "running")
                      + "…</span>")
     if warning:
-        parts.append(f"<span style='color:#8A5300'>⚠ {html.escape(warning, quote=False)}</span>")
+        parts.append(f"<span style='color:{amber}'>⚠ {html.escape(warning, quote=False)}</span>")
     text = ". ".join(p.rstrip(".") if not p.endswith("</span>") else p for p in parts)
     return text + ("" if not parts or text.endswith((".", ".</span>")) else ".")

@@ -21,6 +21,7 @@ from explorer.core.compare import PredictionDiff, compare_signatures
 from explorer.core.errors import ExplorerError
 from explorer.core.request import Prediction
 
+from .. import theme
 from ..run_panel import RunSpec
 from ..workers import Task, Worker
 from .compare_columns import (LETTERS, Column, ColumnOutcome, TargetCard, _shape, prepare_request, run_column,
@@ -407,6 +408,17 @@ class CompareView(QtWidgets.QWidget):
             self._announce = False
             self.compared.emit(list(self.diffs))
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt's name
+        # A theme change (Preferences) re-colours the cards, the table's statuses and the headline, which are
+        # coloured from the palette when drawn.
+        if event.type() == QtCore.QEvent.Type.PaletteChange and self.columns:
+            self._refresh_cards()
+            if self.diffs and len(self.diffs) == len(self.columns):
+                self.table.fill(self.columns, self.diffs, self.reference)
+                self.headline.setText(headline_html(self.columns, self.diffs, self.agreements, self.reference,
+                                                    self.rtol, self.atol, self.is_running()))
+        super().changeEvent(event)
+
     # -- drawing ------------------------------------------------------------------------------------------------
     def _targets_changed(self, keep_results: bool = False) -> None:
         if not keep_results:
@@ -455,7 +467,7 @@ class CompareView(QtWidgets.QWidget):
         if diff is None or diff.status == "same":
             return f"{self.signature_key}: same signature as {LETTERS[self.reference]}"
         changes = "; ".join(c.text() for c in diff.changes[:2]) + ("; …" if len(diff.changes) > 2 else "")
-        colour = "#B3261E" if diff.breaking else "#777"
+        colour = theme.colors().inks["error"] if diff.breaking else theme.colors().muted
         return f"<span style='color:{colour}'>{self.signature_key} differs from {LETTERS[self.reference]}: " \
                f"{html.escape(changes, quote=False)}</span>"
 

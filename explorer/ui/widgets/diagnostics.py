@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from explorer.core.diagnose import Diagnosis, DiagnosisCancelled, diagnose
 from explorer.core.errors import ExplorerError, RunStopped
 
+from .. import theme
 from ..workers import Task, Worker
 from .message_bar import MessageBar
 from .plots import MIN_PLOT_HEIGHT, LegendStrip, curve_at, style_axes
@@ -30,17 +31,19 @@ from .plots import MIN_PLOT_HEIGHT, LegendStrip, curve_at, style_axes
 MAX_PROBE_CURVES = 128  # more curves than this draw slowly and read as a smear; the caption says what is left out
 MAX_CURVE_POINTS = 2000  # longer outputs are shown by their first elements (with the count in the caption)
 
-# Probe groups -> colours (Okabe-Ito): the eye finds which probes agree.
-GROUP_COLORS = {"base": "#000000", "current": "#000000", "fill": "#CC79A7", "perturb": "#56B4E9",
-                "unit": "#0072B2", "normal": "#009E73", "byte": "#D55E00", "repeat": "#000000"}
+# Probe groups -> colours (Okabe-Ito): the eye finds which probes agree. None: the plot's ink (black on a light
+# plot, light on a dark one), where a fixed black vanished on the dark theme's plots.
+GROUP_COLORS = {"base": None, "current": None, "fill": "#CC79A7", "perturb": "#56B4E9",
+                "unit": "#0072B2", "normal": "#009E73", "byte": "#D55E00", "repeat": None}
 SWEEP_COLOR = "#E69F00"
+# Verdict -> (severity, heading); the colours come from the palette (theme.card_style), so the card is a light
+# tint in the light theme and a dark one in the dark theme, its ink readable on it in both.
 VERDICT_STYLE = {
-    "identical": ("#B3261E", "#FDECEA", "Identical outputs"),
-    "stateful": ("#B3261E", "#FDECEA", "Stateful: same input, different outputs"),
-    "insensitive": ("#8A5A00", "#FFF4DC", "Some inputs are ignored"),
-    "ok": ("#1E6B35", "#E7F4EA", "Outputs vary with the inputs"),
+    "identical": ("error", "Identical outputs"),
+    "stateful": ("error", "Stateful: same input, different outputs"),
+    "insensitive": ("warning", "Some inputs are ignored"),
+    "ok": ("ok", "Outputs vary with the inputs"),
 }
-SEVERITY_STYLE = {"error": ("#B3261E", "#FDECEA"), "warning": ("#8A5A00", "#FFF4DC")}
 
 
 def run_check(target, signature: str | None, engine: str = "auto", version: int | None = None, probes: int = 64,
@@ -70,10 +73,8 @@ class CauseCard(QtWidgets.QFrame):
     def __init__(self, cause, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.cause = cause
-        border, fill = SEVERITY_STYLE.get(cause.severity, ("#666", "#F5F5F5"))
         self.setObjectName("causeCard")
-        self.setStyleSheet(f"#causeCard {{ border: 1px solid {border}; border-left: 5px solid {border}; "
-                           f"border-radius: 4px; background: {fill}; }}")
+        self.restyle()
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(3)
@@ -85,6 +86,12 @@ class CauseCard(QtWidgets.QFrame):
             label.setWordWrap(True)
             label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
+
+    def restyle(self) -> None:
+        """Colours from the current palette (called again when the theme changes)."""
+        border, fill = theme.card_style(self.cause.severity)
+        self.setStyleSheet(f"#causeCard {{ border: 1px solid {border}; border-left: 5px solid {border}; "
+                           f"border-radius: 4px; background: {fill}; }}")
 
 
 class DiagnosticsPanel(QtWidgets.QWidget):
@@ -310,9 +317,8 @@ class DiagnosticsPanel(QtWidgets.QWidget):
     def show_diagnosis(self, d: Diagnosis) -> None:
         """Render a diagnosis: verdict header, cause cards, per-output facts and the three plots."""
         self.diagnosis = d
-        fg, bg, head = VERDICT_STYLE.get(d.verdict, ("#333", "#EEE", d.verdict))
-        self.verdict_label.setStyleSheet(f"#verdict {{ color: {fg}; background: {bg}; border-radius: 4px; "
-                                         "padding: 8px; font-size: 15px; }")
+        head = VERDICT_STYLE.get(d.verdict, ("info", d.verdict))[1]
+        self._style_verdict()
         # The heading already says the verdict; the summary repeats it ("Outputs vary with the inputs — Outputs
         # vary with the inputs."): only its "Likely: ..." part is news.
         likely = d.summary.partition(" Likely: ")[2]
@@ -403,6 +409,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
 
     def _show_output(self, key: str | None) -> None:
         d = self.diagnosis
+        ink = theme.colors().plot_foreground
         if d is None or key is None or key not in d.values:
             others = ", ".join(f"{k} ({'the same' if s.identical else 'varies'})" for k, s in
                                (d.outputs.items() if d is not None else ()) if not s.numeric)
@@ -433,7 +440,7 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         for n, i in enumerate(shown):
             curve = self._curve(n)
             group = groups[i]
-            color = SWEEP_COLOR if group.startswith("sweep:") else GROUP_COLORS.get(group, "#777")
+            color = SWEEP_COLOR if group.startswith("sweep:") else GROUP_COLORS.get(group, "#777") or ink
             name = _legend_name(group)
             y = np.where(np.isfinite(values[i, :points]), values[i, :points], np.nan)
             curve.setData(np.array([n]) if per_probe else x, y, pen=pg.mkPen(color, width=1.2),
@@ -481,9 +488,10 @@ class DiagnosticsPanel(QtWidgets.QWidget):
         self.overall_line.setValue(s.spread)
         for i, (k, h) in enumerate(zip(keys, heights)):
             if i >= len(self._bar_labels):
-                label = pg.TextItem(anchor=(0.5, 1.0), color="#333")
+                label = pg.TextItem(anchor=(0.5, 1.0))
                 self.sensitivity_plot.addItem(label)
                 self._bar_labels.append(label)
+            self._bar_labels[i].setColor(ink)
             self._bar_labels[i].setText(f"{h:.3g}")
             self._bar_labels[i].setPos(i, h)
             self._bar_labels[i].show()
@@ -491,6 +499,22 @@ class DiagnosticsPanel(QtWidgets.QWidget):
             label.hide()
         self.sensitivity_plot.getPlotItem().setXRange(-0.8, max(len(keys), 1) - 0.2, padding=0)
         self.sensitivity_plot.getPlotItem().setYRange(0, max(heights + [s.spread, 1e-6]) * 1.15, padding=0)
+
+    def _style_verdict(self) -> None:
+        severity = VERDICT_STYLE.get(self.diagnosis.verdict, ("info", ""))[0] if self.diagnosis else "info"
+        fg, bg = theme.card_style(severity)
+        self.verdict_label.setStyleSheet(f"#verdict {{ color: {fg}; background: {bg}; border-radius: 4px; "
+                                         "padding: 8px; font-size: 15px; }")
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt's name
+        # A theme change (Preferences) re-colours what is shown: the cards kept the light theme's pastels.
+        if event.type() == QtCore.QEvent.Type.PaletteChange and self.diagnosis is not None:
+            self._style_verdict()
+            for card in self.findChildren(CauseCard):
+                card.restyle()
+            if self.output_combo.currentText():
+                self._show_output(self.output_combo.currentText())
+        super().changeEvent(event)
 
     def _curve(self, i: int) -> pg.PlotDataItem:
         return curve_at(self.probes_plot, self._probe_curves, i)
