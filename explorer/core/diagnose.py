@@ -25,6 +25,7 @@ IDENTICAL_RTOL = 1e-4  # an output whose every element moves less than this (rel
 REPEAT_RTOL = 1e-5  # the same input answered this differently in two calls: state or randomness
 INSENSITIVE_RATIO = 1e-3  # a key whose sweep moves the output less than this share of the overall spread
 SATURATED_EPS = 1e-3  # a probability within this of 0 or 1 is pinned
+CHUNK_VALUES = 1 << 20  # float64 values per block of elements the analysis holds at once (8 MB)
 SATURATED_AROUND = 1e-3  # outputs moving less than this around the user's input (10% noise) are pinned there
 
 
@@ -167,61 +168,141 @@ def analyse_output(key: str, values: np.ndarray, groups: list[str], repeat: np.n
         return OutputStats(key, numeric=False, identical=same, exact=same, moved_by=moved)
     n = len(values)
     row_shape = values.shape[1:]
-    data = values.reshape(n, -1).astype(np.float64)
-    finite = np.isfinite(data)
-    nan = int(np.isnan(data).sum())
-    inf = int(np.isinf(data).sum())
-    clean = np.where(finite, data, 0.0)
-    magnitude = float(np.abs(clean).sum() / max(finite.sum(), 1))
-    scale = magnitude if magnitude > 0 else 1.0
-    exact = bool(n > 0 and np.array_equal(data, np.broadcast_to(data[:1], data.shape), equal_nan=True))
-    # An exact repeat has no spread at all; np.std would report summation round-off (~1e-17) instead.
-    std = np.zeros(data.shape[1]) if exact else clean.std(axis=0)
-    spread = float(std.mean() / scale) if std.size else 0.0
-    value_range = (clean.max(axis=0) - clean.min(axis=0)) if n else np.zeros(0)
-    rel_range = float(value_range.max() / scale) if value_range.size else 0.0
-    identical = exact or rel_range <= IDENTICAL_RTOL
-    # Largest pairwise distance through the Gram matrix: O(n^2 d) in one BLAS call, not a Python double loop.
-    sq = (clean * clean).sum(axis=1)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * (clean @ clean.T) if n else np.zeros((0, 0))
-    norms = np.sqrt(sq)
-    max_distance = float(np.sqrt(max(float(d2.max()), 0.0)) / (norms.mean() or 1.0)) if n else 0.0
-
+    flat = values.reshape(n, -1)  # a view of the probes' outputs when they are contiguous: no copy
+    width = flat.shape[1]
+    last = row_shape[-1] if row_shape else 1
     index: dict[str, list[int]] = {}
     for i, name in enumerate(groups):  # one pass: a comprehension per group is O(groups x probes)
         index.setdefault(name, []).append(i)
-    by_group, identical_by_group = {}, {}
-    for g, idx in index.items():
-        if len(idx) > 1:
+    multi = {g: idx for g, idx in index.items() if len(idx) > 1}
+    sweeps = {k: [[at] + index[group] for at, group in _sweeps(groups, k) if index.get(group)] for k in input_keys}
+    classes_axis = bool(row_shape) and last > 1
+
+    # Element blocks of ~CHUNK_VALUES float64 values across all probes (whole rows of the last axis, for softmax
+    # and argmax): the float64 copies, |x|, x², std and ranges then take tens of MB, not 8 bytes x probes x
+    # elements several times over (16 probes of a million values peaked at 549 MB, 64 at 2.2 GB).
+    cols = max(CHUNK_VALUES // max(n, 1), 1)
+    if last <= cols:  # whole rows per block
+        step = (cols // last) * last
+        blocks = [(a, min(a + step, width)) for a in range(0, width, step)]
+    else:  # a row longer than a block ([None, 1000000]): pieces of one row at a time, its reductions carried over
+        blocks = [(r + a, r + min(a + cols, last)) for r in range(0, width, last) for a in range(0, last, cols)]
+    row_sum, row_max, row_arg = np.zeros(n), np.full(n, -np.inf), np.zeros(n, np.int64)  # the long row so far
+    nan = inf = finite_count = 0
+    abs_sum = 0.0
+    exact = n > 0
+    std = np.empty(width)
+    range_max = 0.0
+    gram = np.zeros((n, n))
+    sq = np.zeros(n)
+    group_std = dict.fromkeys(multi, 0.0)
+    group_range = dict.fromkeys(multi, 0.0)
+    sweep_std = {k: [0.0] * len(s) for k, s in sweeps.items()}
+    sweep_abs = {k: [0.0] * len(s) for k, s in sweeps.items()}
+    all_finite, lo, hi, sums_to_one = True, np.inf, -np.inf, True
+    pinned_soft, pinned_sig, pinned_tanh = np.zeros(n), np.zeros(n), np.zeros(n)
+    argmax_constant = classes_axis or None
+    argmax = None
+    argmax_by_group = dict.fromkeys(multi, True) if classes_axis else {}
+    for start, stop in blocks:
+        data = flat[:, start:stop].astype(np.float64)
+        finite = np.isfinite(data)
+        nan += int(np.isnan(data).sum())
+        inf += int(np.isinf(data).sum())
+        finite_count += int(finite.sum())
+        if exact:
+            exact = bool(np.array_equal(data, np.broadcast_to(data[:1], data.shape), equal_nan=True))
+        if not finite.all():
+            all_finite = False
+            data[~finite] = 0.0  # the clean copy, in place
+        clean = data
+        abs_sum += float(np.abs(clean).sum())
+        std[start:stop] = clean.std(axis=0)
+        if n:
+            range_max = max(range_max, float((clean.max(axis=0) - clean.min(axis=0)).max()))
+            lo, hi = min(lo, float(clean.min())), max(hi, float(clean.max()))
+        sq += (clean * clean).sum(axis=1)
+        gram += clean @ clean.T
+        for g, idx in multi.items():
             sub = clean[idx]
-            by_group[g] = float(sub.std(axis=0).mean() / scale)
-            identical_by_group[g] = bool((sub.max(axis=0) - sub.min(axis=0)).max() / scale <= IDENTICAL_RTOL)
+            group_std[g] += float(sub.std(axis=0).sum())
+            group_range[g] = max(group_range[g], float((sub.max(axis=0) - sub.min(axis=0)).max()))
+        for k, subs in sweeps.items():
+            for j, rows in enumerate(subs):
+                sub = clean[rows]  # the base plus the sweep: only key k differs between these
+                sweep_std[k][j] += float(sub.std(axis=0).sum())
+                sweep_abs[k][j] += float(np.abs(sub).sum())
+        if all_finite and n:
+            pinned_sig += ((clean <= SATURATED_EPS) | (clean >= 1.0 - SATURATED_EPS)).sum(axis=1)
+            pinned_tanh += (np.abs(clean) >= 1.0 - SATURATED_EPS).sum(axis=1)
+        if not (classes_axis and n):
+            continue
+        if stop - start >= last:  # whole rows: (probes, rows) sums, maxima and classes of this block
+            rows = clean.reshape(n, -1, last)
+            sums, maxes, classes = rows.sum(axis=-1), rows.max(axis=-1), rows.argmax(axis=-1)
+        else:  # a piece of one long row: carry its sum, maximum and argmax (the first maximum, as argmax picks)
+            row_sum += clean.sum(axis=1)
+            piece_max = clean.max(axis=1)
+            better = piece_max > row_max
+            row_arg[better] = clean.argmax(axis=1)[better] + (start % last)
+            row_max = np.maximum(row_max, piece_max)
+            if stop % last:
+                continue
+            sums, maxes, classes = row_sum[:, None], row_max[:, None], row_arg[:, None].copy()
+            row_sum, row_max, row_arg = np.zeros(n), np.full(n, -np.inf), np.zeros(n, np.int64)
+        if all_finite:
+            sums_to_one = sums_to_one and bool(np.allclose(sums, 1.0, atol=1e-3))
+            pinned_soft += (maxes >= 1.0 - SATURATED_EPS).sum(axis=1)
+        if argmax is None and classes.size:
+            argmax = int(classes[0, 0])
+        argmax_constant = argmax_constant and bool((classes == classes[:1]).all())
+        for g, idx in multi.items():
+            argmax_by_group[g] = argmax_by_group[g] and bool((classes[idx] == classes[idx[:1]]).all())
+
+    magnitude = float(abs_sum / max(finite_count, 1))
+    scale = magnitude if magnitude > 0 else 1.0
+    if exact:  # an exact repeat has no spread at all; np.std would report summation round-off (~1e-17) instead
+        std = np.zeros(width)
+    spread = float(std.mean() / scale) if std.size else 0.0
+    rel_range = float(range_max / scale) if width and n else 0.0
+    identical = exact or rel_range <= IDENTICAL_RTOL
+    # Largest pairwise distance through the Gram matrix: O(n^2 d) in BLAS calls, not a Python double loop.
+    d2 = sq[:, None] + sq[None, :] - 2.0 * gram if n else np.zeros((0, 0))
+    norms = np.sqrt(sq)
+    max_distance = float(np.sqrt(max(float(d2.max()), 0.0)) / (norms.mean() or 1.0)) if n else 0.0
+    by_group = {g: (group_std[g] / width if width else float("nan")) / scale for g in multi}
+    identical_by_group = {g: bool((group_range[g] if width else float("nan")) / scale <= IDENTICAL_RTOL)
+                          for g in multi}
     sensitivity = {}
-    for k in input_keys:
-        around = []
-        for at, group in _sweeps(groups, k):  # the user's input, then a random base: it moves at either
-            idx = index.get(group)
-            if idx:
-                sub = clean[[at] + idx]  # the base plus the sweep: only key k differs between these
-                # Relative to these probes' own magnitude: 0..255 probes of a linear model would otherwise set a
-                # scale 100x above what the sweep (at 0..1 and normal) produces.
-                local = float(np.abs(sub).mean()) or scale
-                around.append(float(sub.std(axis=0).mean() / local))
+    for k, subs in sweeps.items():
+        # Relative to these probes' own magnitude: 0..255 probes of a linear model would otherwise set a scale
+        # 100x above what the sweep (at 0..1 and normal) produces.
+        around = [(sweep_std[k][j] / width if width else float("nan"))
+                  / ((sweep_abs[k][j] / (len(rows) * width) if width else float("nan")) or scale)
+                  for j, rows in enumerate(subs)]
         if around:
             sensitivity[k] = max(around)
     overall = max([spread] + list(sensitivity.values()))
     insensitive = tuple(k for k, s in sensitivity.items()
                         if s <= INSENSITIVE_RATIO * overall or s * scale <= 1e-12)
 
-    saturation, saturated, saturated_by_group = _saturation(clean[:, :], row_shape, finite, index)
-    argmax_constant, argmax, argmax_by_group = None, None, {}
-    if row_shape and row_shape[-1] > 1:
-        classes = clean.reshape((n,) + row_shape).argmax(axis=-1).reshape(n, -1)
-        argmax_constant = bool((classes == classes[:1]).all())
-        argmax = int(classes[0, 0]) if argmax_constant and classes.size else None
-        for g, idx in index.items():
-            if len(idx) > 1:
-                argmax_by_group[g] = bool((classes[idx] == classes[idx[:1]]).all())
+    saturation, saturated, saturated_by_group = None, 0.0, {}
+    pinned = None
+    if width and n and all_finite:
+        if lo >= 0.0 and hi <= 1.0:
+            if classes_axis and sums_to_one:
+                pinned, saturation = pinned_soft / (width // last), "softmax"
+            else:
+                pinned, saturation = pinned_sig / width, "sigmoid"
+        elif lo >= -1.0 and hi <= 1.0 and lo < 0.0:
+            pinned, saturation = pinned_tanh / width, "tanh"
+    if pinned is not None:
+        saturated_by_group = {g: float(pinned[idx].mean()) for g, idx in index.items() if idx}
+        saturated = float(pinned.mean())
+    if not classes_axis:
+        argmax_constant, argmax, argmax_by_group = None, None, {}
+    elif not argmax_constant:
+        argmax = None
     repeat_difference = 0.0
     if repeat is not None and base is not None and np.shape(repeat) == np.shape(base):
         a = np.asarray(base, np.float64).reshape(-1)
@@ -243,33 +324,6 @@ def _sweeps(groups: list[str], key: str) -> list[tuple[int, str]]:
     if RANDOM_BASE in groups:
         out.append((groups.index(RANDOM_BASE), f"sweep:{key}{RANDOM_SWEEP}"))
     return out
-
-
-def _saturation(data: np.ndarray, row_shape: tuple, finite: np.ndarray, index: dict[str, list[int]]):
-    """Does the output look like a softmax, sigmoid or tanh, and what share of it is pinned at its bounds?"""
-    if not data.size or not finite.all():
-        return None, 0.0, {}
-    lo, hi = float(data.min()), float(data.max())
-    n = len(data)
-    if lo >= 0.0 and hi <= 1.0:
-        if row_shape and row_shape[-1] > 1:
-            rows = data.reshape((n,) + row_shape)
-            if np.allclose(rows.sum(axis=-1), 1.0, atol=1e-3):
-                pinned = (rows.max(axis=-1) >= 1.0 - SATURATED_EPS).reshape(n, -1).mean(axis=1)
-                kind = "softmax"
-            else:
-                pinned = ((data <= SATURATED_EPS) | (data >= 1.0 - SATURATED_EPS)).mean(axis=1)
-                kind = "sigmoid"
-        else:
-            pinned = ((data <= SATURATED_EPS) | (data >= 1.0 - SATURATED_EPS)).mean(axis=1)
-            kind = "sigmoid"
-    elif lo >= -1.0 and hi <= 1.0 and lo < 0.0:
-        pinned = (np.abs(data) >= 1.0 - SATURATED_EPS).mean(axis=1)
-        kind = "tanh"
-    else:
-        return None, 0.0, {}
-    by_group = {g: float(pinned[idx].mean()) for g, idx in index.items() if idx}
-    return kind, float(pinned.mean()), by_group
 
 
 def analyse_outputs(values: dict[str, np.ndarray], groups: list[str], input_keys: tuple[str, ...] = (),
