@@ -196,11 +196,19 @@ class ProductActions(QtCore.QObject):
 
     # --- status messages ---------------------------------------------------------------------------------------
 
+    def _on_run_panel_run_failed(self, error) -> None:
+        # The Predict tab says what failed and the fix (its banner, or under the input): the status bar only says
+        # where to look. Repeating the text there was a third copy in another wording ("Run failed: Not run: ...").
+        if str(error).startswith("Not run"):
+            self.status("Not run: the Predict tab marks what to fix.")
+        else:
+            self.status("Run failed: the Predict tab says why.")
+
     def _wire_status_messages(self) -> None:
         w = self.window
         rp = w.run_panel
         rp.prediction_done.connect(self._on_run_panel_prediction_done)
-        rp.run_failed.connect(lambda error: self.status(f"Run failed: {_first_line(str(error))}"))
+        rp.run_failed.connect(self._on_run_panel_run_failed)
         sessions = getattr(w, "sessions", None)
         if sessions is not None:
             sessions.saved.connect(lambda path: self.status(f"Saved workspace {Path(path).name}."))

@@ -84,3 +84,24 @@ def test_a_signature_broken_in_the_export_is_said_in_the_banner_alone(qtbot, pan
     assert "no input can fix this" in str(error) and not error.input_can_fix
     assert panel.message.isVisibleTo(panel) and panel.message.text() == str(error)
     assert "broken" not in _plain(row.problem_label.text()) and not row.problem_label.isVisibleTo(panel)
+
+
+def test_the_status_bar_points_to_the_predict_tab_instead_of_a_third_copy(qtbot, shared_models):
+    """The window's status bar read "Run failed: Not run: x ... not a number": the banner's and the row's text again,
+    in a third wording. It says where to look."""
+    from explorer.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.model_opened, timeout=TIMEOUT):
+        window.open_model(str(shared_models / "saved_model_half_plus_two_cpu"))
+    qtbot.waitUntil(lambda: window.run_panel.signature() is not None, timeout=TIMEOUT)
+    window.show_panel("Predict")
+    window.run_panel.form.row("x").editor().set_cell(0, 0, "two")
+    with qtbot.waitSignal(window.run_panel.run_failed, timeout=TIMEOUT):
+        window.run_panel.run()
+    text = window.statusBar().currentMessage()
+    assert text == "Not run: the Predict tab marks what to fix." and "not a number" not in text, text
+    window.run_panel.wait(TIMEOUT)
+
