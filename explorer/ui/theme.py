@@ -206,11 +206,18 @@ def style_plots(root: QWidget, c: ThemeColors | None = None) -> int:
 
 
 def refresh_style_sheets(app: QApplication) -> int:
-    """Re-resolve every widget style sheet that names a palette role; returns how many."""
+    """Re-resolve every widget style sheet that names a palette role or is computed from it; returns how many."""
     # Qt resolves `palette(...)` in a style sheet once, when it is set: a label made under the light palette kept
     # its half-black placeholder ink on the dark window (the model summary's "Version", "Signatures" ...).
+    # Widgets whose sheet holds colours computed from the palette (card_style) say so with a `restyle()` method:
+    # a widget with its own style sheet gets no PaletteChange when the application palette changes.
     count = 0
     for widget in app.allWidgets():
+        restyle = getattr(widget, "restyle", None)
+        if callable(restyle):
+            restyle()
+            count += 1
+            continue
         sheet = widget.styleSheet()
         if "palette(" in sheet:
             widget.setStyleSheet("")

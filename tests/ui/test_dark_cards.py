@@ -77,10 +77,13 @@ def test_diagnostics_cards_are_dark_and_readable(qtbot, window, dark, tmp_path):
     with qtbot.waitSignal(panel.worker.finished, timeout=TIMEOUT):
         panel.start()
     qtbot.waitUntil(lambda: panel.diagnosis is not None, timeout=TIMEOUT)
+    panel.messages.show_message("The form's inputs are not valid: probed without them.", "warning",
+                                fix="Fix the inputs in the Predict tab.")
     dark()
     qtbot.wait(50)
     _shot(panel, "dark_diagnostics")
     check_dark(panel.verdict_label, "the verdict card")
+    check_dark(panel.messages, "the message banner")
     cards = [panel.cards_layout.itemAt(i).widget() for i in range(panel.cards_layout.count())]
     cards = [c for c in cards if c is not None and c.isVisible()]
     assert cards, "ignores_extra gives a cause card"

@@ -10,13 +10,14 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSty
 
 from explorer.core.errors import ExplorerError
 
+from .. import theme
+
 LEVELS = ("error", "warning", "info")
 _ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
           "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
           "info": QStyle.StandardPixmap.SP_MessageBoxInformation}
-# Light tints readable in light and dark palettes alike, because the text colour is set with them.
-_COLOURS = {"error": ("#fdecea", "#e0a5a0", "#5f2120"), "warning": ("#fff4e5", "#e8c48f", "#663c00"),
-            "info": ("#e8f1fb", "#a9c6e8", "#0d3c61")}
+# The colours come from the palette (theme.card_style): a light tint in the light theme, a dark one in the dark
+# theme, the ink readable on it in both; fixed light tints were the one bright block in a dark window.
 
 
 class MessageBar(QFrame):
@@ -82,11 +83,7 @@ class MessageBar(QFrame):
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
         self._level = level
-        background, border, ink = _COLOURS[level]
-        self.setStyleSheet(
-            f"#MessageBar {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
-            f"#MessageBar QLabel {{ color: {ink}; background: transparent; }}"
-            f"#MessageFix {{ font-style: italic; }}")
+        self.restyle()
         self._icon.setPixmap(self.style().standardIcon(_ICONS[level]).pixmap(22, 22))
         self._text.setText(text)
         self._fix.setText(fix)
@@ -96,6 +93,18 @@ class MessageBar(QFrame):
         self._toggle.setChecked(False)
         self._details.hide()
         self.show()
+
+    def restyle(self) -> None:
+        """Colours from the current palette; theme.refresh_style_sheets calls it when the theme changes."""
+        if self._level not in LEVELS:
+            return
+        ink, background = theme.card_style(self._level)
+        sheet = (f"#MessageBar {{ background: {background}; border: 1px solid {theme.mix(ink, background, 0.5)}; "
+                 "border-radius: 4px; }"
+                 f"#MessageBar QLabel {{ color: {ink}; background: transparent; }}"
+                 "#MessageFix { font-style: italic; }")
+        if sheet != self.styleSheet():  # setting a sheet re-polishes: only when the palette gave other colours
+            self.setStyleSheet(sheet)
 
     def show_error(self, error: BaseException, level: str = "error") -> None:
         """Show an exception: an ExplorerError's message, fix and details; anything else by type and text."""
