@@ -125,3 +125,20 @@ def test_compare_cards_and_headline_are_dark_and_readable(qtbot, window, dark, t
                 f"table cell {item.text()!r}: {ink.name()} on {back.name()}"
     view.clear_targets()
     view.wait(TIMEOUT)
+
+
+def test_safety_badge_and_version_states_are_readable_in_dark(qtbot, window, dark):
+    """The model summary's safety badge kept a light pastel pill (#E7F4EA) with dark green text in a dark window, and
+    TF Serving's version states (endpoint dialog, Server tab) were fixed dark inks on the dark base."""
+    from explorer.resources import demo_model_path
+    from explorer.ui.widgets.endpoint_dialog import state_colour
+
+    dark()
+    with qtbot.waitSignal(window.model_opened, timeout=TIMEOUT):
+        window.open_model(str(demo_model_path()))
+    badge = window.summary.safety_badge
+    qtbot.waitUntil(lambda: badge.isVisible() and "unsafe" in badge.text(), timeout=TIMEOUT)
+    check_dark(badge, "the safety badge")
+    base = QtWidgets.QApplication.instance().palette().base().color()
+    for state in ("AVAILABLE", "LOADING", "END", "FAILED"):
+        assert contrast(QtGui.QColor(state_colour(state)), base) >= 4.5, state

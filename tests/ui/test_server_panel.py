@@ -31,7 +31,9 @@ def test_connect_lists_versions_states_and_served_signatures(qtbot, panel, all_v
     rows = [(panel.versions.item(r, 0).text(), panel.versions.item(r, STATE).text())
             for r in range(panel.versions.rowCount())]
     assert rows == [("124", "AVAILABLE"), ("123", "AVAILABLE")]
-    assert panel.versions.item(0, STATE).foreground().color() == QColor("#1e7b34")  # available reads green
+    from explorer.ui import theme
+
+    assert panel.versions.item(0, STATE).foreground().color() == QColor(theme.colors().inks["ok"])  # reads green
     assert panel.tree.visible_signature_keys()[0] == "serving_default"
     assert set(panel.signatures()) >= {"serving_default", "classify_x_to_y", "regress_x2_to_y3"}
     assert panel.signatures()["serving_default"].inputs["x"].shape == (-1, 1)

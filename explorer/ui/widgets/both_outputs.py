@@ -18,11 +18,13 @@ from explorer.core.request import Prediction, Request
 from explorer.core.runners.base import Progress, no_progress
 from explorer.core.signature import Signature
 
+from .. import theme
 from .message_bar import MessageBar
 from .output_view import OutputView
 
-STATUS_COLOURS = {"equal": "#1e7b34", "close": "#1e7b34", "different": "#b3261e", "shape_mismatch": "#b3261e",
-                  "only_a": "#9a6700", "only_b": "#9a6700"}
+# A status's severity: its ink comes from the palette (theme.py), so it reads in light and dark.
+STATUS_SEVERITY = {"equal": "ok", "close": "ok", "different": "error", "shape_mismatch": "error",
+                   "only_a": "warning", "only_b": "warning"}
 STATUS_TEXT = {"equal": "equal", "close": "close", "different": "different", "shape_mismatch": "shape differs",
                "only_a": "only local", "only_b": "only server"}
 
@@ -142,7 +144,7 @@ class BothOutputs(QtWidgets.QWidget):
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
                 if col == 3:
-                    item.setForeground(QtGui.QColor(STATUS_COLOURS.get(d.status, "#b3261e")))
+                    item.setForeground(QtGui.QColor(theme.colors().inks[STATUS_SEVERITY.get(d.status, "error")]))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         # As tall as its rows (up to 6), so the outputs below get the room.
@@ -150,10 +152,10 @@ class BothOutputs(QtWidgets.QWidget):
         self.table.setMaximumHeight(self.table.horizontalHeader().height() + 4
                                     + sum(self.table.rowHeight(r) for r in range(rows)))
         if diff.equal:
-            self.headline.setText(f"<b style='color:#1e7b34'>Local and server agree</b> on {outcome.request.signature} "
+            self.headline.setText(f"<b style='color:{theme.colors().inks['ok']}'>Local and server agree</b> on {outcome.request.signature} "
                                   f"({inputs}) within rtol {diff.rtol:g}, atol {diff.atol:g}.")
         else:
-            self.headline.setText(f"<b style='color:#b3261e'>Local and server differ</b> on "
+            self.headline.setText(f"<b style='color:{theme.colors().inks['error']}'>Local and server differ</b> on "
                                   f"{outcome.request.signature} ({inputs}): {', '.join(diff.differing)}.")
 
     def clear(self) -> None:

@@ -19,6 +19,7 @@ from explorer.core.headers import header_problem
 from explorer.core.serving_status import VersionStatus
 from explorer.core.targets import DEFAULT_PORTS, Target, parse_target
 
+from .. import theme
 from ..workers import Task, Worker
 from .message_bar import MessageBar
 
@@ -31,8 +32,14 @@ _KINDS = {("tfserving", "rest"): "rest", ("tfserving", "grpc"): "grpc", ("v2", "
 _SERVER_OF = {kind: pair for pair, kind in _KINDS.items()}
 HEADER_TIP = ("Extra request headers, e.g. Authorization: Bearer …. Only header NAMES are remembered in the "
               "settings file; values such as tokens stay in memory for this session and are never written to disk.")
-STATE_COLOURS = {"AVAILABLE": "#1e7b34", "LOADING": "#9a6700", "START": "#9a6700", "UNLOADING": "#6e7781",
-                 "END": "#6e7781"}
+# A version state's severity: its ink comes from the palette (theme.py), so it reads in light and dark.
+STATE_SEVERITY = {"AVAILABLE": "ok", "LOADING": "warning", "START": "warning", "UNLOADING": None, "END": None}
+
+
+def state_colour(state: str) -> str:
+    """The ink of a TF Serving version state (AVAILABLE, LOADING, END, ...; unknown ones read as errors)."""
+    severity = STATE_SEVERITY.get(state, "error")
+    return theme.colors().inks[severity] if severity else theme.colors().muted
 
 # Header values typed in this session, by endpoint (never saved): reopening the dialog fills them back in.
 _SESSION_HEADERS: dict[tuple, dict[str, str]] = {}
@@ -192,7 +199,7 @@ def status_text(statuses: list[VersionStatus]) -> str:
         return "The server knows the model but reports no versions."
     parts = []
     for s in statuses:
-        colour = STATE_COLOURS.get(s.state, "#b3261e")
+        colour = state_colour(s.state)
         extra = f" ({s.error_code}: {s.error_message})" if s.error_code not in ("", "OK") else ""
         name = f"version {s.version}" if s.version != "" else "the model (no versions named)"
         parts.append(f"{_html(name)}: <b style='color:{colour}'>{s.state}</b>{_html(extra)}")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QSiz
 from explorer.core.savedmodel import ModelInfo
 from explorer.core.signature import Signature, TensorSpec
 
+from .. import theme
 from .signature_tree import BADGE_COLOURS, BADGE_OTHER, Node
 
 
@@ -25,8 +26,9 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-# (text colour, background) of the safety badge; chosen to read on light and dark palettes.
-BADGE_STYLES = {"high": ("#B3261E", "#FDECEA"), "medium": ("#8A5A00", "#FFF4DC"), "clean": ("#1E6B35", "#E7F4EA")}
+# The safety badge's severity: its (ink, tint) come from the palette (theme.card_style), so it reads in light and
+# dark (the fixed light pastels were a bright block in a dark window).
+BADGE_SEVERITY = {"high": "error", "medium": "warning", "clean": "ok"}
 
 
 class ModelSummary(QWidget):
@@ -69,7 +71,7 @@ class ModelSummary(QWidget):
         self.signature_count = QLabel("")
         self.skipped = QLabel("")
         self.skipped.setWordWrap(True)
-        self.skipped.setStyleSheet("color: #8a5a00;")
+        self.skipped.setStyleSheet(f"color: {theme.colors().inks['warning']};")
         self.lite = QLabel("")  # a .tflite's ops, what a runtime needs, where its signatures came from
         self.lite.setWordWrap(True)
         self.lite.setTextFormat(Qt.TextFormat.RichText)
@@ -232,7 +234,7 @@ class ModelSummary(QWidget):
         graphs = ", ".join(g.name or f"#{g.index}" for g in t.subgraphs)
         parts = [f"{t.op_count} op{'s' if t.op_count != 1 else ''} ({_e(ops)}{f', +{more} kinds' if more > 0 else ''}) in "
                  f"{len(t.subgraphs)} subgraph{'s' if len(t.subgraphs) != 1 else ''} ({_e(graphs)})"]
-        parts += [f"<span style='color:#9a6700'>Needs {_e(need)}</span>" for need in t.needs()]
+        parts += [f"<span style='color:{theme.colors().inks['warning']}'>Needs {_e(need)}</span>" for need in t.needs()]
         parts += [f"<i>{_e(note)}</i>" for note in t.notes]
         self.lite.setText("<br>".join(parts))
 
@@ -249,11 +251,11 @@ class ModelSummary(QWidget):
         high = report.high
         if high:
             ops = sorted({f.op for f in high})
-            text, colours = f"⚠ Unsafe: {', '.join(ops[:3])}{' …' if len(ops) > 3 else ''}", BADGE_STYLES["high"]
+            text, colours = f"⚠ Unsafe: {', '.join(ops[:3])}{' …' if len(ops) > 3 else ''}", theme.card_style(BADGE_SEVERITY["high"])
         elif report.findings:
-            text, colours = "⚠ Review ops", BADGE_STYLES["medium"]
+            text, colours = "⚠ Review ops", theme.card_style(BADGE_SEVERITY["medium"])
         else:
-            text, colours = "✓ No unsafe ops", BADGE_STYLES["clean"]
+            text, colours = "✓ No unsafe ops", theme.card_style(BADGE_SEVERITY["clean"])
         fg, bg = colours
         self.safety_badge.setText(text)
         self.safety_badge.setStyleSheet(f"#SafetyBadge {{ color: {fg}; background: {bg}; border: 1px solid {fg}; "
@@ -267,7 +269,7 @@ class ModelSummary(QWidget):
 
             lines = []
             if high:
-                lines.append(f"<b style='color:{BADGE_STYLES['high'][0]}'>This model {effects_in_words(report)}"
+                lines.append(f"<b style='color:{theme.colors().inks['error']}'>This model {effects_in_words(report)}"
                              "</b>; Predict, Diagnostics and Compare ask before loading it.")
             for f in report.findings[:4]:
                 lines.append(f"{_e(f.op)} ({f.severity}) {_e(f.where)}")
@@ -345,7 +347,7 @@ def _function_html(node: Node, info) -> str:
              if f.fixed else "")
     tables = "<h4>inputs</h4>" + _table(f.inputs) + "<h4>outputs</h4>" + _table(f.outputs)
     if f.problem:
-        how = f"<p style='color:#b35900'>It cannot become a signature as it is: {_e(f.problem)}.</p>"
+        how = f"<p style='color:{theme.colors().inks['warning']}'>It cannot become a signature as it is: {_e(f.problem)}.</p>"
     else:
         how = ("<p>Not a signature: clients and TF Serving cannot call it. Make it one with <b>Signature ▸ Edit and "
                f"Re-export…</b>, or:</p><pre>signature-explorer reexport {_e(path)} NEW_FOLDER --from-function "

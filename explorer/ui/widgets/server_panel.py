@@ -14,7 +14,7 @@ from explorer.core.serving_status import VersionStatus
 from explorer.core.signature import Signature
 
 from ..workers import Task, Worker
-from .endpoint_dialog import STATE_COLOURS, Endpoint
+from .endpoint_dialog import Endpoint, state_colour
 from .message_bar import MessageBar
 from .signature_tree import SignatureTree
 
@@ -246,7 +246,7 @@ class ServerPanel(QtWidgets.QWidget):
             version.setData(QtCore.Qt.ItemDataRole.UserRole, s.version)
             state = QtWidgets.QTableWidgetItem(s.state)
             failed = s.error_code not in ("", "OK")
-            state.setForeground(QtGui.QColor("#b3261e" if failed else STATE_COLOURS.get(s.state, "#b3261e")))
+            state.setForeground(QtGui.QColor(state_colour("FAILED" if failed else s.state)))
             bold = state.font()
             bold.setBold(True)
             state.setFont(bold)
