@@ -95,8 +95,18 @@ def plan_for(signature: Signature, current: dict[str, np.ndarray] | None = None,
         shapes[key] = _unit_shape(spec, mode, None if current is None else current.get(key))
     if mode == "batch":
         row_bytes = sum(int(np.prod(s, dtype=np.int64)) * _itemsize(specs[k]) for k, s in shapes.items())
+        # What comes back counts too: 58 probes of a [None, 1000000] float32 output answered 232 MB in one call,
+        # held beside the values it is copied into.
+        row_bytes += sum(_output_row_bytes(spec) for spec in signature.outputs.values())
         rows = max(1, min(MAX_ROWS_PER_CALL, MAX_BYTES_PER_CALL // max(row_bytes, 1)))
     return Plan(mode, rows, shapes)
+
+
+def _output_row_bytes(spec: TensorSpec) -> int:
+    """Bytes of one row of a batched output, as far as its declared shape says (unknown dims count as 1)."""
+    if spec.shape is None or not spec.has_shape or len(spec.shape) == 0:
+        return 0
+    return int(np.prod([max(d, 1) for d in spec.shape[1:]], dtype=np.int64)) * _itemsize(spec)
 
 
 def _itemsize(spec: TensorSpec) -> int:
@@ -490,14 +500,33 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
     step = 1 if plan.mode == "single" else plan.rows
     ranges = [(i, min(i + step, main)) for i in range(0, main, step)]
     total = len(ranges) + 1
-    pieces: dict[str, list] = {}
     per_probe_ok: dict[str, bool] = {}
     notes: list[str] = []
     calls = 0
     row_mismatch = False
     t0 = time.perf_counter()
     predict_ms = 0.0
-    first_outputs: dict[str, np.ndarray] = {}
+    first_shapes: dict[str, tuple] = {}  # the first call's output shapes (a cache answering the repeat with them)
+    base_rows: dict[str, np.ndarray] = {}
+    # Each output's probe rows are copied into one array as the calls return: keeping every call's answer and
+    # concatenating at the end held the values twice (64 probes of a million float32 values: 2 x 256 MB).
+    values: dict[str, np.ndarray] = {}
+    filled: dict[str, int] = {}
+    ragged: dict[str, list] = {}  # outputs whose row shape or dtype changes between calls: their blocks
+
+    def store(key: str, rows: np.ndarray) -> None:
+        at = filled.get(key, 0)
+        if key in ragged:
+            ragged[key].append(rows)
+        elif key not in values:
+            values[key] = np.empty((main,) + rows.shape[1:], rows.dtype)
+            values[key][:len(rows)] = rows
+            filled[key] = len(rows)
+        elif rows.shape[1:] != values[key].shape[1:] or rows.dtype != values[key].dtype or at + len(rows) > main:
+            ragged[key] = [values.pop(key)[:at], rows]
+        else:
+            values[key][at:at + len(rows)] = rows
+            filled[key] = at + len(rows)
 
     def call(start: int, stop: int) -> dict[str, np.ndarray]:
         nonlocal calls, predict_ms
@@ -513,8 +542,12 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
 
     for start, stop in ranges:
         outputs = call(start, stop)
-        if not first_outputs:
-            first_outputs = outputs
+        if start == 0:
+            first_shapes = {k: v.shape for k, v in outputs.items()}
+            for k, v in outputs.items():
+                rows = _split(v, stop - start, plan)
+                if rows is not None:
+                    base_rows[k] = np.array(rows[0])  # a copy: a view would keep the whole first answer
         for key, value in outputs.items():
             rows = _split(value, stop - start, plan)
             if rows is None:
@@ -528,8 +561,9 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
                                      "per example, so it was left out of the analysis")
                 per_probe_ok[key] = False
                 continue
-            pieces.setdefault(key, []).append(rows)
             per_probe_ok.setdefault(key, True)
+            store(key, rows)
+        outputs = value = rows = None  # the call's answer is in `values` now: free it before the next call
     repeat_out = call(main, main + 1)
     repeat_rows = {}
     for key, value in repeat_out.items():
@@ -537,19 +571,17 @@ def run_probes(runner, signature: Signature, probes: list[Probe], plan: Plan,
         if rows is None:
             spec = signature.outputs.get(key)
             fixed_rows = spec is not None and bool(spec.shape) and spec.shape[0] > 0  # declared (32, 10): not per row
-            if plan.mode == "batch" and value.ndim and key in first_outputs and not fixed_rows and \
-                    first_outputs[key].shape == value.shape and value.shape[0] != 1:
+            if plan.mode == "batch" and value.ndim and key in first_shapes and not fixed_rows and \
+                    first_shapes[key] == value.shape and value.shape[0] != 1:
                 row_mismatch = True  # one row asked, a whole earlier batch answered: a cache keyed on the URL
             continue
         repeat_rows[key] = rows[0]
-    first = ranges[0][1] - ranges[0][0] if ranges else 0
-    base_rows = {}
-    for k, v in first_outputs.items():
-        rows = _split(v, first, plan)
-        if rows is not None:
-            base_rows[k] = rows[0]
-    values = {}
-    for key, blocks in pieces.items():
+    for key in list(values):
+        if not per_probe_ok.get(key):
+            del values[key]
+        elif filled[key] < main:
+            values[key] = values[key][:filled[key]]
+    for key, blocks in ragged.items():
         if not per_probe_ok.get(key):
             continue
         if len({b.shape[1:] for b in blocks}) > 1:  # variable-length outputs: compare the common prefix

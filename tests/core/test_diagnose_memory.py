@@ -51,3 +51,28 @@ def test_blocks_of_any_size_give_the_same_statistics(monkeypatch):
             np.testing.assert_allclose(other.element_spread, one.element_spread, rtol=1e-9, atol=1e-15)
     assert _analyse(soft, 16, monkeypatch).saturation == "softmax"
     assert _analyse(soft, 16, monkeypatch).saturated_by_group["unit"] > 0.9
+
+
+def test_a_check_of_a_million_value_output_holds_the_values_once(tmp_path):
+    """A real model's [None, 1000000] output, 32 probes: calls are sized by what comes back, and each call's rows are
+    copied into one array as they arrive (the old check held every answer, their concatenation and the float64
+    copies: 1.3 GB traced for 118 MB of values)."""
+    import modelgen
+    from explorer.core.probes import MAX_BYTES_PER_CALL, plan_for
+    from explorer.core.targets import open_runner
+
+    runner = open_runner(modelgen.output_kinds(tmp_path))
+    try:
+        dg.diagnose(runner, "twelve", probes=8)  # TensorFlow and the model warm, outside the measure
+        assert plan_for(runner.signatures()["million"]).rows * 4_000_000 <= MAX_BYTES_PER_CALL
+        tracemalloc.start()
+        try:
+            d = dg.diagnose(runner, "million", probes=32)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    finally:
+        runner.close()
+    (values,) = d.values.values()
+    assert values.shape == (31, 1_000_000) and d.calls >= 3 and d.verdict == "ok"
+    assert peak < values.nbytes + 2 * MAX_BYTES_PER_CALL + (32 << 20), f"{peak / 2**20:.0f} MB traced"
