@@ -107,6 +107,8 @@ def test_unnormalised_image_then_float64(qtbot, window, tmp_path):
     with qtbot.waitSignal(form.problems_changed, timeout=TIMEOUT):
         row.offer_button.click()  # Scale to 0..1
     assert not row.offer_button.isVisible()
+    assert row.editor().normalize.isChecked()  # the file's own box says it, not a second note beside it unticked
+    assert "not scaled" not in _plain(row.notes_label.text()) and "applied" not in _plain(row.notes_label.text())
     _run(qtbot, window)
     assert window.run_panel.outputs.pane("probabilities").plot.argmax == [3]
     _shot(window, tmp_path, "form_outputs")

@@ -340,8 +340,15 @@ class InputRow(QtWidgets.QFrame):
         return "\n".join(p.message for p in self.problems)
 
     def _on_offer_button_clicked(self) -> None:
-        if self._offer is not None:
-            self.offer_accepted.emit(self.spec.key, self._offer.offer)
+        if self._offer is None:
+            return
+        box = getattr(self.editor(), "normalize", None)
+        if self._offer.offer == "normalize" and box is not None and box.isVisibleTo(self):
+            # An image file has its own "scale 0..1" box: tick it. Accepted as a separate fix, the row read "scale
+            # to 0..1 applied" under "not scaled (add normalize=true)" beside an unticked box.
+            box.setChecked(True)
+            return
+        self.offer_accepted.emit(self.spec.key, self._offer.offer)
 
 
 def _image_of(array) -> np.ndarray | None:
