@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import modelgen  # noqa: E402
-from explorer.core.diagnose import build_probes, diagnose, plan_for  # noqa: E402
+from explorer.core.diagnose import diagnose  # noqa: E402
+from explorer.core.probes import build_probes, plan_for  # noqa: E402
 from explorer.core.request import Request  # noqa: E402
 from explorer.core.signature import default_key  # noqa: E402
 from explorer.core.targets import open_runner  # noqa: E402

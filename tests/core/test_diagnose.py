@@ -7,8 +7,12 @@ import pytest
 
 import modelgen
 from explorer.core import diagnose as dg
+from explorer.core.errors import RunError
+from explorer.core.output_stats import analyse_output, analyse_outputs
+from explorer.core.probes import MAX_BYTES_PER_CALL, MAX_ROWS_PER_CALL, build_probes, plan_for
 from explorer.core.signature import Signature, TensorSpec
 from explorer.core.targets import open_runner
+from explorer.core.verdict import input_scale, verdict_for
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +48,13 @@ def causes(d, severity=None):
 def test_analysis_identical_and_nearly_identical_outputs():
     groups = ["base"] + ["unit"] * 9
     same = np.tile([[0.2, 0.3, 0.5]], (10, 1))
-    stats = dg.analyse_output("p", same, groups)
+    stats = analyse_output("p", same, groups)
     assert stats.identical and stats.exact and stats.spread == 0 and stats.max_distance == 0
     nearly = same + np.random.default_rng(0).standard_normal(same.shape) * 1e-7
-    stats = dg.analyse_output("p", nearly, groups)
+    stats = analyse_output("p", nearly, groups)
     assert stats.identical and not stats.exact
     varied = np.random.default_rng(1).random((10, 3))
-    stats = dg.analyse_output("p", varied, groups)
+    stats = analyse_output("p", varied, groups)
     assert not stats.identical and stats.spread > 0.1 and stats.max_distance > 0.1
 
 
@@ -62,7 +66,7 @@ def test_analysis_sensitivity_saturation_nan_and_argmax():
     logits[15:] = np.array([0.0, 0.0, 500.0]) + logits[15:]  # 0..255 draws pin the softmax at class 2
     soft = np.exp(logits - logits.max(axis=1, keepdims=True))
     soft /= soft.sum(axis=1, keepdims=True)
-    stats = dg.analyse_output("p", soft, groups, input_keys=("a", "b"))
+    stats = analyse_output("p", soft, groups, input_keys=("a", "b"))
     assert stats.insensitive_to == ("b",)
     assert stats.sensitivity["a"] > 0.01 and stats.sensitivity["b"] == 0
     assert stats.saturation == "softmax"
@@ -72,28 +76,28 @@ def test_analysis_sensitivity_saturation_nan_and_argmax():
     broken = soft.copy()
     broken[3, 1] = np.nan
     broken[4, 0] = np.inf
-    stats = dg.analyse_output("p", broken, groups)
+    stats = analyse_output("p", broken, groups)
     assert (stats.nan, stats.inf) == (1, 1)
 
 
 def test_verdicts_from_plain_statistics():
     groups = ["base"] + ["sweep:x"] * 4 + ["unit"] * 5 + ["byte"] * 5
     flat = {"y": np.ones((15, 2))}
-    stats = dg.analyse_outputs(flat, groups, ("x",))
-    verdict, found = dg.verdict_for(stats, ("x",), flat, groups)
+    stats = analyse_outputs(flat, groups, ("x",))
+    verdict, found = verdict_for(stats, ("x",), flat, groups)
     assert verdict == "identical" and "collapsed_model" in {c.cause for c in found}
     moving = {"y": np.random.default_rng(3).random((15, 2))}
-    stats = dg.analyse_outputs(moving, groups, ("x",), repeat={"y": moving["y"][0] + 1}, base={"y": moving["y"][0]})
-    verdict, found = dg.verdict_for(stats, ("x",), moving, groups)
+    stats = analyse_outputs(moving, groups, ("x",), repeat={"y": moving["y"][0] + 1}, base={"y": moving["y"][0]})
+    verdict, found = verdict_for(stats, ("x",), moving, groups)
     assert verdict == "stateful" and "stateful" in {c.cause for c in found}
-    stats = dg.analyse_outputs(moving, groups, ("x",), repeat={"y": moving["y"][0]}, base={"y": moving["y"][0]})
-    assert dg.verdict_for(stats, ("x",), moving, groups) == ("ok", [])
+    stats = analyse_outputs(moving, groups, ("x",), repeat={"y": moving["y"][0]}, base={"y": moving["y"][0]})
+    assert verdict_for(stats, ("x",), moving, groups) == ("ok", [])
 
 
 def test_input_scale_reads_the_users_data():
-    assert dg.input_scale({"x": np.array([[0, 128, 255]], np.float32)}) == "byte"
-    assert dg.input_scale({"x": np.array([[0.1, 0.9]], np.float32)}) == "unit"
-    assert dg.input_scale({"t": np.array([b"a"], object)}) is None
+    assert input_scale({"x": np.array([[0, 128, 255]], np.float32)}) == "byte"
+    assert input_scale({"x": np.array([[0.1, 0.9]], np.float32)}) == "unit"
+    assert input_scale({"t": np.array([b"a"], object)}) is None
 
 
 # --- packing --------------------------------------------------------------------------------------------------
@@ -105,24 +109,24 @@ def spec(key, shape, dtype="DT_FLOAT"):
 
 def test_plan_follows_the_signature():
     batch = Signature("s", "tensorflow/serving/predict", {"a": spec("a", (-1, 4)), "b": spec("b", (-1, 2, 3))})
-    plan = dg.plan_for(batch)
-    assert plan.mode == "batch" and plan.rows == dg.MAX_ROWS_PER_CALL
+    plan = plan_for(batch)
+    assert plan.mode == "batch" and plan.rows == MAX_ROWS_PER_CALL
     assert plan.unit_shapes == {"a": (4,), "b": (2, 3)}
-    assert dg.plan_for(Signature("s", "", {"x": spec("x", (32, 5))})).mode == "fixed"
-    assert dg.plan_for(Signature("s", "", {"x": spec("x", (32, 5))})).rows == 32
-    assert dg.plan_for(Signature("s", "", {"x": spec("x", (1,))})).mode == "single"
-    assert dg.plan_for(Signature("s", "", {"x": spec("x", ())})).mode == "single"
-    assert dg.plan_for(Signature("s", "", {})).mode == "single"
+    assert plan_for(Signature("s", "", {"x": spec("x", (32, 5))})).mode == "fixed"
+    assert plan_for(Signature("s", "", {"x": spec("x", (32, 5))})).rows == 32
+    assert plan_for(Signature("s", "", {"x": spec("x", (1,))})).mode == "single"
+    assert plan_for(Signature("s", "", {"x": spec("x", ())})).mode == "single"
+    assert plan_for(Signature("s", "", {})).mode == "single"
     mixed = Signature("s", "", {"x": spec("x", (-1, 3)), "scale": spec("scale", ())})
-    assert dg.plan_for(mixed).mode == "single"
+    assert plan_for(mixed).mode == "single"
     # Big rows: fewer per call, so one request stays under the byte cap.
     images = Signature("s", "", {"x": spec("x", (-1, 512, 512, 3))})
-    assert dg.plan_for(images).rows * 512 * 512 * 3 * 4 <= dg.MAX_BYTES_PER_CALL
+    assert plan_for(images).rows * 512 * 512 * 3 * 4 <= MAX_BYTES_PER_CALL
 
 
 def test_probes_cover_scales_sweeps_and_a_repeat():
     sig = Signature("s", "tensorflow/serving/predict", {"a": spec("a", (-1, 4)), "ids": spec("ids", (-1, 3), "DT_INT64")})
-    probes = dg.build_probes(sig, 64)
+    probes = build_probes(sig, 64)
     assert 60 <= len(probes) <= 68
     kinds = {p.kind for p in probes}
     assert {"base", "zeros", "ones", "perturb", "sweep", "random", "repeat"} <= kinds
@@ -139,7 +143,7 @@ def test_probes_cover_scales_sweeps_and_a_repeat():
 def test_user_input_is_the_base_and_is_perturbed():
     sig = Signature("s", "tensorflow/serving/predict", {"x": spec("x", (-1, 2))})
     current = {"x": np.array([[10.0, 20.0], [30.0, 40.0]], np.float32)}
-    probes = dg.build_probes(sig, 20, current=current)
+    probes = build_probes(sig, 20, current=current)
     assert probes[0].label == "your input" and probes[0].inputs["x"].tolist() == [10.0, 20.0]
     assert probes[1].inputs["x"].tolist() == [30.0, 40.0]
     perturbed = [p.inputs["x"] for p in probes if p.kind == "perturb"]
@@ -269,7 +273,7 @@ def test_progress_and_cancel(models):
 
 
 def test_unknown_signature_is_a_clear_error(models):
-    with pytest.raises(dg.RunError, match="has no signature 'nope'. Available: .*serving_default"):
+    with pytest.raises(RunError, match="has no signature 'nope'. Available: .*serving_default"):
         dg.diagnose(open_runner(models["healthy"]), "nope")
 
 

@@ -4,15 +4,16 @@ import tracemalloc
 
 import numpy as np
 
-from explorer.core import diagnose as dg
+from explorer.core import output_stats
+from explorer.core.probes import RANDOM_BASE
 
-GROUPS = ["base"] + ["sweep:x"] * 6 + [dg.RANDOM_BASE] + ["sweep:x@random"] * 4 + ["unit"] * 5
+GROUPS = ["base"] + ["sweep:x"] * 6 + [RANDOM_BASE] + ["sweep:x@random"] * 4 + ["unit"] * 5
 
 
 def _analyse(values, chunk=None, monkeypatch=None):
     if chunk is not None:
-        monkeypatch.setattr(dg, "CHUNK_VALUES", chunk)
-    return dg.analyse_output("y", values, GROUPS[:len(values)], input_keys=("x",))
+        monkeypatch.setattr(output_stats, "CHUNK_VALUES", chunk)
+    return output_stats.analyse_output("y", values, GROUPS[:len(values)], input_keys=("x",))
 
 
 def test_a_million_values_per_probe_is_analysed_in_bounded_memory():
@@ -58,16 +59,17 @@ def test_a_check_of_a_million_value_output_holds_the_values_once(tmp_path):
     copied into one array as they arrive (the old check held every answer, their concatenation and the float64
     copies: 1.3 GB traced for 118 MB of values)."""
     import modelgen
+    from explorer.core.diagnose import diagnose
     from explorer.core.probes import MAX_BYTES_PER_CALL, plan_for
     from explorer.core.targets import open_runner
 
     runner = open_runner(modelgen.output_kinds(tmp_path))
     try:
-        dg.diagnose(runner, "twelve", probes=8)  # TensorFlow and the model warm, outside the measure
+        diagnose(runner, "twelve", probes=8)  # TensorFlow and the model warm, outside the measure
         assert plan_for(runner.signatures()["million"]).rows * 4_000_000 <= MAX_BYTES_PER_CALL
         tracemalloc.start()
         try:
-            d = dg.diagnose(runner, "million", probes=32)
+            d = diagnose(runner, "million", probes=32)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
