@@ -942,6 +942,28 @@ def slash_colon_keys(out_dir) -> Path:
     return path
 
 
+def tf1_no_shape(out_dir) -> Path:
+    """A TF1 builder model whose signature records no shape for its input (TensorInfo without tensor_shape, as old
+    exports wrote it) while the graph's Placeholder "x" takes [None, 3]: serving_default x -> y = 2x."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    path = Path(out_dir) / "tf1_no_shape"
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as sess:
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        y = tf.multiply(x, 2.0, name="y")
+        info = v1.saved_model.utils.build_tensor_info
+        x_info, y_info = info(x), info(y)
+        x_info.ClearField("tensor_shape")
+        builder = v1.saved_model.Builder(str(path))
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "serving_default": v1.saved_model.signature_def_utils.build_signature_def(
+                {"x": x_info}, {"y": y_info}, v1.saved_model.signature_constants.PREDICT_METHOD_NAME)})
+        builder.save()
+    return path
+
+
 def gated_sum(out_dir) -> Path:
     """serving_default: x [None, 3] and gate [None, 1] -> y = sum(x) * gate: at gate = 0 (the form's all-zero
     default) x moves nothing, though the model uses it."""

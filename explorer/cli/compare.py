@@ -113,6 +113,7 @@ def _compare(args: argparse.Namespace) -> int:
             report.update(equal=False, outputs={}, inputs={}, no_common_request=no_common)
             report["notes"].append(f"No request fits both sides: {no_common}. Nothing was run.")
             return _finish(args, report, this_diff, None)
+        signature = agreement.common_signature(signature, sigs_b[key])  # A's unknown shapes take B's
 
         notes: list[str] = []
         if not sources and not arrays_from_file:

@@ -177,7 +177,23 @@ def common_request_problem(signature_a: Signature, signature_b: Signature) -> st
         sa, sb = a[key], b[key]
         if sa.dt != sb.dt:  # the values a user gives: a quantised TFLite input takes float32 like its SavedModel
             return f"input {key} is {sa.dt.short} in A and {sb.dt.short} in B"
-        if sa.shape is not None and sb.shape is not None and (
-                len(sa.shape) != len(sb.shape) or any(x >= 0 and y >= 0 and x != y for x, y in zip(sa.shape, sb.shape))):
+        # Unknown rank (or no shape recorded nor read from the graph) fits any shape.
+        ka, kb = sa.known_shape, sb.known_shape
+        if ka is not None and kb is not None and (
+                len(ka) != len(kb) or any(x >= 0 and y >= 0 and x != y for x, y in zip(ka, kb))):
             return f"input {key} is {sa.shape_text()} in A and {sb.shape_text()} in B"
     return None
+
+
+def common_signature(signature_a: Signature, signature_b: Signature) -> Signature:
+    """A's signature for building the request both sides are sent: an input whose shape A does not know (unknown
+    rank, no shape recorded) takes B's known shape, so the request fits B too (common_request_problem said one does)."""
+    from dataclasses import replace
+
+    inputs = {}
+    for key, spec in signature_a.inputs.items():
+        other = signature_b.inputs.get(key)
+        known = other.known_shape if other is not None else None
+        inputs[key] = replace(spec, shape=known, has_shape=True) if spec.known_shape is None and known is not None \
+            else spec
+    return replace(signature_a, inputs=inputs)

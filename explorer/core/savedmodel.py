@@ -441,6 +441,7 @@ def _meta_graph(buf, span) -> MetaGraph:
             object_graph = bytes(buf[start:end])  # copied: the file's mapping closes after reading
     if graph is not None:
         sigs = _with_example_features(buf, graph, sigs)
+        sigs = _with_graph_shapes(buf, graph, sigs)
     return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
                      tensorflow_git_version=git_version, object_graph=object_graph)
 
@@ -465,6 +466,28 @@ def _with_example_features(buf, graph, sigs: dict[str, Signature]) -> dict[str, 
         found = example_features.for_signature(sigs[key], names, sites) if names else {}
         if found:
             out[key] = replace(sigs[key], example_features=found)
+    return out
+
+
+def _with_graph_shapes(buf, graph, sigs: dict[str, Signature]) -> dict[str, Signature]:
+    """Inputs whose TensorInfo records no shape get the shape their graph Placeholder takes (graph_shape); the
+    graph is walked only when a signature has such an input."""
+    from dataclasses import replace
+
+    from . import graph_shapes
+
+    names = {spec.name for sig in sigs.values() for spec in sig.inputs.values()
+             if not spec.has_shape and spec.encoding == "dense" and spec.name}
+    if not names:
+        return sigs
+    found = graph_shapes.placeholder_shapes(buf, graph, names)
+    if not found:
+        return sigs
+    out = {}
+    for key, sig in sigs.items():
+        inputs = {k: replace(spec, graph_shape=found[spec.name]) if not spec.has_shape and spec.name in found
+                  else spec for k, spec in sig.inputs.items()}
+        out[key] = replace(sig, inputs=inputs) if any(inputs[k] is not sig.inputs[k] for k in inputs) else sig
     return out
 
 

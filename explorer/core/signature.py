@@ -59,6 +59,9 @@ class TensorSpec:
     quantization: Quantization | None = None
     allocated_shape: tuple[int, ...] | None = None  # TFLite only: `shape` as allocated; `shape` holds shape_signature
     index: int | None = None  # TFLite only: the tensor's index in its subgraph
+    # When the TensorInfo records no shape: the shape its graph Placeholder takes (read from the graph), else None.
+    # Not part of the signature's record, so two signatures differing only here compare equal.
+    graph_shape: tuple[int, ...] | None = field(default=None, compare=False)
 
     @property
     def dt(self) -> dtypes.DType:
@@ -77,12 +80,21 @@ class TensorSpec:
     def rank(self) -> int | None:
         return None if self.shape is None else len(self.shape)
 
+    @property
+    def known_shape(self) -> tuple[int, ...] | None:
+        """The shape a request must have as far as anyone knows: the recorded shape, the graph's when none is
+        recorded, None when nothing constrains it (unknown rank, or no shape recorded and none read from the graph)."""
+        if not self.has_shape:
+            return self.graph_shape
+        return self.shape
+
     def shape_text(self) -> str:
         """Shape as users read it: (-1, 224, 224, 3), "unknown rank", or "()"."""
         if self.shape is None:
             return "unknown rank"
         if not self.shape and not self.has_shape:
-            return "() — no shape recorded"
+            graph = f" (graph: {shape_text(self.graph_shape)})" if self.graph_shape is not None else ""
+            return "() — no shape recorded" + graph
         return shape_text(self.shape)
 
     def to_dict(self) -> dict:

@@ -29,10 +29,11 @@ def concrete_shape(spec: TensorSpec, batch: int | None = None, dims: dict[int, i
     """The spec's shape with every -1 made concrete: dim 0 gets `batch` (default 1), others dims[i] (default 1).
     Unknown rank gives a batch vector (batch,); a dim the spec fixes is kept even when batch says otherwise."""
     dims = dims or {}
-    if spec.shape is None or not spec.has_shape:  # no shape recorded: TF1 feeds any shape, so give a batch vector
+    shape = spec.known_shape  # no shape recorded: the graph Placeholder's shape, when the graph was read
+    if shape is None:  # unknown rank, or nothing known: TF1 feeds any shape, so give a batch vector
         return (int(batch) if batch else 1,)
     out = []
-    for i, d in enumerate(spec.shape):
+    for i, d in enumerate(shape):
         if d is not None and d >= 0:
             out.append(int(d))
         elif i in dims:

@@ -214,9 +214,15 @@ def _feed_shape(text, signature, inputs):
     else:
         bad = [i for i, (g, w) in enumerate(zip(got_dims, want_dims)) if w is not None and g != w]
         what = ", ".join(f"dimension {i} is {got_dims[i]} but must be {want_dims[i]}" for i in bad) or "a different shape"
-    message = (f"Input '{key}' has shape {_shape(got_dims)}, but its graph tensor {tensor} takes "
-               f"({', '.join('None' if w is None else str(w) for w in want_dims)}{',' if len(want_dims) == 1 else ''}): {what}.")
-    return message, _reshape_fix(key, signature.inputs.get(key)), key
+    want_text = f"({', '.join('None' if w is None else str(w) for w in want_dims)}{',' if len(want_dims) == 1 else ''})"
+    message = f"Input '{key}' has shape {_shape(got_dims)}, but its graph tensor {tensor} takes {want_text}: {what}."
+    spec = signature.inputs.get(key)
+    if spec is not None and not spec.has_shape:  # "the shape the signature declares" would be no shape at all
+        n_shape = ", ".join("N" if w is None else str(w) for w in want_dims)
+        fix = (f"Give '{key}' shape ({n_shape}{',' if len(want_dims) == 1 else ''}): its graph tensor {tensor} takes "
+               f"{want_text} (the signature records no shape).")
+        return message, fix, key
+    return message, _reshape_fix(key, spec), key
 
 
 def _missing_feed(text, signature, inputs):

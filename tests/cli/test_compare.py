@@ -113,3 +113,12 @@ def test_unreachable_server_is_an_error_not_a_difference(shared_models, capsys):
 
     code = main(["compare", str(shared_models / TWO), f"rest://127.0.0.1:{free_port()}/m"])
     assert code == 2 and capsys.readouterr().err.startswith("error: ")
+
+
+def test_no_shape_recorded_fits_the_other_sides_shape(shared_models, capsys):
+    # A's signature records no shape for x (its graph takes (None, 1)); B's says (-1, 1): one request fits both.
+    code, data = compare_json(capsys, shared_models / "saved_model_half_plus_three",
+                              shared_models / "saved_model_half_plus_two_cpu")
+    assert "no_common_request" not in data, data["notes"]
+    assert code == 1 and data["inputs"]["x"]["shape"] == [4, 1]
+    assert data["outputs"]["y"]["status"] == "different"  # x/2 + 3 against x/2 + 2

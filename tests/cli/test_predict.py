@@ -130,3 +130,24 @@ def test_end_to_end_process_prints_no_tensorflow_chatter(models):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["outputs"]["y"]["values"] == [[2.5], [3.0], [4.5]]
     assert "I0000" not in done.stderr and "cuInit" not in done.stderr and "absl" not in done.stderr, done.stderr
+
+
+def test_no_shape_recorded_uses_the_graph_shape(capsys, models):
+    # saved_model_half_plus_three's signature records no shape for x; its Placeholder takes (None, 1).
+    code, data, err = predict_json(capsys, models / "saved_model_half_plus_three")
+    assert code == 0, err
+    assert data["outputs"]["y"]["values"] == [[3.0]]
+    code, out, err = predict(capsys, models / "saved_model_half_plus_three", "-i", "x=[1.0, 2.0]")
+    assert code != 0
+    assert ("Fix: Give 'x' shape (N, 1): its graph tensor x:0 takes (None, 1) (the signature records no shape)."
+            in err), err
+    assert "no shape recorded (-1 is any size" not in err
+
+
+def test_no_shape_recorded_generated_tf1_model(capsys, tmp_path):
+    import modelgen
+
+    path = modelgen.tf1_no_shape(tmp_path)
+    code, data, err = predict_json(capsys, path)
+    assert code == 0, err
+    assert data["outputs"]["y"]["values"] == [[0.0, 0.0, 0.0]]

@@ -182,3 +182,17 @@ def test_the_session_loader_note_is_shown_once(qtbot, panel, shared_models):
     qtbot.waitUntil(lambda: not panel.worker.busy(), timeout=TIMEOUT)
     assert "session loader" in panel.outputs.notes.text()
     assert "session loader" not in panel.message.text()
+
+
+def test_default_of_an_input_without_a_recorded_shape_runs(qtbot, panel, shared_models):
+    # The signature records no shape for x; the form's default takes its graph Placeholder's (None, 1), passes the
+    # check and runs (it used to be (1,), refused by TensorFlow).
+    info = read_model(shared_models / "saved_model_half_plus_three")
+    _open(panel, info, "serving_default")
+    task = panel.form.check_now()
+    qtbot.waitUntil(lambda: not panel.form.is_checking(), timeout=TIMEOUT)
+    assert task is not None and not [p for p in panel.form.problems() if p.severity == "error"]
+    with qtbot.waitSignal(panel.prediction_done, timeout=TIMEOUT) as blocker:
+        panel.run()
+    np.testing.assert_allclose(blocker.args[0].outputs["y"], [[3.0]])
+    assert not panel.message.text()
