@@ -53,11 +53,14 @@ class ServerActions(QtCore.QObject):
         self.page = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.page.addWidget(self.diff_view)
         self.page.addWidget(self.both)
-        # The outputs (two plots side by side, 180 px each at least) need the height more than the signature diff,
-        # which scrolls: at 1280x800 the server-side plot was 8 px tall.
+        # Before a Both run the signature diff is what there is to read: it gets the height (the outputs were empty
+        # placeholders while the diff showed one row). Once both sides answered, the outputs (two plots side by side,
+        # 180 px each at least) need it more: at 1280x800 the server-side plot was 8 px tall. A drag is kept.
         self.page.setStretchFactor(0, 0)
         self.page.setStretchFactor(1, 1)
-        self.page.setSizes([110, 640])
+        self._page_dragged = False
+        self.page.splitterMoved.connect(self._on_page_dragged)
+        self._share_page(outputs=False)
         # No fixed minimum here: the diff view's own (its sentences whole, its tree scrolls) is what a splitter keeps.
         window.add_panel(SERVER, self.panel, style.standardIcon(sp.SP_DriveNetIcon))
         window.add_panel(LOCAL_SERVER, self.page, style.standardIcon(sp.SP_FileDialogContentsView))
@@ -307,6 +310,17 @@ class ServerActions(QtCore.QObject):
         if self.run_on() == "server":
             self._apply_run_on("server")  # show the server's version of the chosen signature
 
+    def _on_page_dragged(self, *_args) -> None:
+        self._page_dragged = True
+
+    def _share_page(self, outputs: bool) -> None:
+        """The Local ⇄ Server tab's split: the diff first until both sides have outputs, then the outputs."""
+        if self._page_dragged:
+            return
+        total = sum(self.page.sizes()) or 750
+        diff = 110 if outputs else int(total * 0.62)
+        self.page.setSizes([diff, max(total - diff, 1)])
+
     def _on_both_done(self, task: Task, outcome: BothOutcome) -> None:
         rp = self.window.run_panel
         if outcome.local_runner is not rp.runner:
@@ -314,6 +328,7 @@ class ServerActions(QtCore.QObject):
         self._server_runner = outcome.server_runner
         signature = rp.signature()
         self.both.show_outcome(outcome, signature, self.panel.signatures().get(outcome.request.signature))
+        self._share_page(outputs=True)
         self._set_tab_visible(self.page, True)
         self.window.show_panel(LOCAL_SERVER)
         verdict = ("agree" if outcome.diff is not None and outcome.diff.equal else

@@ -74,6 +74,9 @@ def test_float64_not_run_with_cast_offered(qtbot, window, tmp_path):
     window.run_panel.run()
     qtbot.waitUntil(lambda: window.run_panel.message.text().startswith("Not run:"), timeout=TIMEOUT)
     assert form.row("image").offer_button.isVisible() and "float32" in form.row("image").offer_button.text()
+    # The refused run leaves nothing running: no "Building inputs… 0%" bar and no Stop beside the banner.
+    qtbot.waitUntil(lambda: not window.run_panel.worker.busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.run_panel.progress.isVisible(), timeout=10_000)
     _shot(window, tmp_path, "tour_float64")
 
 
@@ -81,6 +84,14 @@ def test_pinned_server_checked_beside_the_folder(qtbot, window, two_versions_ser
     _open(qtbot, window, MODELS / TWO_VERSIONS)
     _connect(qtbot, window, two_versions_server)
     window.show_panel(LOCAL_SERVER)
+    # Before a Both run the diff is what there is to read: every signature's row is in view, not one row above
+    # empty output boxes.
+    tree = window.server.diff_view.tree
+    qtbot.waitUntil(lambda: tree.topLevelItemCount() == 6, timeout=TIMEOUT)
+    for _ in range(5):
+        QApplication.processEvents()
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert len(rows) == 6 and all(tree.viewport().rect().contains(tree.visualItemRect(r)) for r in rows)
     _shot(window, tmp_path, "tour_stale_version")
     window.server.set_run_on("server")
     d = _check(qtbot, window)
@@ -98,9 +109,9 @@ def test_local_vs_an_older_server(qtbot, window, model_servers, tmp_path):
     _connect(qtbot, window, handle)
     window.show_panel(LOCAL_SERVER)
     qtbot.waitUntil(lambda: "match version 123" in window.server.diff_view.headline.text(), timeout=TIMEOUT)
-    # The user gives the diff the tab's height to read every difference (before running on Both, whose plots
-    # take most of it at 1280x800).
-    window.server.page.setSizes([470, 230])
+    # Before a Both run the diff has the tab's height: its rows are read, not one row and empty output boxes.
+    diff, outputs = window.server.page.sizes()
+    assert diff > outputs, (diff, outputs)
     _shot(window, tmp_path, "local_vs_server")
 
 
