@@ -90,6 +90,13 @@ def test_local_and_server_diff_run_on_server_and_on_both(qtbot, window, default_
     assert window.tabs.currentWidget() is window.panel(LOCAL_SERVER)
     assert "agree" in actions.both.headline.text()
     assert actions.both.table.item(0, 0).text() == "y" and actions.both.table.item(0, 3).text() == "equal"
+    # Both sides answered: the outputs now take the height the diff had before (both plots readable at 1280x800).
+    from tests.ui.layout_audit import audit
+
+    window.resize(1280, 800)
+    diff, outputs = actions.page.sizes()
+    assert outputs > diff, (diff, outputs)
+    assert not [p for p in audit(window) if p.startswith("plot")]
 
 
 def test_unreachable_server_is_explained_and_the_app_keeps_working(qtbot, window, default_server):
