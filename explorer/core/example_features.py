@@ -152,22 +152,12 @@ def _node(buf, span) -> tuple[str, _NodeFacts]:
         elif n == 3:
             facts.inputs.append(wire.text(buf, v))
         elif n == 5:
-            key, value = _entry(buf, v)
+            key, value = wire.map_entry(buf, v)
             if value is not None and (facts.op in PARSE_OPS or facts.op == "Const" or not facts.op):
                 facts.attrs[key] = value
     if facts.op not in PARSE_OPS and facts.op != "Const":
         facts.attrs = {}  # attrs read before the op field was seen: keep only what is used
     return name, facts
-
-
-def _entry(buf, span):
-    key, value = "", None
-    for n, w, v, _ in wire.fields(buf, *span):
-        if n == 1 and w == wire.LEN:
-            key = wire.text(buf, v)
-        elif n == 2 and w == wire.LEN:
-            value = v
-    return key, value
 
 
 def _source(tensor: str, nodes: dict[str, _NodeFacts]) -> str:

@@ -94,7 +94,7 @@ def read_functions(buf, span: tuple[int, int]) -> tuple[Function, ...]:
         if n == GRAPH_NODES and w == wire.LEN:
             nodes.append(v)
         elif n == GRAPH_CONCRETE and w == wire.LEN:
-            key, value = _map_entry(buf, v)
+            key, value = wire.map_entry(buf, v)
             if value is not None:
                 concrete[key] = value
     if not nodes:
@@ -273,7 +273,7 @@ def _value(buf, span, depth: int):
             out = {}
             for n2, w2, v2, _ in wire.fields(buf, *v):
                 if n2 == 1 and w2 == wire.LEN:
-                    key, value = _map_entry(buf, v2)
+                    key, value = wire.map_entry(buf, v2)
                     out[key] = _value(buf, value, depth + 1) if value is not None else None
             return out
         if n == SV_NAMED_TUPLE and w == wire.LEN:
@@ -282,7 +282,7 @@ def _value(buf, span, depth: int):
                 if n2 == 1 and w2 == wire.LEN:
                     name = wire.text(buf, v2)
                 elif n2 == 2 and w2 == wire.LEN:  # PairValue: 1 key, 2 value
-                    key, value = _map_entry(buf, v2)
+                    key, value = wire.map_entry(buf, v2)
                     values[key] = _value(buf, value, depth + 1) if value is not None else None
             return _NamedTuple(name, values)
         if n == SV_DTYPE and w == wire.VARINT:
@@ -304,16 +304,6 @@ def _tensor_spec(buf, span) -> TensorSpec:
         elif n == 3 and w == wire.VARINT:
             dtype = v
     return TensorSpec(key=name, dtype=dtypes.name_of(dtype), shape=shape, name=name)
-
-
-def _map_entry(buf, span) -> tuple[str, tuple[int, int] | None]:
-    key, value = "", None
-    for n, w, v, _ in wire.fields(buf, *span):
-        if n == 1 and w == wire.LEN:
-            key = wire.text(buf, v)
-        elif n == 2 and w == wire.LEN:
-            value = v
-    return key, value
 
 
 def signature_candidates(functions) -> list[Function]:

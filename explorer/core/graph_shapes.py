@@ -52,12 +52,7 @@ def _node(buf, span) -> tuple[str, dict]:
         if n == 1:
             name = wire.text(buf, v)
         elif n == 5:
-            key, value = "", None
-            for n2, w2, v2, _ in wire.fields(buf, *v):
-                if n2 == 1 and w2 == wire.LEN:
-                    key = wire.text(buf, v2)
-                elif n2 == 2 and w2 == wire.LEN:
-                    value = v2
+            key, value = wire.map_entry(buf, v)
             if key in ("shape", "_output_shapes") and value is not None:
                 attrs[key] = value
     return name, attrs

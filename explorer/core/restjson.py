@@ -448,7 +448,7 @@ def decode_metadata(body: bytes | str) -> tuple[dict[str, Signature], int | None
     from google.protobuf import json_format
 
     from . import schema, wire
-    from .savedmodel import _map_entry, _signature
+    from .savedmodel import _signature
 
     doc = _json_object(body)
     try:
@@ -469,7 +469,7 @@ def decode_metadata(body: bytes | str) -> tuple[dict[str, Signature], int | None
     signatures = {}
     for n, w, v, _ in wire.fields(data):
         if n == 5 and w == wire.LEN:  # MetaGraphDef.signature_def
-            key, span = _map_entry(data, v)
+            key, span = wire.map_entry(data, v, strict=True)
             signatures[key] = _signature(data, span, key)
     spec = doc.get("model_spec")
     version = _expect({} if spec is None else spec, dict, "'model_spec'", body).get("version")

@@ -434,7 +434,7 @@ def _meta_graph(buf, span) -> MetaGraph:
                 elif n2 == 6:
                     git_version = wire.text(buf, _span(w2, v2))
         elif n == 5:
-            key, value = _map_entry(buf, _span(w, v))
+            key, value = wire.map_entry(buf, _span(w, v), strict=True)
             sigs[key] = _signature(buf, value, key)
         elif n == 7:
             start, end = _span(w, v)
@@ -491,27 +491,17 @@ def _with_graph_shapes(buf, graph, sigs: dict[str, Signature]) -> dict[str, Sign
     return out
 
 
-def _map_entry(buf, span) -> tuple[str, tuple[int, int] | None]:
-    key, value = "", None
-    for n, w, v, _ in wire.fields(buf, *span):
-        if n == 1:
-            key = wire.text(buf, _span(w, v))
-        elif n == 2:
-            value = _span(w, v)
-    return key, value
-
-
 def _signature(buf, span, key: str) -> Signature:
     # SignatureDef: 1 inputs, 2 outputs (map<string, TensorInfo>), 3 method_name, 4 defaults (map<string, TensorProto>)
     inputs, outputs, method, defaults = {}, {}, "", {}
     for n, w, v, _ in wire.fields(buf, *span) if span else ():
         if n in (1, 2):
-            k, value = _map_entry(buf, _span(w, v))
+            k, value = wire.map_entry(buf, _span(w, v), strict=True)
             (inputs if n == 1 else outputs)[k] = _tensor_info(buf, value, k)
         elif n == 3:
             method = wire.text(buf, _span(w, v))
         elif n == 4:
-            k, value = _map_entry(buf, _span(w, v))
+            k, value = wire.map_entry(buf, _span(w, v), strict=True)
             defaults[k] = _default_value(bytes(buf[value[0]:value[1]]) if value else b"")
     return Signature(key=key, method_name=method, inputs=dict(sorted(inputs.items())),
                      outputs=dict(sorted(outputs.items())), defaults=dict(sorted(defaults.items())))

@@ -424,7 +424,7 @@ class _Scanner:
                     if n2 in (2, 3) and w2 == wire.LEN:
                         meta.saver["save" if n2 == 2 else "restore"] = wire.text(buf, v2)
             elif n == 4:  # collection_def map: key -> CollectionDef {1 node_list {1 value}}
-                key, value = _entry(buf, v)
+                key, value = wire.map_entry(buf, v)
                 if key in _LOAD_COLLECTIONS and value:
                     names = []
                     for n2, w2, v2, _ in wire.fields(buf, *value):
@@ -432,7 +432,7 @@ class _Scanner:
                             names += [wire.text(buf, v3) for n3, _w, v3, _ in wire.fields(buf, *v2) if n3 == 1]
                     meta.collections[key] = names
             elif n == 5:  # signature_def map
-                key, value = _entry(buf, v)
+                key, value = wire.map_entry(buf, v)
                 meta.signatures[key] = _signature_tensors(buf, value) if value else []
             elif n == 6:
                 meta.has_assets = True
@@ -472,7 +472,7 @@ class _Scanner:
             elif n == 5:
                 attrs.append(v)
         for span2 in attrs:
-            key, value = _entry(buf, span2)
+            key, value = wire.map_entry(buf, span2)
             if value is None:
                 continue
             for n, w, v, _ in wire.fields(buf, *value):
@@ -727,22 +727,12 @@ def _func_name(buf, span) -> str:
     return next((wire.text(buf, v) for n, w, v, _ in wire.fields(buf, *span) if n == 1 and w == wire.LEN), "")
 
 
-def _entry(buf, span) -> tuple[str, tuple[int, int] | None]:
-    key, value = "", None
-    for n, w, v, _ in wire.fields(buf, *span):
-        if n == 1 and w == wire.LEN:
-            key = wire.text(buf, v)
-        elif n == 2 and w == wire.LEN:
-            value = v
-    return key, value
-
-
 def _signature_tensors(buf, span) -> list[str]:
     """Every tensor name a SignatureDef's outputs (and inputs) name, sparse and composite components included."""
     names: list[str] = []
     for n, w, v, _ in wire.fields(buf, *span):
         if n in (1, 2) and w == wire.LEN:
-            _key, value = _entry(buf, v)
+            _key, value = wire.map_entry(buf, v)
             if value:
                 _tensor_names(buf, value, names)
     return names

@@ -58,6 +58,24 @@ def fields(buf, start: int = 0, end: int | None = None):
         yield number, wire, value, field_start
 
 
+def map_entry(buf, span: tuple[int, int], strict: bool = False) -> tuple[str, tuple[int, int] | None]:
+    """A map<string, message/bytes> entry (1 key, 2 value) -> (key, the value's span or None); strict raises
+    WireError on a key or value that is not length-delimited, otherwise such a field is skipped."""
+    key, value = "", None
+    for number, wire_type, field, _ in fields(buf, *span):
+        if number not in (1, 2):
+            continue
+        if wire_type != LEN:
+            if strict:
+                raise WireError("expected a length-delimited field")
+            continue
+        if number == 1:
+            key = text(buf, field)
+        else:
+            value = field
+    return key, value
+
+
 def text(buf, span: tuple[int, int]) -> str:
     """A LEN payload as UTF-8 text (invalid bytes replaced, never raised)."""
     return bytes(buf[span[0]:span[1]]).decode("utf-8", "replace")

@@ -206,8 +206,8 @@ class GrpcRunner:
 
     def metadata(self) -> dict[str, Signature]:
         """GetModelMetadata -> signatures, the same Signature objects read_model gives for the folder."""
-        from ..savedmodel import _map_entry, _signature  # the lazy SignatureDef decoder, shared with folder reads
         from .. import wire
+        from ..savedmodel import _signature  # the lazy SignatureDef decoder, shared with folder reads
 
         api = apis()
         prediction, _ = self._stubs()
@@ -222,7 +222,7 @@ class GrpcRunner:
         signatures = {}
         for n, w, v, _ in wire.fields(data):
             if n == 1 and w == wire.LEN:
-                key, span = _map_entry(data, v)
+                key, span = wire.map_entry(data, v, strict=True)
                 signatures[key] = _signature(data, span, key)
         with self._lock:
             self._signatures = dict(sorted(signatures.items()))
