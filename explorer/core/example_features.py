@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import wire
+from .graph_nodes import Node, read_node
 
 PARSE_OPS = ("ParseExample", "ParseExampleV2", "ParseSingleExample")
 _KINDS = {1: "float", 9: "int64", 7: "bytes"}  # DT_FLOAT, DT_INT64, DT_STRING: the three an Example holds
@@ -54,16 +55,9 @@ class _Site:
     features: tuple[Feature, ...]
 
 
-@dataclass
-class _NodeFacts:
-    op: str
-    inputs: list
-    attrs: dict  # name -> AttrValue span
-
-
 def read_sites(buf, graph_span) -> list[_Site]:
     """Every Parse*Example node of a GraphDef span (top level and function library) with the features it reads."""
-    containers: dict[str, dict[str, _NodeFacts]] = {"": {}}
+    containers: dict[str, dict[str, Node]] = {"": {}}
     for n, w, v, _ in wire.fields(buf, *graph_span):
         if n == 1 and w == wire.LEN:
             name, facts = _node(buf, v)
@@ -140,27 +134,14 @@ def empty_examples_note(signature, key: str, source) -> str:
             "+ feature in the form).")
 
 
-def _node(buf, span) -> tuple[str, _NodeFacts]:
-    name, facts = "", _NodeFacts("", [], {})
-    for n, w, v, _ in wire.fields(buf, *span):
-        if w != wire.LEN:
-            continue
-        if n == 1:
-            name = wire.text(buf, v)
-        elif n == 2:
-            facts.op = wire.text(buf, v)
-        elif n == 3:
-            facts.inputs.append(wire.text(buf, v))
-        elif n == 5:
-            key, value = wire.map_entry(buf, v)
-            if value is not None and (facts.op in PARSE_OPS or facts.op == "Const" or not facts.op):
-                facts.attrs[key] = value
-    if facts.op not in PARSE_OPS and facts.op != "Const":
-        facts.attrs = {}  # attrs read before the op field was seen: keep only what is used
-    return name, facts
+def _node(buf, span) -> tuple[str, Node]:
+    node = read_node(buf, span)
+    if node.op not in PARSE_OPS and node.op != "Const":
+        node.attrs = {}  # only parse ops' and constants' attrs are used: the other nodes of a large graph hold none
+    return node.name, node
 
 
-def _source(tensor: str, nodes: dict[str, _NodeFacts]) -> str:
+def _source(tensor: str, nodes: dict[str, Node]) -> str:
     """The node a tensor comes from, through ops that pass the serialized strings on unchanged."""
     name = tensor.lstrip("^").split(":", 1)[0]
     for _ in range(16):
@@ -201,7 +182,7 @@ def _shape(buf, span) -> tuple[int, ...]:
     return tuple(dims)
 
 
-def _const(buf, tensor: str, nodes: dict[str, _NodeFacts]):
+def _const(buf, tensor: str, nodes: dict[str, Node]):
     """A Const input's value (nested lists, as savedmodel decodes defaults) and whether it is empty; None if not."""
     from .savedmodel import _default_value
 
@@ -220,7 +201,7 @@ def _flat(value) -> list:
     return [value]
 
 
-def _features(buf, facts: _NodeFacts, nodes) -> tuple[Feature, ...] | None:
+def _features(buf, facts: Node, nodes) -> tuple[Feature, ...] | None:
     attrs, inputs = facts.attrs, facts.inputs
     tdense = _attr_list(buf, attrs["Tdense"], 6) if "Tdense" in attrs else []
     shapes = [_shape(buf, s) for s in _attr_list(buf, attrs["dense_shapes"], 7)] if "dense_shapes" in attrs else []

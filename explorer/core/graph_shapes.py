@@ -7,6 +7,7 @@ default request and the fix texts use the graph's shape. Only read for signature
 from __future__ import annotations
 
 from . import wire
+from .graph_nodes import read_node
 
 
 def placeholder_shapes(buf, graph_span, tensors: set[str]) -> dict[str, tuple[int, ...]]:
@@ -44,15 +45,6 @@ def placeholder_shapes(buf, graph_span, tensors: set[str]) -> dict[str, tuple[in
 
 
 def _node(buf, span) -> tuple[str, dict]:
-    """NodeDef (1 name, 5 attr map) -> its name and the spans of its `shape` and `_output_shapes` attrs."""
-    name, attrs = "", {}
-    for n, w, v, _ in wire.fields(buf, *span):
-        if w != wire.LEN:
-            continue
-        if n == 1:
-            name = wire.text(buf, v)
-        elif n == 5:
-            key, value = wire.map_entry(buf, v)
-            if key in ("shape", "_output_shapes") and value is not None:
-                attrs[key] = value
-    return name, attrs
+    """NodeDef -> its name and the spans of its `shape` and `_output_shapes` attrs."""
+    node = read_node(buf, span, keep=lambda key: key in ("shape", "_output_shapes"))
+    return node.name, node.attrs
