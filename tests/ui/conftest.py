@@ -85,3 +85,18 @@ def window(qtbot):
     w.server.worker.wait()
     w.run_panel.wait()
     w.worker.wait()
+
+
+@pytest.fixture
+def readme_window(qtbot):
+    """A shown MainWindow at the README's size (1280x800) whose every worker is idle before it is torn down."""
+    from explorer.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    yield w
+    for worker in (w.sessions.worker, w.sessions.view.worker, w.server.worker, w.run_panel.worker, w.worker,
+                   w.diagnostics.worker):
+        worker.wait(180_000)

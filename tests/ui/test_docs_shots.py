@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QApplication
 
 from explorer.core.settings import Settings
 from explorer.core.sources import Source
-from explorer.ui.main_window import MainWindow
 from explorer.ui.widgets.endpoint_dialog import EndpointDialog
 from tests.servers.fixtures import *  # noqa: F401,F403
 from tests.servers.fixtures import MODELS, TWO_VERSIONS
@@ -27,14 +26,8 @@ def _save(widget, tmp_path, name: str) -> str:
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    for worker in (w.sessions.worker, w.sessions.view.worker, w.run_panel.worker, w.worker, w.diagnostics.worker):
-        worker.wait(TIMEOUT)
+def window(readme_window):  # tests/ui/conftest.py
+    return readme_window
 
 
 def test_main_window_on_the_two_version_base_path(qtbot, window, tmp_path):

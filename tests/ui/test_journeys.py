@@ -11,7 +11,6 @@ import pytest
 import modelgen
 from explorer.core.sources import Source
 from explorer.resources import demo_model_path
-from explorer.ui.main_window import MainWindow
 from tests.ui.layout_audit import audit
 
 TIMEOUT = 180_000
@@ -40,15 +39,8 @@ def models(tmp_path_factory):
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    for worker in (w.sessions.worker, w.sessions.view.worker, w.server.worker, w.run_panel.worker, w.worker,
-                   w.diagnostics.worker):
-        worker.wait(TIMEOUT)
+def window(readme_window):  # tests/ui/conftest.py
+    return readme_window
 
 
 def _open(qtbot, w, path, version=None):

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QApplication
 import modelgen
 from explorer.core.sources import Source
 from explorer.resources import demo_model_path
-from explorer.ui.main_window import MainWindow
 from explorer.ui.server_actions import LOCAL_SERVER
 from explorer.ui.widgets.endpoint_dialog import Endpoint
 from tests.servers.fixtures import *  # noqa: F401,F403
@@ -31,15 +30,8 @@ def _shot(w, tmp_path, name: str) -> None:
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    yield w
-    for worker in (w.sessions.worker, w.sessions.view.worker, w.server.worker, w.run_panel.worker, w.worker,
-                   w.diagnostics.worker):
-        worker.wait(TIMEOUT)
+def window(readme_window):  # tests/ui/conftest.py
+    return readme_window
 
 
 def _open(qtbot, w, path):
