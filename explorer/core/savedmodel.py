@@ -440,8 +440,11 @@ def _meta_graph(buf, span) -> MetaGraph:
             start, end = _span(w, v)
             object_graph = bytes(buf[start:end])  # copied: the file's mapping closes after reading
     if graph is not None:
-        sigs = _with_example_features(buf, graph, sigs)
-        sigs = _with_graph_shapes(buf, graph, sigs)
+        try:
+            sigs = _with_example_features(buf, graph, sigs)
+            sigs = _with_graph_shapes(buf, graph, sigs)
+        except (wire.WireError, ValueError, IndexError, RecursionError):
+            pass  # what the graph adds is a bonus: a damaged graph leaves the signatures as recorded, still readable
     return MetaGraph(tags=tuple(tags), signatures=dict(sorted(sigs.items())), tensorflow_version=tf_version,
                      tensorflow_git_version=git_version, object_graph=object_graph)
 

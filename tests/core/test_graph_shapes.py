@@ -54,3 +54,36 @@ def test_unknown_shape_fits_any_and_the_request_takes_the_known_side():
     assert "input x is" in agreement.common_request_problem(_sig(graph_says), _sig(known))  # the graph refuses it
     assert agreement.common_signature(_sig(known), _sig(unknown)).inputs["x"].shape == (-1, 4)
     np.testing.assert_equal(default_input(_sig(graph_says))["x"].shape, (1, 3))
+
+
+def test_a_damaged_graph_leaves_the_signatures_readable(tmp_path, shared_models):
+    """The graph is read only to add what a signature lacks (a Placeholder's shape, Example features): a NodeDef
+    whose bytes run past their end must leave the model readable with its signatures as recorded, not unreadable."""
+    import shutil
+
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    source = next((shared_models / "saved_model_half_plus_three").glob("*/saved_model.pb")).parent
+    folder = tmp_path / "damaged" / "1"
+    shutil.copytree(source, folder)
+    model = saved_model_pb2.SavedModel.FromString((folder / "saved_model.pb").read_bytes())
+    meta = model.meta_graphs[0]
+    meta.ClearField("graph_def")
+    node = b"\x0a\x05ab"  # NodeDef.name claims 5 bytes, 2 follow
+    graph = b"\x0a" + bytes([len(node)]) + node  # GraphDef.node
+    meta_bytes = meta.SerializeToString() + b"\x12" + bytes([len(graph)]) + graph  # MetaGraphDef.graph_def
+    model.ClearField("meta_graphs")
+    blob = model.SerializeToString() + b"\x12" + _varint(len(meta_bytes)) + meta_bytes  # SavedModel.meta_graphs
+    (folder / "saved_model.pb").write_bytes(blob)
+    info = read_model(folder.parent)
+    x = info.signatures["serving_default"].inputs["x"]
+    assert not x.has_shape and x.graph_shape is None
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out
