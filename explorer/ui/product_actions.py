@@ -199,7 +199,9 @@ class ProductActions(QtCore.QObject):
     def _on_run_panel_run_failed(self, error) -> None:
         # The Predict tab says what failed and the fix (its banner, or under the input): the status bar only says
         # where to look. Repeating the text there was a third copy in another wording ("Run failed: Not run: ...").
-        if str(error).startswith("Not run"):
+        from .run_panel import InputsNotReady  # the run panel is built before these actions: imported already
+
+        if isinstance(error, InputsNotReady):
             self.status("Not run: the Predict tab marks what to fix.")
         else:
             self.status("Run failed: the Predict tab says why.")
