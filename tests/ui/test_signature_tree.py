@@ -135,6 +135,7 @@ def test_thirty_signatures_show_one_line_each_and_the_filter_unfolds_matches(tre
     default, other = tree.item_for(("serving_default",)), tree.item_for(("head_29",))
     assert default.isExpanded() and not other.isExpanded()
     assert other.text(SHAPE) == "1 input → 1 output"  # its summary line says what is folded
+    assert tree.select_signature("head_28") and tree.item_for(("head_28",)).isExpanded()  # chosen: unfolded
     tree.set_filter("head_29_x")  # a tensor name: its signature unfolds to show it
     assert tree.visible_signature_keys() == ["head_29"] and tree.item_for(("head_29",)).isExpanded()
     assert not tree.item_for(("head_29", "inputs", "x")).isHidden()

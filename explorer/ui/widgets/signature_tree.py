@@ -236,7 +236,10 @@ class SignatureTree(QWidget):
                 and self._node(self.tree.topLevelItem(i)).kind == "signature"]
 
     def select_signature(self, key: str) -> bool:
-        """Select the row of signature `key`; False if it is not shown."""
+        """Select (and unfold) the row of signature `key`; False if it is not shown."""
+        item = self._find((key,))
+        if item is not None and not item.isHidden():
+            item.setExpanded(True)  # chosen by the app (history, session, a version switch): its tensors in view
         return self.select_path((key,))
 
     def select_path(self, path: tuple[str, ...]) -> bool:
